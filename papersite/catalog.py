@@ -1,0 +1,488 @@
+"""Resolve stage: names to people, venue strings to series, tags; indexes and metrics.
+
+A name is not a person: a paper's author list holds names as printed (`Byline`); the
+catalog decides which `Person` each belongs to, through one index of profile names and
+aliases. Everything here is computed once, in memory, before anything is rendered, so
+the output never depends on the order files were read in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .diagnostics import Diagnostics
+from .model import AuthorEntry, Paper, Profile, TagInfo, Venue
+from .names import is_single_word, normalise, short_hash, slugify, unique_slugs
+from .validate import Content
+
+
+@dataclass(slots=True)
+class Byline:
+    """One name in a paper's author list, and the person it resolved to (if any)."""
+
+    name: str
+    person: str | None          # the person's key, None when shown unlinked
+    entry: AuthorEntry
+    is_owner: bool = False
+
+
+@dataclass(slots=True)
+class Entry:
+    """A paper with everything resolved: the unit every page lists."""
+
+    paper: Paper
+    bylines: list[Byline]
+    venue: str | None            # venue series key
+    type: str
+    tags: list[str]              # tag keys
+    month: str | None            # "2025-11" when the date is known
+
+    @property
+    def id(self) -> str:
+        return self.paper.id
+
+    @property
+    def year(self) -> int | None:
+        return self.paper.year
+
+    @property
+    def date(self) -> dt.date | None:
+        return self.paper.date
+
+
+@dataclass(slots=True)
+class Person:
+    key: str
+    name: str
+    profile: Profile | None
+    variants: list[str] = field(default_factory=list)
+    papers: list[Entry] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Series:
+    """A venue series (CVPR); `editions` maps a year to that edition's papers."""
+
+    key: str
+    name: str
+    short: str | None
+    venue: Venue | None          # None when the venue string matched no venues.yaml entry
+    papers: list[Entry] = field(default_factory=list)
+    editions: dict[int, list[Entry]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+
+@dataclass(slots=True)
+class Tag:
+    key: str
+    name: str
+    description: str | None
+    papers: list[Entry] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Metrics:
+    papers: int
+    citations: int | None
+    h_index: int | None
+    i10_index: int | None
+
+
+@dataclass
+class Catalog:
+    """The resolved site: the input of routing and views."""
+
+    config: object
+    entries: list[Entry]                    # newest first
+    by_id: dict[str, Entry]
+    people: dict[str, Person]
+    series: dict[str, Series]
+    tags: dict[str, Tag]
+    years: dict[int, list[Entry]]
+    undated: list[Entry]
+    listings: dict[str, list[Entry]]
+    pages: list
+    owner: str | None
+    redirects: dict[str, str]               # old paper id → current id
+
+    def metrics(self, person: Person) -> Metrics | None:
+        """Paper count, citations, h-index and i10 (by hand when the profile gives them).
+
+        Shown only when the profile gives a value or some paper has a citation count.
+        """
+        counts = [e.paper.citations for e in person.papers if e.paper.citations is not None]
+        profile = person.profile
+        given = profile and any(v is not None for v in
+                                (profile.citations, profile.h_index, profile.i10_index))
+        if not counts and not given:
+            return None
+        ranked = sorted(counts, reverse=True)
+        h = sum(1 for i, c in enumerate(ranked, 1) if c >= i)
+        computed = (sum(counts), h, sum(1 for c in counts if c >= 10)) if counts else (None,) * 3
+
+        def pick(value, fallback):
+            return value if value is not None else fallback
+
+        return Metrics(
+            papers=len(person.papers),
+            citations=pick(profile.citations if profile else None, computed[0]),
+            h_index=pick(profile.h_index if profile else None, computed[1]),
+            i10_index=pick(profile.i10_index if profile else None, computed[2]),
+        )
+
+    def coauthors(self, person: Person) -> list[tuple[Person, int]]:
+        """Linked co-authors with the number of shared papers, most frequent first."""
+        counts: Counter[str] = Counter()
+        for entry in person.papers:
+            keys = {b.person for b in entry.bylines if b.person and b.person != person.key}
+            counts.update(keys)
+        return [(self.people[k], n) for k, n in
+                sorted(counts.items(), key=lambda kv: (-kv[1], self.people[kv[0]].name))]
+
+    def venue_counts(self, papers: Iterable[Entry]) -> list[tuple[Series, int]]:
+        counts = Counter(e.venue for e in papers if e.venue)
+        return [(self.series[k], n) for k, n in
+                sorted(counts.items(), key=lambda kv: (-kv[1], self.series[kv[0]].label))]
+
+    def year_counts(self, papers: Iterable[Entry]) -> list[tuple[int, int]]:
+        counts = Counter(e.year for e in papers if e.year is not None)
+        return sorted(counts.items())
+
+    def more_by_authors(self, entry: Entry, limit: int = 5) -> list[Entry]:
+        """Papers sharing the most linked authors with this one, nearest in time first."""
+        return self._neighbours(entry, [self.people[b.person].papers for b in entry.bylines
+                                        if b.person], limit)
+
+    def related_by_tags(self, entry: Entry, limit: int = 5) -> list[Entry]:
+        return self._neighbours(entry, [self.tags[t].papers for t in entry.tags], limit)
+
+    def _neighbours(self, entry: Entry, groups: list[list[Entry]], limit: int) -> list[Entry]:
+        # Look only at the papers next to this one in each (date-sorted) group: linear in
+        # the window, not in the size of the group, so large tags stay cheap.
+        score: Counter[str] = Counter()
+        window = limit * 2
+        for papers in groups:
+            at = _position(papers, entry)
+            for other in papers[max(0, at - window): at + window + 1]:
+                if other.id != entry.id:
+                    score[other.id] += 1
+        ranked = sorted(score.items(), key=lambda kv: (-kv[1], _sort_key(self.by_id[kv[0]])))
+        return [self.by_id[k] for k, _ in ranked[:limit]]
+
+
+def _position(papers: list[Entry], entry: Entry) -> int:
+    """Index of entry in a newest-first list (binary search on the sort key)."""
+    key = _sort_key(entry)
+    lo, hi = 0, len(papers)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _sort_key(papers[mid]) < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _sort_key(entry: Entry):
+    """Newest first; undated last; then by title and id for a stable order."""
+    p = entry.paper
+    year = p.year if p.year is not None else -1
+    ordinal = p.date.toordinal() if p.date else 0
+    return (-year, -ordinal, p.title.casefold(), p.id)
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+class _ProfileIndex:
+    """Normalised name or alias → profile ids claiming it."""
+
+    def __init__(self, profiles: list[Profile]):
+        self.by_id = {p.id: p for p in profiles}
+        self.by_name: dict[str, set[str]] = {}
+        for p in profiles:
+            for name in [p.name, *p.aliases]:
+                self.by_name.setdefault(normalise(name), set()).add(p.id)
+
+    def lookup(self, name: str) -> set[str]:
+        return self.by_name.get(normalise(name), set())
+
+
+def _resolve_people(content: Content, diags: Diagnostics
+                    ) -> tuple[dict[str, list[Byline]], dict[str, Person]]:
+    index = _ProfileIndex(content.profiles)
+    owner = content.config.owner
+    # First pass: which names need a page of their own (no profile)?
+    loose: dict[str, Counter[str]] = {}
+    resolved: dict[str, list[tuple[AuthorEntry, str | None, str | None]]] = {}
+    for paper in content.papers:
+        record = content.origin(f"paper:{paper.id}")
+        rows = []
+        for i, entry in enumerate(paper.author_entries):
+            where = (record.path, record.line_of(f"authors[{i}]")) if record else ("", 0)
+            if entry.id is not None:
+                if entry.id not in index.by_id:
+                    diags.error(where[0], where[1], f"authors[{i}].id",
+                                f"no author profile '{entry.id}' "
+                                f"(expected content/authors/{entry.id}.yaml)")
+                    rows.append((entry, None, None))
+                else:
+                    rows.append((entry, entry.id, None))
+                continue
+            matches = index.lookup(entry.name)
+            if len(matches) > 1:
+                diags.error(where[0], where[1], f"authors[{i}]",
+                            f"'{entry.name}' matches {len(matches)} author profiles "
+                            f"({', '.join(sorted(matches))}); add `id:` to say which")
+                rows.append((entry, None, None))
+            elif matches:
+                rows.append((entry, next(iter(matches)), None))
+            elif is_single_word(entry.name):
+                rows.append((entry, None, None))
+            else:
+                key = normalise(entry.name)
+                loose.setdefault(key, Counter())[entry.name] += 1
+                rows.append((entry, None, key))
+        resolved[paper.id] = rows
+
+    profile_keys = set(index.by_id)
+    display = {key: _most_common(spellings) for key, spellings in loose.items()}
+    loose_slugs = unique_slugs(display, taken=profile_keys)
+    people: dict[str, Person] = {}
+    for p in content.profiles:
+        people[p.id] = Person(p.id, p.name, p, variants=list(p.aliases))
+    for key, slug in loose_slugs.items():
+        spellings = sorted(loose[key], key=lambda s: (-loose[key][s], s))
+        people[slug] = Person(slug, display[key], None, variants=spellings[1:])
+
+    bylines: dict[str, list[Byline]] = {}
+    for paper_id, rows in resolved.items():
+        out = []
+        for entry, profile_id, loose_key in rows:
+            key = profile_id or (loose_slugs[loose_key] if loose_key else None)
+            out.append(Byline(entry.name, key, entry, is_owner=bool(owner and key == owner)))
+        bylines[paper_id] = out
+    # Names printed differently from the profile's name are its variants too.
+    for rows in bylines.values():
+        for b in rows:
+            person = people.get(b.person) if b.person else None
+            if person and person.profile and b.name != person.name \
+                    and b.name not in person.variants:
+                person.variants.append(b.name)
+    for person in people.values():
+        person.variants.sort()
+    return bylines, people
+
+
+def _most_common(spellings: Counter[str]) -> str:
+    return sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def _resolve_venues(content: Content, diags: Diagnostics) -> tuple[dict[str, str | None],
+                                                                    dict[str, Series]]:
+    lookup: dict[str, str] = {}
+    for v in content.venues:
+        for text in (v.id, v.short, v.name, *v.aliases):
+            if not text:
+                continue
+            key = normalise(text)
+            if key in lookup and lookup[key] != v.id:
+                record = content.origin(f"venue:{v.id}")
+                diags.error(record.path if record else "content/venues.yaml",
+                            record.line if record else 0, "aliases",
+                            f"'{text}' also names venue '{lookup[key]}'")
+                continue
+            lookup[key] = v.id
+    series = {v.id: Series(v.id, v.name, v.short, v) for v in content.venues}
+    unknown: dict[str, str] = {}
+    for paper in content.papers:
+        if paper.venue and normalise(paper.venue) not in lookup:
+            unknown.setdefault(normalise(paper.venue), paper.venue)
+    for key, slug in unique_slugs(unknown, taken=set(series)).items():
+        series[slug] = Series(slug, unknown[key], None, None)
+        lookup[key] = slug
+    paper_venue = {p.id: (lookup[normalise(p.venue)] if p.venue else None)
+                   for p in content.papers}
+    return paper_venue, series
+
+
+def _resolve_tags(content: Content) -> tuple[dict[str, str], dict[str, Tag]]:
+    described = {normalise(t.name): t for t in content.tags}
+    names: dict[str, str] = {}
+    for paper in content.papers:
+        for tag in paper.tags:
+            names.setdefault(normalise(tag), tag)
+    slugs = unique_slugs(names)
+    tags = {}
+    for key, slug in slugs.items():
+        info: TagInfo | None = described.get(key)
+        tags[slug] = Tag(slug, info.name if info else names[key],
+                         info.description if info else None)
+    return {k: slugs[k] for k in names}, tags
+
+
+def _paper_type(paper: Paper, series: Series | None) -> str:
+    if paper.type:
+        return paper.type
+    if series and series.venue:
+        return series.venue.type
+    return "preprint" if paper.arxiv else "other"
+
+
+def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
+    """Resolve every cross-reference and build the indexes the pages are made from."""
+    config = content.config
+    bylines, people = _resolve_people(content, diags)
+    paper_venue, series = _resolve_venues(content, diags)
+    tag_of, tags = _resolve_tags(content)
+
+    entries: list[Entry] = []
+    for paper in content.papers:
+        venue_key = paper_venue[paper.id]
+        entries.append(Entry(
+            paper=paper,
+            bylines=bylines[paper.id],
+            venue=venue_key,
+            type=_paper_type(paper, series.get(venue_key) if venue_key else None),
+            tags=list(dict.fromkeys(tag_of[normalise(t)] for t in paper.tags)),
+            month=paper.date.strftime("%Y-%m") if paper.date else None,
+        ))
+    entries.sort(key=_sort_key)
+    by_id = {e.id: e for e in entries}
+
+    # Profiles claim papers whose author list does not name them ("et al.").
+    claimed: dict[str, set[str]] = {}
+    for profile in content.profiles:
+        record = content.origin(f"profile:{profile.id}")
+        for i, pid in enumerate(profile.papers):
+            if pid not in by_id:
+                if record and f"paper:{pid}" not in content.origins:
+                    diags.error(record.path, record.line_of(f"papers[{i}]"), f"papers[{i}]",
+                                f"no paper with id '{pid}'")
+                continue
+            claimed.setdefault(profile.id, set()).add(pid)
+
+    years: dict[int, list[Entry]] = {}
+    undated: list[Entry] = []
+    for entry in entries:
+        for key in dict.fromkeys(b.person for b in entry.bylines if b.person):
+            people[key].papers.append(entry)
+        if entry.venue:
+            s = series[entry.venue]
+            s.papers.append(entry)
+            if entry.year is not None:
+                s.editions.setdefault(entry.year, []).append(entry)
+        for t in entry.tags:
+            tags[t].papers.append(entry)
+        if entry.year is None:
+            undated.append(entry)
+        else:
+            years.setdefault(entry.year, []).append(entry)
+    for key, ids in claimed.items():
+        have = {e.id for e in people[key].papers}
+        extra = [by_id[i] for i in ids if i not in have]
+        if extra:
+            people[key].papers = sorted(people[key].papers + extra, key=_sort_key)
+
+    owner = config.owner
+    if owner and owner not in people:
+        record = content.origin("site")
+        diags.error(record.path if record else "site.yaml",
+                    record.line_of("owner") if record else 0, "owner",
+                    f"no author profile '{owner}' (expected content/authors/{owner}.yaml)")
+        owner = None
+
+    redirects: dict[str, str] = {}
+    for entry in entries:
+        record = content.origin(f"paper:{entry.id}")
+        for i, old in enumerate(entry.paper.redirect_from):
+            if old in by_id or old in redirects:
+                diags.error(record.path if record else "", record.line_of(
+                    f"redirect_from[{i}]") if record else 0, f"redirect_from[{i}]",
+                    f"'{old}' is the id of another paper or redirect")
+                continue
+            redirects[old] = entry.id
+
+    listings = {spec.slug: select(entries, spec.filter, spec.sort, series, tag_of)
+                for spec in config.listings}
+    return Catalog(config, entries, by_id, dict(sorted(people.items())),
+                   dict(sorted(series.items())), dict(sorted(tags.items())),
+                   dict(sorted(years.items(), reverse=True)), undated, listings,
+                   sorted(content.pages, key=lambda p: (p.nav_order if p.nav_order
+                                                        is not None else 10**6, p.title)),
+                   owner, dict(sorted(redirects.items())))
+
+
+# --- listings --------------------------------------------------------------------------------
+
+
+def field_value(entry: Entry, name: str):
+    """The value of a paper field for filtering and sorting (derived fields included)."""
+    if name == "month":
+        return entry.month
+    if name == "venue":
+        return entry.venue
+    if name == "type":
+        return entry.type
+    if name == "tags":
+        return entry.tags
+    if name == "authors" or name == "author":
+        return [b.person or normalise(b.name) for b in entry.bylines]
+    return getattr(entry.paper, name, None)
+
+
+def _matches(entry: Entry, name: str, wanted, series: dict, tag_of: dict) -> bool:
+    values = wanted if isinstance(wanted, list) else [wanted]
+    have = field_value(entry, name)
+    if name == "tags":
+        values = [tag_of.get(normalise(str(v)), slugify(str(v))) for v in values]
+    elif name == "venue":
+        values = [str(v) if str(v) in series else
+                  next((k for k, s in series.items() if normalise(str(v)) in
+                        {normalise(s.name), normalise(s.short or "")}), str(v))
+                  for v in values]
+    elif name in ("authors", "author"):
+        values = [str(v) if str(v) in {b.person for b in entry.bylines} else normalise(str(v))
+                  for v in values]
+    if isinstance(have, list):
+        return any(v in have for v in values)
+    if isinstance(have, dt.date):
+        return any(str(v) == have.isoformat() for v in values)
+    return any(v == have for v in values)
+
+
+class _Last:
+    """Sorts after every value, ascending or descending: missing values go last."""
+
+
+def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
+           tag_of: dict) -> list[Entry]:
+    chosen = [e for e in entries
+              if all(_matches(e, k, v, series, tag_of) for k, v in filters.items())]
+    # Stable sorts from the last key to the first; missing values always last.
+    for spec in reversed(sort):
+        name = spec.lstrip("+-")
+        descending = spec.startswith("-")
+        present = [e for e in chosen if _sortable(field_value(e, name)) is not None]
+        missing = [e for e in chosen if _sortable(field_value(e, name)) is None]
+        present.sort(key=lambda e: _sortable(field_value(e, name)), reverse=descending)
+        chosen = present + missing
+    return chosen
+
+
+def _sortable(value):
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return tuple(value) if value else None
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, dt.date):
+        return value.toordinal()
+    return value

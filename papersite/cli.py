@@ -1,0 +1,158 @@
+"""Command line: parses arguments, calls the pipeline, prints diagnostics. No logic here.
+
+Exit codes: 0 success, 1 content or build errors (each printed as path:line: field:
+message), 2 usage errors, 130 interrupted. A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .diagnostics import BuildError, Diagnostic
+
+
+def _print_diagnostics(items, stream=None) -> None:
+    stream = stream or sys.stderr
+    for d in items:
+        print(str(d), file=stream)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="papersite", description="Build a static website from YAML files describing "
+                                      "papers, authors and venues.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build the site into the output folder")
+    b.add_argument("--site", default=".", help="the site folder (default: .)")
+    b.add_argument("--output", help="output folder (default: _site in the site folder)")
+    b.add_argument("--base-url", help="override base_url from site.yaml")
+    b.add_argument("--drafts", action="store_true", help="include draft papers and pages")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    b.add_argument("--no-search", action="store_true", help="skip the search index")
+    b.add_argument("--check-links", action="store_true",
+                   help="fail when an internal link or asset does not resolve")
+
+    s = sub.add_parser("serve", help="preview the site with live reload")
+    s.add_argument("--site", default=".")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--drafts", action="store_true")
+    s.add_argument("--open", action="store_true", help="open the site in a browser")
+    s.add_argument("--search", action="store_true", help="also build the search index")
+
+    c = sub.add_parser("check", help="validate the content without building")
+    c.add_argument("--site", default=".")
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c.add_argument("--links", action="store_true",
+                   help="also build into a temporary folder and check every internal link")
+
+    i = sub.add_parser("import", help="import papers from BibTeX, CSV or JSON Lines")
+    i.add_argument("format", choices=["bibtex", "csv", "jsonl"])
+    i.add_argument("file")
+    i.add_argument("--site", default=".")
+    i.add_argument("--force", action="store_true", help="overwrite existing paper files")
+    i.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
+                   help="map an input column to a paper field (repeatable)")
+
+    n = sub.add_parser("init", help="scaffold a new site folder")
+    n.add_argument("dir")
+
+    sc = sub.add_parser("schema", help="write JSON Schema files for editors")
+    sc.add_argument("--site", default=".")
+    sc.add_argument("--output", help="folder (default: schemas/ in the site folder)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except BuildError as exc:
+        _print_diagnostics(exc.diagnostics)
+        errors = sum(1 for d in exc.diagnostics if d.severity == "error")
+        what = exc.summary or "build failed"
+        print(f"{what}: {errors} error{'s' if errors != 1 else ''}; "
+              "the previous output is untouched", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous output is untouched", file=sys.stderr)
+        return 130
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: print(f"  {message}…", file=sys.stderr, flush=True)
+
+
+def cmd_build(args) -> int:
+    from .pipeline import BuildOptions, build
+
+    options = BuildOptions(site_dir=Path(args.site), output=Path(args.output) if args.output
+                           else None, base_url=args.base_url, drafts=args.drafts,
+                           strict=args.strict, jobs=args.jobs, search=not args.no_search,
+                           check_links=args.check_links)
+    report = build(options, progress=_progress())
+    _print_diagnostics(report.warnings)
+    print(report.summary())
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .pipeline import prepare
+
+    site = prepare(Path(args.site), strict=args.strict)
+    _print_diagnostics(site.diagnostics.warnings)
+    if args.links:
+        import tempfile
+
+        from .pipeline import BuildOptions, build
+        with tempfile.TemporaryDirectory(prefix="papersite-check-") as tmp:
+            build(BuildOptions(site_dir=Path(args.site), output=Path(tmp) / "site",
+                               strict=args.strict, search=False, check_links=True,
+                               use_cache=True))
+    c = site.catalog
+    print(f"OK: {len(c.entries):,} papers, {len(c.people):,} authors, {len(c.series):,} "
+          f"venues, {len(c.tags):,} tags, {len(site.routes):,} pages"
+          + (", all links resolve" if args.links else ""))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(site_dir=Path(args.site), host=args.host, port=args.port, drafts=args.drafts,
+                 open_browser=args.open, search=args.search)
+
+
+def cmd_import(args) -> int:
+    from .importers import run_import
+
+    return run_import(args.format, Path(args.file), Path(args.site), force=args.force,
+                      mapping=args.map)
+
+
+def cmd_init(args) -> int:
+    from .scaffold import init_site
+
+    path = init_site(Path(args.dir))
+    print(f"Created a new site in {path}. Next: cd {path} && papersite serve")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .schema import write_schemas
+
+    site = Path(args.site)
+    out = Path(args.output) if args.output else site / "schemas"
+    for path in write_schemas(out):
+        print(path)
+    return 0
+
+
+_COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve,
+             "import": cmd_import, "init": cmd_init, "schema": cmd_schema}

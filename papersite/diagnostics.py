@@ -1,0 +1,105 @@
+"""Every user-facing problem report goes through here.
+
+A `Diagnostic` carries the position of the problem (site-relative path, 1-based line,
+field) so the message reads `path:line: field: message`. Stages append to a
+`Diagnostics` collector instead of raising, so one run reports every problem; the
+pipeline decides at the end whether the build may continue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    path: str
+    line: int = 0
+    field: str = ""
+    message: str = ""
+    severity: str = "error"  # "error" or "warning"
+    # A warning that becomes an error under --strict (unknown fields, unknown keys).
+    strict: bool = False
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+        text = f"{where}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += self.message
+        if self.severity == "warning":
+            text = "warning: " + text
+        return text
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics; sorted output so reports do not depend on file order."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, path: str, line: int = 0, field: str = "", message: str = "") -> None:
+        self.items.append(Diagnostic(path, line or 0, field, message))
+
+    def warning(self, path: str, line: int = 0, field: str = "", message: str = "",
+                strict: bool = False) -> None:
+        self.items.append(Diagnostic(path, line or 0, field, message, "warning", strict))
+
+    def extend(self, items: Iterable[Diagnostic]) -> None:
+        self.items.extend(items)
+
+    def apply_strict(self) -> None:
+        """Under --strict, warnings marked `strict` become errors."""
+        self.items = [
+            Diagnostic(d.path, d.line, d.field, d.message, "error") if d.strict else d
+            for d in self.items
+        ]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return sorted({d for d in self.items if d.severity == "error"})
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return sorted({d for d in self.items if d.severity == "warning"})
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.items)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(sorted(set(self.items), key=_report_order))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _report_order(d: Diagnostic):
+    return (d.path, d.line, d.field, d.severity, d.message)
+
+
+class BuildError(Exception):
+    """Raised when a stage found errors and the build must stop.
+
+    Carries the diagnostics so the command line can print all of them.
+    """
+
+    def __init__(self, diagnostics: Diagnostics | list[Diagnostic], summary: str = ""):
+        if isinstance(diagnostics, Diagnostics):
+            items = list(diagnostics)
+        else:
+            items = sorted(diagnostics, key=_report_order)
+        self.diagnostics = items
+        self.summary = summary
+        super().__init__(summary or "\n".join(str(d) for d in items))
+
+    def __reduce__(self):  # picklable, so worker processes can report it
+        return (BuildError, (self.diagnostics, self.summary))
+
+
+def fail(path: str, message: str, line: int = 0, field: str = "") -> BuildError:
+    """A BuildError with one diagnostic, for problems that stop a stage at once."""
+    return BuildError([Diagnostic(path, line, field, message)])

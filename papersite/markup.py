@@ -1,0 +1,145 @@
+"""Markdown and math in user text, rendered to safe HTML at build time.
+
+`$...$` and `$$...$$` become MathML (latex2mathml: no JavaScript, no CDN); math that
+fails to parse stays as the text the user wrote. Markdown output passes an allow-list
+sanitiser (nh3), so a `<script>`, an event handler or a `javascript:` URL written in an
+abstract never reaches a page. Results are cached: the same abstract appears on many pages.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import latex2mathml.converter
+import markdown
+import nh3
+
+_MATH = re.compile(
+    r"(?<![\\$])\$\$(?P<display>[^$]+?)\$\$(?!\$)"          # $$ display $$
+    r"|(?<![\\$\w])\$(?!\s)(?P<inline>[^$\n]+?)(?<![\s\\])\$(?![\d$])"  # $inline$
+)
+_PLACEHOLDER = re.compile(r"MATHXPH(\d+)XPH")
+
+_MATHML_TAGS = {"math", "mi", "mn", "mo", "ms", "mtext", "mspace", "mrow", "mfrac", "msqrt",
+                "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose",
+                "msub", "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts",
+                "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation", "mprescripts",
+                "none"}
+_MATHML_ATTRS = {"display", "xmlns", "mathvariant", "stretchy", "fence", "form", "separator",
+                 "lspace", "rspace", "columnalign", "rowalign", "displaystyle", "scriptlevel",
+                 "accent", "accentunder", "movablelimits", "width", "height", "depth",
+                 "linethickness", "minsize", "maxsize", "columnspacing", "rowspacing",
+                 "columnlines", "rowlines", "frame", "notation", "symmetric", "largeop",
+                 "encoding", "open", "close", "separators", "align"}
+_TAGS = nh3.ALLOWED_TAGS | _MATHML_TAGS
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"align"}, "th": {"align"},
+    "ol": {"start"},
+    **{tag: _MATHML_ATTRS for tag in _MATHML_TAGS},
+}
+_SCHEMES = {"http", "https", "mailto"}
+# Characters and line starts that need the markdown parser; plain text takes a fast path.
+_SPECIAL = re.compile(r"[*_`\[\]<>\\!#|~&]|^\s*(?:[-+=]|\d+[.)])(?:\s|$)|^ {4}|\n[-=]+\s*$",
+                      re.M)
+
+_md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
+                        output_format="html")
+
+
+@lru_cache(maxsize=4096)
+def tex_to_mathml(tex: str, display: bool) -> str | None:
+    try:
+        return latex2mathml.converter.convert(tex.strip(), display="block" if display
+                                              else "inline")
+    except Exception:  # any parse failure: keep the user's text
+        return None
+
+
+def _extract_math(text: str) -> tuple[str, list[str]]:
+    formulas: list[str] = []
+
+    def swap(match: re.Match) -> str:
+        display = match.group("display") is not None
+        tex = match.group("display") if display else match.group("inline")
+        mathml = tex_to_mathml(tex, display)
+        if mathml is None:
+            return match.group(0)
+        formulas.append(mathml)
+        return f"MATHXPH{len(formulas) - 1}XPH"
+
+    if "$" not in text:
+        return text, formulas
+    return _MATH.sub(swap, text), formulas
+
+
+def _restore_math(rendered: str, formulas: list[str]) -> str:
+    if not formulas:
+        return rendered
+    return _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], rendered)
+
+
+def _sanitise(rendered: str, base: str) -> str:
+    def rebase(tag: str, attr: str, value: str) -> str | None:
+        # Site-relative links in user text follow the site's base path.
+        if attr in ("href", "src") and value.startswith("/") and not value.startswith("//"):
+            return base.rstrip("/") + value
+        return value
+
+    return nh3.clean(rendered, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
+                     attribute_filter=rebase, link_rel="noopener noreferrer")
+
+
+def _plain_paragraphs(text: str) -> str:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+
+
+@lru_cache(maxsize=65536)
+def render_markdown(text: str, base: str = "/") -> str:
+    """Block markdown with math → sanitised HTML."""
+    if not text or not text.strip():
+        return ""
+    body, formulas = _extract_math(text)
+    if _SPECIAL.search(body):
+        _md.reset()
+        rendered = _sanitise(_md.convert(body), base)
+    else:
+        rendered = _plain_paragraphs(body)
+    return _restore_math(rendered, formulas)
+
+
+@lru_cache(maxsize=65536)
+def render_inline(text: str, base: str = "/") -> str:
+    """Inline markdown with math (titles, notes) → sanitised HTML without a paragraph."""
+    body, formulas = _extract_math(text)
+    if _SPECIAL.search(body):
+        _md.reset()
+        rendered = _md.convert(body).strip()
+        if rendered.startswith("<p>") and rendered.endswith("</p>"):
+            rendered = rendered[3:-4]
+        rendered = _sanitise(rendered, base)
+        rendered = re.sub(r"</?(?:p|h[1-6]|ul|ol|li|blockquote|pre|hr|table)[^>]*>", " ",
+                          rendered).strip()
+    else:
+        rendered = html.escape(" ".join(body.split()), quote=False)
+    return _restore_math(rendered, formulas)
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+@lru_cache(maxsize=65536)
+def plain_text(text: str) -> str:
+    """Readable text for metadata, feeds and search: markdown marks removed, math as TeX."""
+    if not text:
+        return ""
+    body, _ = text, None
+    if _SPECIAL.search(body):
+        _md.reset()
+        body = html.unescape(_TAG.sub("", _md.convert(body)))
+    return " ".join(body.split())

@@ -1,0 +1,196 @@
+"""The content schema (v1) as frozen data classes: Paper, AuthorEntry, Profile, Venue, Tag, Page.
+
+These pydantic models are both the validator of what users write and the plain data the
+later stages read; `papersite schema` exports them as JSON Schema for editors. No I/O
+here: the loading stage produces records, `validate.py` turns records into these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
+                      model_validator)
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+_SLUG = re.compile(SLUG_PATTERN)
+# Names Windows refuses as file names; an id is a folder name in the output.
+RESERVED_IDS = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                *(f"lpt{i}" for i in range(10))}
+
+PAPER_TYPES = ("conference", "journal", "workshop", "preprint", "thesis", "book",
+               "chapter", "report", "other")
+PaperType = Literal["conference", "journal", "workshop", "preprint", "thesis", "book",
+                    "chapter", "report", "other"]
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.match(value) or ".." in value or len(value) > 120:
+        raise ValueError(f"'{value}' is not a valid id: use lowercase letters, digits, "
+                         "'.', '_' and '-', starting with a letter or digit (at most 120)")
+    if value.split(".")[0] in RESERVED_IDS:
+        raise ValueError(f"'{value}' is a reserved file name on Windows; choose another id")
+    return value
+
+
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def check_url(value: str) -> str:
+    """Only http(s) URLs and site-relative paths are links; everything else is refused."""
+    v = value.strip()
+    if any(ch in v for ch in "\x00\r\n\t<>\"' ") or "\\" in v:
+        raise ValueError(f"'{value}' is not a valid URL")
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", v)
+    if scheme:
+        if scheme.group(1).lower() not in ("http", "https") or not re.match(
+                r"^https?://[^/?#]+", v, re.I):
+            raise ValueError(f"'{value}': only http(s) and site-relative links are allowed")
+    elif v.startswith("//"):
+        raise ValueError(f"'{value}': write the full URL with https://")
+    elif not v:
+        raise ValueError("must not be blank")
+    return v
+
+
+def check_static_path(value: str) -> str:
+    """A file under static/: relative, no '..', no backslashes, no drive letters."""
+    v = value.strip()
+    parts = v.replace("\\", "/").split("/")
+    if (not v or v.startswith(("/", "~")) or "\\" in v or re.match(r"^[a-zA-Z]:", v)
+            or ".." in parts or "\x00" in v):
+        raise ValueError(f"'{value}' must be a path inside static/ (relative, without '..')")
+    return v
+
+
+Slug = Annotated[str, AfterValidator(_check_slug)]
+Text = Annotated[str, AfterValidator(_check_text)]
+Url = Annotated[str, AfterValidator(check_url)]
+StaticPath = Annotated[str, AfterValidator(check_static_path)]
+Count = Annotated[int, Field(ge=0)]
+Year = Annotated[int, Field(ge=1000, le=2999)]
+ArxivId = Annotated[str, StringConstraints(
+    pattern=r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")]
+Doi = Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")]
+Category = Annotated[str, StringConstraints(pattern=r"^[a-z-]+(\.[A-Za-z-]+)?$")]
+Orcid = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")]
+
+
+class _Data(BaseModel):
+    # Unknown fields are kept so validation can warn about them (or fail under --strict).
+    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=False,
+                              hide_input_in_errors=True)
+
+
+class AuthorEntry(_Data):
+    """One name in a paper's author list, as printed on the paper."""
+
+    name: Text
+    id: Slug | None = None
+    affiliation: Text | None = None
+    equal_contribution: bool = False
+    corresponding: bool = False
+
+
+class Paper(_Data):
+    """A paper, as written in content/papers/*.yaml."""
+
+    id: Slug
+    title: Text
+    authors: list[Text | AuthorEntry] = []
+    et_al: bool = False
+    author_count: Annotated[int, Field(ge=1)] | None = None
+    year: Year | None = None
+    date: dt.date | None = None
+    venue: Text | None = None
+    track: Text | None = None
+    type: PaperType | None = None
+    abstract: str | None = None
+    introduction: str | None = None
+    tags: list[Text] = []
+    category: Category | None = None
+    links: dict[str, Url] = {}
+    arxiv: ArxivId | None = None
+    doi: Doi | None = None
+    note: Text | None = None
+    selected: bool = False
+    citations: Count | None = None
+    upvotes: Count | None = None
+    organization: Text | None = None
+    image: StaticPath | None = None
+    bibtex: str | None = None
+    draft: bool = False
+    redirect_from: list[Slug] = []
+
+    @model_validator(mode="after")
+    def _year_from_date(self):
+        if self.date is not None:
+            if self.year is None:
+                object.__setattr__(self, "year", self.date.year)
+            elif self.year != self.date.year:
+                raise ValueError(f"year {self.year} disagrees with date {self.date} "
+                                 "(their years must match)")
+        return self
+
+    @property
+    def author_entries(self) -> list[AuthorEntry]:
+        return [a if isinstance(a, AuthorEntry) else AuthorEntry(name=a) for a in self.authors]
+
+
+class Profile(_Data):
+    """An author profile, content/authors/<id>.yaml."""
+
+    id: Slug
+    name: Text
+    aliases: list[Text] = []
+    affiliation: Text | None = None
+    position: Text | None = None
+    homepage: Url | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+$")] | None = None
+    orcid: Orcid | None = None
+    scholar: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,20}$")] | None = None
+    github: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")] | None = None
+    photo: StaticPath | None = None
+    bio: str | None = None
+    papers: list[Slug] = []
+    citations: Count | None = None
+    h_index: Count | None = None
+    i10_index: Count | None = None
+
+
+class Venue(_Data):
+    """A venue series from content/venues.yaml."""
+
+    id: Slug
+    short: Text | None = None
+    name: Text
+    aliases: list[Text] = []
+    type: PaperType = "conference"
+    url: Url | None = None
+
+
+class TagInfo(_Data):
+    """A tag's description from content/tags.yaml."""
+
+    name: Text
+    description: str | None = None
+
+
+class Page(_Data):
+    """A free page: content/pages/*.md with front matter."""
+
+    title: Text
+    slug: Slug
+    nav_order: int | None = None
+    draft: bool = False
+    body: str = ""
+
+
+PAPER_FIELDS = tuple(Paper.model_fields)
+# Fields a listing may filter or sort on: every paper field plus the derived ones.
+LISTING_FIELDS = set(PAPER_FIELDS) | {"month", "author"}

@@ -1,0 +1,67 @@
+"""Names and slugs: how a printed name is compared, and how any text becomes a URL part.
+
+Comparison folds case, accents, spacing and punctuation, so "José  Müller" and
+"jose muller" are one name. Slugs are ASCII, lowercase, and never empty or reserved;
+`unique_slugs` gives every distinct key its own slug without depending on input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import lru_cache
+
+from slugify import slugify as _slugify
+
+from .model import RESERVED_IDS
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=None)
+def normalise(name: str) -> str:
+    """The comparison key of a name: 'Zoë  O’Neil' → 'zoe o neil'."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_PUNCT.sub(" ", stripped.casefold()).split())
+
+
+def short_hash(text: str, length: int = 6) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()[:length]
+
+
+@lru_cache(maxsize=None)
+def slugify(text: str, fallback: str = "item") -> str:
+    """An ASCII slug; text with no ASCII transliteration gets a hash-based slug."""
+    slug = _slugify(text, max_length=80, word_boundary=True, lowercase=True)
+    if not slug:
+        slug = f"{fallback}-{short_hash(text)}"
+    if slug.split(".")[0] in RESERVED_IDS:
+        slug = f"{slug}-{fallback}"
+    return slug
+
+
+def unique_slugs(keys: dict[str, str], taken: set[str] = frozenset()) -> dict[str, str]:
+    """Map each key to a slug made from its text, distinct from each other and `taken`.
+
+    `keys` maps a stable key (e.g. a normalised name) to the text to slugify. When two
+    keys want the same slug, each gets a short hash of its own key as a suffix, so the
+    result does not depend on which one was seen first.
+    """
+    wanted: dict[str, list[str]] = {}
+    for key, text in keys.items():
+        wanted.setdefault(slugify(text), []).append(key)
+    out: dict[str, str] = {}
+    for slug, owners in wanted.items():
+        if len(owners) == 1 and slug not in taken:
+            out[owners[0]] = slug
+        else:
+            for key in owners:
+                out[key] = f"{slug}-{short_hash(key)}"
+    return out
+
+
+def is_single_word(name: str) -> bool:
+    """A surname alone ('Jin' in 'Jin et al.') cannot tell people apart."""
+    return len(normalise(name).split()) < 2

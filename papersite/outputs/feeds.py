@@ -1,0 +1,61 @@
+"""Atom feeds (RFC 4287): the site's, and one per author, venue and tag.
+
+Newest first, undated papers left out, the abstract as summary. `updated` comes from the
+newest paper's date, never from the clock, so a rebuild of the same content writes the
+same bytes.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from ..markup import plain_text
+
+FEED_SIZE = 50
+
+
+def _stamp(entry) -> str | None:
+    p = entry.paper
+    if p.date:
+        return f"{p.date.isoformat()}T00:00:00Z"
+    if p.year is not None:
+        return f"{p.year:04d}-01-01T00:00:00Z"
+    return None
+
+
+def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
+              site_title: str) -> str:
+    """An Atom document for the newest dated entries of a list."""
+    dated = [e for e in entries if _stamp(e)]
+    dated.sort(key=lambda e: (_stamp(e), e.id), reverse=True)
+    dated = dated[:FEED_SIZE]
+    updated = _stamp(dated[0]) if dated else "1970-01-01T00:00:00Z"
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<feed xmlns="http://www.w3.org/2005/Atom">',
+           f"  <title>{escape(title)}</title>",
+           f"  <id>{escape(router.absolute(page_path))}</id>",
+           f"  <link rel=\"self\" type=\"application/atom+xml\" "
+           f"href={quoteattr(router.absolute(feed_path))}/>",
+           f"  <link rel=\"alternate\" type=\"text/html\" "
+           f"href={quoteattr(router.absolute(page_path))}/>",
+           f"  <updated>{updated}</updated>",
+           f"  <author><name>{escape(site_title)}</name></author>",
+           "  <generator>Papersite</generator>"]
+    for e in dated:
+        p = e.paper
+        url = router.absolute(f"papers/{p.id}/")
+        out.append("  <entry>")
+        out.append(f"    <title>{escape(plain_text(p.title))}</title>")
+        out.append(f"    <id>{escape(url)}</id>")
+        out.append(f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url)}/>")
+        out.append(f"    <updated>{_stamp(e)}</updated>")
+        out.append(f"    <published>{_stamp(e)}</published>")
+        for b in e.bylines:
+            out.append(f"    <author><name>{escape(b.name)}</name></author>")
+        if p.abstract:
+            out.append(f"    <summary>{escape(plain_text(p.abstract))}</summary>")
+        for t in e.tags:
+            out.append(f"    <category term={quoteattr(t)}/>")
+        out.append("  </entry>")
+    out.append("</feed>")
+    return "\n".join(out) + "\n"

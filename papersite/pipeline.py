@@ -1,0 +1,299 @@
+"""Runs the stages in order: load → validate → resolve → route → render → index → commit.
+
+Each stage is a plain function of the previous one's output. Rendering runs in worker
+processes (forked after the catalog is built, so nothing is pickled but results); every
+file goes through the writer's staging folder, and the live output changes only in the
+final commit.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog, build_catalog
+from .config import SiteConfig
+from .diagnostics import BuildError, Diagnostic, Diagnostics
+from .loading import ParseCache, load_content, read_bytes, static_files
+from .outputs.bibtex import collection_bibtex, paper_bibtex
+from .outputs.feeds import atom_feed
+from .outputs.metadata import csl_item
+from .outputs.sitemap import host_files, sitemap_files
+from .rendering import THEME, Renderer, make_environment
+from .routing import Route, Router, plan_routes
+from .validate import Content, validate_content
+from .views import Views
+
+CACHE_DIR = ".papersite-cache"
+
+
+@dataclass
+class BuildOptions:
+    site_dir: Path
+    output: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+    jobs: int | None = None
+    search: bool = True
+    check_links: bool = False
+    use_cache: bool = True
+
+
+@dataclass
+class BuildReport:
+    output: Path
+    pages: int = 0
+    files: int = 0
+    written: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"Built {self.pages:,} pages ({self.files:,} files, {self.written:,} written, "
+                f"{self.removed:,} removed) into {self.output} in {self.seconds:.2f} s")
+
+
+@dataclass
+class Site:
+    """Everything known about a site before rendering: the output of `prepare`."""
+
+    site_dir: Path
+    content: Content
+    catalog: Catalog
+    routes: list[Route]
+    router: Router
+    diagnostics: Diagnostics
+
+    @property
+    def config(self) -> SiteConfig:
+        return self.catalog.config
+
+
+def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
+            base_url: str | None = None, use_cache: bool = True,
+            timings: dict | None = None) -> Site:
+    """Load, validate, resolve and route; raise BuildError with every problem found."""
+    site_dir = Path(site_dir)
+    timings = timings if timings is not None else {}
+    if not site_dir.is_dir():
+        raise BuildError([Diagnostic(str(site_dir), message="site folder not found")])
+    diags = Diagnostics()
+    t0 = time.perf_counter()
+    cache = ParseCache(site_dir / CACHE_DIR / "parsed.json" if use_cache else None)
+    loaded = load_content(site_dir, diags, cache)
+    timings["load"] = time.perf_counter() - t0
+    content = validate_content(loaded, diags, drafts=drafts)
+    if base_url:
+        try:
+            content.config = content.config.with_base_url(base_url)
+        except ValueError as exc:
+            diags.error("--base-url", message=str(exc))
+    timings["validate"] = time.perf_counter() - t0 - timings["load"]
+    t1 = time.perf_counter()
+    catalog = build_catalog(content, diags)
+    router = Router(content.config.base_path, content.config.origin)
+    routes = plan_routes(catalog, diags)
+    timings["resolve"] = time.perf_counter() - t1
+    if strict:
+        diags.apply_strict()
+    if diags.has_errors:
+        raise BuildError(diags)
+    if use_cache:
+        cache.save()
+    return Site(site_dir, content, catalog, routes, router, diags)
+
+
+# --- files besides pages ------------------------------------------------------------------
+
+
+def file_tasks(catalog: Catalog) -> list[Route]:
+    """Every generated non-HTML file: BibTeX, feeds, CSL-JSON."""
+    tasks = [Route("site_bib", None, "papers.bib"), Route("site_csl", None, "papers.json"),
+             Route("feed", ("site", None), "feed.xml")]
+    tasks += [Route("paper_bib", e.id, f"papers/{e.id}.bib") for e in catalog.entries]
+    for key in catalog.people:
+        tasks += [Route("person_bib", key, f"authors/{key}/papers.bib"),
+                  Route("feed", ("person", key), f"authors/{key}/feed.xml")]
+    tasks += [Route("feed", ("series", k), f"venues/{k}/feed.xml") for k in catalog.series]
+    tasks += [Route("feed", ("tag", k), f"tags/{k}/feed.xml") for k in catalog.tags]
+    return tasks
+
+
+def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes:
+    kind = task.kind
+    if kind == "paper_bib":
+        return paper_bibtex(catalog.by_id[task.key], catalog).encode()
+    if kind == "person_bib":
+        return collection_bibtex(catalog.people[task.key].papers, catalog).encode()
+    if kind == "site_bib":
+        return collection_bibtex(catalog.entries, catalog).encode()
+    if kind == "site_csl":
+        import json
+        items = [csl_item(e, catalog, router) for e in catalog.entries]
+        return (json.dumps(items, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    if kind == "feed":
+        scope, key = task.key
+        title = catalog.config.title
+        if scope == "site":
+            return atom_feed(title, "feed.xml", "", catalog.entries, router, title).encode()
+        if scope == "person":
+            p = catalog.people[key]
+            return atom_feed(f"{p.name} — {title}", task.output, f"authors/{key}/", p.papers,
+                             router, title).encode()
+        if scope == "series":
+            s = catalog.series[key]
+            return atom_feed(f"{s.name} — {title}", task.output, f"venues/{key}/", s.papers,
+                             router, title).encode()
+        t = catalog.tags[key]
+        return atom_feed(f"{t.name} — {title}", task.output, f"tags/{key}/", t.papers,
+                         router, title).encode()
+    raise ValueError(f"unknown file kind {kind}")  # pragma: no cover
+
+
+# --- rendering in workers ----------------------------------------------------------------
+
+_work: dict = {}
+
+
+def _render_share(index: int) -> list[tuple[str, str, bool]]:
+    """Worker body: render every n-th task and stage it. State comes from the fork."""
+    site: Site = _work["site"]
+    writer = _work["writer"]
+    tasks: list[Route] = _work["tasks"]
+    jobs: int = _work["jobs"]
+    renderer = _work.get("renderer")
+    if renderer is None:
+        env = make_environment(site.site_dir)
+        renderer = Renderer(Views(site.catalog, site.router), env, site.site_dir)
+        _work["renderer"] = renderer
+    results = []
+    for task in tasks[index::jobs]:
+        if task.kind in _FILE_KINDS:
+            data = produce_file(task, site.catalog, site.router)
+        else:
+            data = renderer.render(task)
+        results.append(writer.stage(task.output, data))
+    return results
+
+
+_FILE_KINDS = {"paper_bib", "person_bib", "site_bib", "site_csl", "feed"}
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def render_all(site: Site, writer, jobs: int) -> None:
+    tasks = site.routes + file_tasks(site.catalog)
+    # Interleave so each worker gets a similar mix of heavy and light pages.
+    _work.clear()
+    _work.update(site=site, writer=writer, tasks=tasks, jobs=jobs)
+    try:
+        if jobs <= 1 or len(tasks) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+            _work["jobs"] = 1
+            results = [_render_share(0)]
+        else:
+            gc.collect()
+            gc.freeze()  # children share the catalog's pages instead of copying them
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(jobs, initializer=_worker_init) as pool:
+                results = pool.map(_render_share, range(jobs), chunksize=1)
+            gc.unfreeze()
+        for share in results:
+            for item in share:
+                writer.record(*item)
+    finally:
+        _work.clear()
+
+
+def copy_static(site: Site, writer) -> None:
+    """Theme assets, then the site's static/ (a same-named site file wins)."""
+    files = static_files(THEME / "static")
+    files.update(static_files(site.site_dir / "static", site.site_dir))
+    for rel, path in sorted(files.items()):
+        if rel in writer.new:
+            raise BuildError([Diagnostic(f"static/{rel}", message=(
+                "has the same output path as a generated page; rename it"))])
+        writer.put(rel, read_bytes(path))
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted()
+
+
+def build(options: BuildOptions, progress=None) -> BuildReport:
+    """Build a site into its output folder. Raises BuildError; the old output stays."""
+    from .writer import OutputWriter
+
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    site_dir = Path(options.site_dir)
+    output = Path(options.output) if options.output else site_dir / "_site"
+    say = progress or (lambda message: None)
+    site = prepare(site_dir, options.drafts, options.strict, options.base_url,
+                   options.use_cache, timings)
+    jobs = options.jobs or os.cpu_count() or 1
+    writer = OutputWriter(output, _display(output, site_dir))
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
+    try:
+        writer.open(wait_message=say)
+        say(f"rendering {len(site.routes):,} pages")
+        t = time.perf_counter()
+        render_all(site, writer, jobs)
+        timings["render"] = time.perf_counter() - t
+        for rel, data in sorted(sitemap_files(site.routes, site.router).items()):
+            writer.put(rel, data)
+        for rel, data in sorted(host_files(site.config, site.router).items()):
+            writer.put(rel, data)
+        copy_static(site, writer)
+        if options.search:
+            t = time.perf_counter()
+            from .outputs import search
+            say("indexing for search")
+            for rel, data in search.index_files(site, writer):
+                writer.put(rel, data)
+            timings["search"] = time.perf_counter() - t
+        if options.check_links:
+            from .outputs.links import check_staged_links
+            problems = check_staged_links(writer, site.router)
+            if problems:
+                raise BuildError(problems, summary="broken links")
+        t = time.perf_counter()
+        written, removed = writer.commit()
+        timings["commit"] = time.perf_counter() - t
+    except (KeyboardInterrupt, Interrupted):
+        writer.abort()
+        raise KeyboardInterrupt from None
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
+                       removed=removed, seconds=time.perf_counter() - start,
+                       warnings=site.diagnostics.warnings, timings=timings)
+
+
+def _display(output: Path, site_dir: Path) -> str:
+    try:
+        return Path(os.path.abspath(output)).relative_to(
+            Path(os.path.abspath(site_dir))).as_posix()
+    except ValueError:
+        return str(output)

@@ -1,0 +1,89 @@
+"""Render stage: the Jinja2 environment and page rendering.
+
+Templates come from the site's `templates/` first and the theme inside the package
+second, so a site overrides any theme template by giving a file the same name.
+StrictUndefined turns a misspelt variable into an error instead of a silent blank, and
+autoescaping is on for every template. A paper's list entry is rendered once per
+process and reused on every page that lists it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .diagnostics import BuildError, Diagnostic
+from .routing import Route
+from .views import Views
+
+THEME = Path(__file__).parent / "theme"
+
+
+def make_environment(site_dir: Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if site_dir is not None and (site_dir / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
+    loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    return env
+
+
+def template_error(exc: Exception, site_dir: Path | None) -> Diagnostic:
+    """A template problem as a diagnostic naming the template file and line."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
+    path = Path(name)
+    try:
+        shown = path.resolve().relative_to(site_dir.resolve()).as_posix() if site_dir else name
+    except (ValueError, OSError):
+        shown = f"(theme) {path.name}" if path.is_absolute() else name
+    line = getattr(exc, "lineno", 0) or 0
+    if isinstance(exc, jinja2.UndefinedError):
+        message = f"template error: {exc.message}"
+    elif isinstance(exc, jinja2.TemplateSyntaxError):
+        message = f"template syntax error: {exc.message}"
+    elif isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template not found: {exc.name}"
+    else:
+        message = f"template error: {exc}"
+    return Diagnostic(shown, line, "", message)
+
+
+class Renderer:
+    """Renders routes to HTML bytes."""
+
+    def __init__(self, views: Views, env: jinja2.Environment, site_dir: Path | None):
+        self.views = views
+        self.env = env
+        self.site_dir = site_dir
+        self._entries: dict[tuple[str, str], Markup] = {}
+        self._site = None
+        env.globals["entry"] = self.entry
+
+    def entry(self, pid: str, variant: str = "entry") -> Markup:
+        key = (pid, variant)
+        html = self._entries.get(key)
+        if html is None:
+            template = self.env.get_template(f"_{variant}.html")
+            html = Markup(template.render(e=self.views.entry(pid)).strip())
+            self._entries[key] = html
+        return html
+
+    def render(self, route: Route) -> bytes:
+        template_name = {"notfound": "404.html"}.get(route.kind, f"{route.kind}.html")
+        try:
+            context = self.views.context(route)
+            html = self.env.get_template(template_name).render(context)
+        except jinja2.TemplateError as exc:
+            raise BuildError([template_error(exc, self.site_dir)]) from None
+        return html.encode("utf-8")

@@ -1,0 +1,75 @@
+// Papersite: theme toggle, copy and export buttons, expand-all. No network, no dependencies.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    var current = function () {
+      return root.dataset.theme ||
+        (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+    };
+    var label = function () { toggle.setAttribute("aria-pressed", current() === "dark" ? "true" : "false"); };
+    label();
+    toggle.addEventListener("click", function () {
+      var next = current() === "dark" ? "light" : "dark";
+      root.dataset.theme = next;
+      try { localStorage.setItem("papersite-theme", next); } catch (e) { /* private mode */ }
+      label();
+    });
+  }
+
+  function status(text) {
+    var s = document.querySelector(".copy-status");
+    if (s) { s.textContent = text; }
+  }
+  function download(name, type, text) {
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
+    var a = document.createElement("a");
+    a.href = url; a.download = name;
+    document.body.appendChild(a); a.click(); a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+  function ris(item) {
+    var types = { "paper-conference": "CPAPER", "article-journal": "JOUR", "article": "JOUR",
+      "thesis": "THES", "book": "BOOK", "chapter": "CHAP", "report": "RPRT" };
+    var lines = ["TY  - " + (types[item.type] || "GEN"), "TI  - " + item.title];
+    (item.author || []).forEach(function (a) {
+      lines.push("AU  - " + (a["non-dropping-particle"] ? a["non-dropping-particle"] + " " : "") +
+        a.family + (a.given ? ", " + a.given : ""));
+    });
+    var parts = item.issued && item.issued["date-parts"][0];
+    if (parts) {
+      lines.push("PY  - " + parts[0]);
+      lines.push("DA  - " + parts.map(function (p) { return String(p).padStart(2, "0"); }).join("/"));
+    }
+    if (item["container-title"]) { lines.push("T2  - " + item["container-title"]); }
+    if (item.DOI) { lines.push("DO  - " + item.DOI); }
+    if (item.URL) { lines.push("UR  - " + item.URL); }
+    if (item.abstract) { lines.push("AB  - " + item.abstract); }
+    lines.push("ER  - ");
+    return lines.join("\r\n") + "\r\n";
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button) { return; }
+    if (button.dataset.copy) {
+      var text = document.getElementById(button.dataset.copy).textContent;
+      navigator.clipboard.writeText(text).then(function () { status("Copied."); },
+        function () { status("Select the text and copy it."); });
+    } else if (button.dataset.export) {
+      var data = JSON.parse(document.getElementById("csl-data").textContent);
+      if (button.dataset.export === "ris") {
+        download(data.id + ".ris", "application/x-research-info-systems", ris(data));
+      } else {
+        download(data.id + ".json", "application/vnd.citationstyles.csl+json",
+          JSON.stringify([data], null, 2));
+      }
+      status("Downloaded.");
+    } else if (button.dataset.expand) {
+      var open = button.dataset.expand === "true";
+      document.querySelectorAll("details.entry-abstract").forEach(function (d) { d.open = open; });
+    }
+  });
+})();

@@ -1,0 +1,282 @@
+"""Validate stage: records → schema objects, every problem as `path:line: field: message`.
+
+pydantic does the checking; this module turns its errors into messages a researcher can
+act on (the field path with list indexes, the line it is written on, what was expected
+and what was found) and warns about unknown fields, suggesting the field that was meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel, ValidationError
+
+from .config import SiteConfig
+from .diagnostics import Diagnostics
+from .loading import LoadedContent, Record, describe
+from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue
+
+
+@dataclass
+class Content:
+    """Validated content: the input of the resolve stage."""
+
+    config: SiteConfig
+    papers: list[Paper]
+    profiles: list[Profile]
+    venues: list[Venue]
+    tags: list[TagInfo]
+    pages: list[Page]
+    # "paper:<id>", "profile:<id>", "venue:<id>", "page:<slug>" → the record it came from
+    origins: dict[str, Record] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def origin(self, key: str) -> Record | None:
+        return self.origins.get(key)
+
+
+# Messages for pattern checks, by field name.
+_PATTERN_HINTS = {
+    "arxiv": "is not an arXiv id such as 2303.12345 or cs/0601001",
+    "doi": "is not a DOI such as 10.1109/CVPR.2023.00123",
+    "category": "is not an arXiv subject such as cs.CV",
+    "orcid": "is not an ORCID iD such as 0000-0002-1825-0097",
+    "email": "is not an email address",
+    "scholar": "is not a Google Scholar user id (the user= part of the profile URL)",
+    "github": "is not a GitHub user name",
+    "language": "is not a language code such as en or en-GB",
+    "cname": "is not a domain name such as papers.example.org",
+}
+_LIST_HINTS = {
+    "authors": "expected a list of names",
+    "tags": "expected a list of tag names",
+    "aliases": "expected a list of names",
+    "papers": "expected a list of paper ids",
+    "redirect_from": "expected a list of old paper ids",
+    "listings": "expected a list of listings",
+    "nav": "expected a list of {title, url} links",
+    "sort": "expected a list of field names",
+}
+_UNION_HINTS = {
+    "authors": "expected a name or a mapping with a name",
+}
+
+
+def _is_branch(part) -> bool:
+    return isinstance(part, str) and ("[" in part or part[:1].isupper()
+                                      or part in ("str", "int", "bool", "list", "dict"))
+
+
+def _field_path(parts: list) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _lookup(data, parts: list):
+    for part in parts:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _message(error: dict, name: str, value) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    found = describe(value)
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind == "string_type":
+        return f"expected text, found {found}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, found {found if kind == 'int_type' else repr(value)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, found {repr(value) if isinstance(value, str) else found}"
+    if kind == "list_type":
+        return f"{_LIST_HINTS.get(name, 'expected a list')}, found {found}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of fields, found {found}"
+    if kind == "greater_than_equal":
+        if ctx.get("ge") == 0:
+            return f"must not be negative, found {value}"
+        return f"must be at least {ctx.get('ge')}, found {value}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}, found {value}"
+    if kind == "string_pattern_mismatch":
+        return f"'{value}' {_PATTERN_HINTS.get(name, 'has the wrong form')}"
+    if kind == "literal_error":
+        if name == "type":
+            return f"'{value}' is not a paper type; use one of: {', '.join(PAPER_TYPES)}"
+        return f"'{value}' is not one of: {ctx.get('expected', '')}"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"'{value}' is not a valid date; write YYYY-MM-DD"
+    return error["msg"]
+
+
+def report_errors(exc: ValidationError, record: Record, diags: Diagnostics,
+                  prefix: str = "") -> None:
+    """Turn pydantic's errors into diagnostics positioned in the record's file."""
+    seen: set[str] = set()
+    for error in exc.errors():
+        loc = list(error["loc"])
+        clean: list = []
+        skip = False
+        for i, part in enumerate(loc):
+            if _is_branch(part):
+                raw = _lookup(record.data, clean)
+                wants_model = part[:1].isupper()
+                if isinstance(raw, dict) != wants_model or (
+                        not isinstance(raw, (dict, str))):
+                    if not isinstance(raw, (dict, str)):
+                        path = _field_path(clean)
+                        if path not in seen:
+                            seen.add(path)
+                            hint = _UNION_HINTS.get(str(clean[0]), "unexpected value")
+                            diags.error(record.path, record.line_of(prefix + path),
+                                        prefix + path, f"{hint}, found {describe(raw)}")
+                    skip = True
+                    break
+                continue
+            clean.append(part)
+        if skip:
+            continue
+        path = _field_path(clean)
+        if path in seen:
+            continue
+        seen.add(path)
+        value = _lookup(record.data, clean)
+        name = next((p for p in reversed(clean) if isinstance(p, str)), "")
+        message = _message(error, name, value)
+        field_name = prefix + path
+        line = record.line_of(field_name) if path else record.line
+        diags.error(record.path, line, field_name, message)
+
+
+def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
+                 prefix: str = "") -> None:
+    """Unknown fields: a warning (an error under --strict), naming the likely intent."""
+    extra = obj.model_extra or {}
+    known = list(type(obj).model_fields)
+    for key in extra:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        diags.warning(record.path, record.line_of(prefix + key), prefix + key,
+                      f"unknown {kind} field{hint}", strict=True)
+    for name, value in obj:
+        nested = value if isinstance(value, list) else [value]
+        for i, item in enumerate(nested):
+            if isinstance(item, BaseModel):
+                sub = f"{prefix}{name}[{i}]." if isinstance(value, list) else f"{prefix}{name}."
+                warn_unknown(item, record, diags, kind, sub)
+
+
+def _stem(record: Record) -> str:
+    return PurePosixPath(record.path).stem
+
+
+def _validate(model: type[BaseModel], record: Record, diags: Diagnostics, kind: str,
+              data: dict | None = None):
+    try:
+        obj = model.model_validate(record.data if data is None else data)
+    except ValidationError as exc:
+        report_errors(exc, record, diags)
+        return None
+    warn_unknown(obj, record, diags, kind)
+    return obj
+
+
+def _with_default_id(record: Record, diags: Diagnostics, kind: str) -> dict | None:
+    if "id" in record.data or not record.single:
+        if "id" not in record.data:
+            diags.error(record.path, record.line, "id",
+                        f"required in a file that lists several {kind}s")
+            return None
+        return record.data
+    return dict(record.data, id=_stem(record))
+
+
+def validate_config(record: Record | None, diags: Diagnostics) -> SiteConfig:
+    if record is None:
+        diags.error("site.yaml", message="not found: this folder is not a Papersite site "
+                                         "(run `papersite init DIR` to create one)")
+        return SiteConfig()
+    config = _validate(SiteConfig, record, diags, "site.yaml")
+    return config if config is not None else SiteConfig()
+
+
+def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = False
+                     ) -> Content:
+    """Validate every record; duplicates and unknown fields reported with positions."""
+    config = validate_config(loaded.site, diags)
+    origins: dict[str, Record] = {}
+
+    def unique(key: str, record: Record, what: str, field_name: str = "id") -> bool:
+        if key in origins:
+            first = origins[key]
+            diags.error(record.path, record.line_of(field_name), field_name,
+                        f"duplicate {what} '{key.split(':', 1)[1]}' "
+                        f"(also at {first.path}:{first.line})")
+            return False
+        origins[key] = record
+        return True
+
+    papers: list[Paper] = []
+    for record in loaded.papers:
+        data = _with_default_id(record, diags, "paper")
+        if data is None:
+            continue
+        paper = _validate(Paper, record, diags, "paper", data)
+        if paper is None or not unique(f"paper:{paper.id}", record, "paper id"):
+            continue
+        if paper.draft and not drafts:
+            continue
+        papers.append(paper)
+    profiles: list[Profile] = []
+    for record in loaded.authors:
+        data = _with_default_id(record, diags, "profile")
+        profile = _validate(Profile, record, diags, "author profile", data)
+        if profile is not None and unique(f"profile:{profile.id}", record, "author id"):
+            profiles.append(profile)
+    venues: list[Venue] = []
+    for record in loaded.venues:
+        venue = _validate(Venue, record, diags, "venue")
+        if venue is not None and unique(f"venue:{venue.id}", record, "venue id"):
+            venues.append(venue)
+    tags: list[TagInfo] = []
+    for record in loaded.tags:
+        info = record.data.get("info")
+        if info is None:
+            info = {}
+        if not isinstance(info, dict):
+            diags.error(record.path, record.line, str(record.data["name"]),
+                        f"expected a mapping such as {{description: ...}}, found {describe(info)}")
+            continue
+        tag = _validate(TagInfo, Record(record.path, record.line, dict(info, name=record.data["name"]),
+                                        record.lines), diags, "tag")
+        if tag is not None:
+            tags.append(tag)
+    pages: list[Page] = []
+    for record in loaded.pages:
+        data = dict(record.data)
+        data.setdefault("slug", _stem(record))
+        page = _validate(Page, record, diags, "page", data)
+        if page is None or not unique(f"page:{page.slug}", record, "page slug", "slug"):
+            continue
+        if page.draft and not drafts:
+            continue
+        pages.append(page)
+    if loaded.site is not None:
+        origins["site"] = loaded.site
+    return Content(config, papers, profiles, venues, tags, pages, origins, loaded.hashes)

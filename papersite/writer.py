@@ -1,0 +1,220 @@
+"""Commit stage: the only code that writes the output folder.
+
+A build never touches the live output until everything is rendered: changed files go to
+a staging folder beside it, and `commit` renames them into place and prunes stale files
+in one short step with SIGINT and SIGTERM deferred. Unchanged files (same bytes as the
+last build, according to a manifest of content hashes checked against the file's size
+and mtime) are not rewritten, so a second build of the same content writes nothing.
+A lock file serialises builds into the same output; a folder that Papersite did not
+write is never pruned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import threading
+from pathlib import Path
+
+from .diagnostics import BuildError, Diagnostic
+
+MANIFEST = ".papersite-manifest.json"
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _io_message(exc: OSError, what: str) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"cannot write {what}: the disk is full; the previous site is untouched"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {what}: permission denied; the previous site is untouched"
+    return f"cannot write {what}: {exc.strerror or exc}; the previous site is untouched"
+
+
+class OutputWriter:
+    """Stages changed files and commits them into the output folder atomically."""
+
+    def __init__(self, output: Path, display: str | None = None):
+        self.output = Path(os.path.abspath(output))
+        self.display = display or str(output)
+        self.old: dict[str, list] = {}
+        self.new: dict[str, str] = {}
+        self.changed: set[str] = set()
+        self.staging: Path | None = None
+        self._lock_file = None
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    def open(self, wait_message=None) -> "OutputWriter":
+        parent = self.output.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = open(parent / f".{self.output.name}.lock", "a+")
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if wait_message:
+                    wait_message(f"another build is writing {self.display}; waiting for it")
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        except OSError as exc:
+            self._release()
+            raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
+        self._read_manifest()
+        try:
+            self.staging = Path(_mkdtemp(parent, f".{self.output.name}.staging-"))
+        except OSError as exc:
+            self._release()
+            raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
+        return self
+
+    def _read_manifest(self) -> None:
+        if not self.output.exists():
+            return
+        if not self.output.is_dir():
+            self._release()
+            raise BuildError([Diagnostic(self.display, message="exists and is not a folder")])
+        path = self.output / MANIFEST
+        if path.is_file():
+            try:
+                self.old = json.loads(path.read_text("utf-8")).get("files", {})
+            except (OSError, ValueError, AttributeError):
+                self.old = {}
+            return
+        if any(self.output.iterdir()):
+            self._release()
+            raise BuildError([Diagnostic(self.display, message=(
+                "is not empty and was not written by Papersite; refusing to replace its "
+                "contents (remove it or choose another --output)"))])
+
+    def abort(self) -> None:
+        """Drop everything staged; the output folder is as it was."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock_file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                self._lock_file.close()
+            self._lock_file = None
+
+    # --- staging (may run in worker processes) --------------------------------------------
+
+    def unchanged(self, rel: str, digest: str) -> bool:
+        old = self.old.get(rel)
+        if not old or old[0] != digest:
+            return False
+        try:
+            st = os.stat(self.output / rel)
+        except OSError:
+            return False
+        return st.st_size == old[1] and st.st_mtime_ns == old[2]
+
+    def stage(self, rel: str, data: bytes) -> tuple[str, str, bool]:
+        """Write `data` to staging unless the output already has these bytes.
+
+        Returns (rel, digest, changed); the caller hands it to `record`.
+        """
+        digest = digest_of(data)
+        if self.unchanged(rel, digest):
+            return rel, digest, False
+        target = self.staging / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise BuildError([Diagnostic(self.display, message=_io_message(exc, rel))]) from None
+        return rel, digest, True
+
+    def record(self, rel: str, digest: str, changed: bool) -> None:
+        self.new[rel] = digest
+        if changed:
+            self.changed.add(rel)
+
+    def put(self, rel: str, data: bytes) -> None:
+        self.record(*self.stage(rel, data))
+
+    # --- commit ---------------------------------------------------------------------------
+
+    def commit(self) -> tuple[int, int]:
+        """Move staged files into place and prune stale ones; returns (written, removed)."""
+        stale = sorted(set(self.old) - set(self.new))
+        with _signals_deferred():
+            try:
+                self.output.mkdir(parents=True, exist_ok=True)
+                manifest = {}
+                for rel in sorted(self.new):
+                    target = self.output / rel
+                    if rel in self.changed:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        if target.is_dir() and not target.is_symlink():
+                            shutil.rmtree(target)
+                        os.replace(self.staging / rel, target)
+                        st = os.stat(target)
+                        manifest[rel] = [self.new[rel], st.st_size, st.st_mtime_ns]
+                    else:
+                        manifest[rel] = self.old[rel]
+                for rel in stale:
+                    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                        os.remove(self.output / rel)
+                    _remove_empty_parents(self.output / rel, self.output)
+                text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
+                                  separators=(",", ":"))
+                path = self.output / MANIFEST
+                if not path.is_file() or path.read_text("utf-8") != text:
+                    tmp = self.staging / MANIFEST
+                    tmp.write_text(text, "utf-8")
+                    os.replace(tmp, path)
+            except OSError as exc:
+                raise BuildError([Diagnostic(self.display,
+                                             message=_io_message(exc, "the output"))]) from None
+            finally:
+                self.abort()
+        return len(self.changed), len(stale)
+
+
+def _mkdtemp(parent: Path, prefix: str) -> str:
+    import tempfile
+    return tempfile.mkdtemp(prefix=prefix, dir=parent)
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold SIGINT/SIGTERM until the block is done, then act on them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            if received[0] == signal.SIGINT:
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), received[0])
