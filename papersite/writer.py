@@ -5,7 +5,7 @@ a staging folder beside it, and `commit` renames them into place and prunes stal
 in one short step with SIGINT and SIGTERM deferred. Unchanged files (same bytes as the
 last build, according to a manifest of content hashes checked against the file's size
 and mtime) are not rewritten, so a second build of the same content writes nothing.
-A lock file serialises builds into the same output; a folder that Papersite did not
+A lock on the output's parent folder serialises builds into the same output; a folder that Papersite did not
 write is never pruned.
 """
 
@@ -57,7 +57,8 @@ class OutputWriter:
         parent = self.output.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            self._lock_file = open(parent / f".{self.output.name}.lock", "a+")
+            # Lock the folder that holds the output: no lock file is left lying around.
+            self._lock_file = os.open(parent, os.O_RDONLY)
             try:
                 fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -105,7 +106,7 @@ class OutputWriter:
         if self._lock_file is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-                self._lock_file.close()
+                os.close(self._lock_file)
             self._lock_file = None
 
     # --- staging (may run in worker processes) --------------------------------------------
