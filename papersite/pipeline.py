@@ -57,6 +57,7 @@ class BuildReport:
     seconds: float = 0.0
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)   # output files written this time
 
     def summary(self) -> str:
         return (f"Built {self.pages:,} pages ({self.files:,} files, {self.written:,} written, "
@@ -275,6 +276,7 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
             if problems:
                 raise BuildError(problems, summary="broken links")
         t = time.perf_counter()
+        changed = sorted(writer.changed)
         written, removed = writer.commit()
         timings["commit"] = time.perf_counter() - t
     except (KeyboardInterrupt, Interrupted):
@@ -288,7 +290,7 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
             signal.signal(signal.SIGTERM, previous)
     return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
                        removed=removed, seconds=time.perf_counter() - start,
-                       warnings=site.diagnostics.warnings, timings=timings)
+                       warnings=site.diagnostics.warnings, timings=timings, changed=changed)
 
 
 def _display(output: Path, site_dir: Path) -> str:
