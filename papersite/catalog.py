@@ -18,6 +18,8 @@ from .model import AuthorEntry, Paper, Profile, TagInfo, Venue
 from .names import is_single_word, normalise, short_hash, slugify, unique_slugs
 from .validate import Content
 
+RELATED = 5   # papers in the "more by these authors" and "related by tags" lists
+
 
 @dataclass(slots=True)
 class Byline:
@@ -154,13 +156,45 @@ class Catalog:
         counts = Counter(e.year for e in papers if e.year is not None)
         return sorted(counts.items())
 
-    def more_by_authors(self, entry: Entry, limit: int = 5) -> list[Entry]:
+    def more_by_authors(self, entry: Entry, limit: int = RELATED) -> list[Entry]:
         """Papers sharing the most linked authors with this one, nearest in time first."""
         return self._neighbours(entry, [self.people[b.person].papers for b in entry.bylines
                                         if b.person], limit)
 
-    def related_by_tags(self, entry: Entry, limit: int = 5) -> list[Entry]:
+    def related_by_tags(self, entry: Entry, limit: int = RELATED) -> list[Entry]:
         return self._neighbours(entry, [self.tags[t].papers for t in entry.tags], limit)
+
+    def pages_of(self, entry: Entry) -> set[tuple[str, object]]:
+        """Every page that shows this paper, as (page kind, key): the explicit map an
+        incremental build re-renders from when the paper's text changes but not its
+        place in any list (its authors, venue, tags, year and sort keys are the same).
+        """
+        pages: set[tuple[str, object]] = {("paper", entry.id), ("home", None),
+                                          ("papers", None)}
+        people = [b.person for b in entry.bylines if b.person]
+        people += [k for k, p in self.people.items()
+                   if p.profile and entry.id in p.profile.papers]
+        for key in people:
+            pages.add(("person", key))
+        if entry.venue:
+            pages.add(("series", entry.venue))
+            if entry.year is not None:
+                pages.add(("edition", (entry.venue, entry.year)))
+        pages.update(("tag", t) for t in entry.tags)
+        if entry.year is not None:
+            pages.add(("year", entry.year))
+        pages.update(("listing", slug) for slug, items in self.listings.items()
+                     if any(e is entry for e in items))
+        # Papers whose "more by these authors" / "related by tags" may show this one:
+        # those within the look-around window of it in a shared group.
+        groups = [self.people[k].papers for k in people] + [self.tags[t].papers
+                                                           for t in entry.tags]
+        window = RELATED * 2
+        for papers in groups:
+            at = _position(papers, entry)
+            pages.update(("paper", other.id) for other in
+                         papers[max(0, at - window): at + window + 1])
+        return pages
 
     def _neighbours(self, entry: Entry, groups: list[list[Entry]], limit: int) -> list[Entry]:
         # Look only at the papers next to this one in each (date-sorted) group: linear in

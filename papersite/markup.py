@@ -44,8 +44,13 @@ _ATTRIBUTES = {
 }
 _SCHEMES = {"http", "https", "mailto"}
 # Characters and line starts that need the markdown parser; plain text takes a fast path.
-_SPECIAL = re.compile(r"[*_`\[\]<>\\!#|~&]|^\s*(?:[-+=]|\d+[.)])(?:\s|$)|^ {4}|\n[-=]+\s*$",
-                      re.M)
+_SPECIAL = re.compile(
+    r"[*`<>\\]"                      # emphasis, code, HTML, escapes
+    r"|(?<!\w)_|_(?!\w)"              # underscores at a word edge (not snake_case)
+    r"|!\[|\]\(|\]\[|\]:|^\s*\["   # images, links, reference definitions
+    r"|&#?\w+;"                        # entities (a bare & is escaped on the fast path)
+    r"|^\s*(?:[-+=#>|~]|\d+[.)])(?:\s|$)|^ {4}|\n[-=]+\s*$",  # block syntax at a line start
+    re.M)
 
 _md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
                         output_format="html")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, build_catalog
+from .changes import (fingerprints, load_state, pages_to_render, save_state, select_tasks,
+                      state_path)
 from .config import SiteConfig
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import ParseCache, load_content, read_bytes, static_files
@@ -58,6 +60,7 @@ class BuildReport:
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)   # output files written this time
+    rendered: int = 0                                    # pages and files rendered
 
     def summary(self) -> str:
         return (f"Built {self.pages:,} pages ({self.files:,} files, {self.written:,} written, "
@@ -172,11 +175,7 @@ def _render_share(index: int) -> list[tuple[str, str, bool]]:
     writer = _work["writer"]
     tasks: list[Route] = _work["tasks"]
     jobs: int = _work["jobs"]
-    renderer = _work.get("renderer")
-    if renderer is None:
-        env = make_environment(site.site_dir)
-        renderer = Renderer(Views(site.catalog, site.router), env, site.site_dir)
-        _work["renderer"] = renderer
+    renderer = _work["renderer"]
     results = []
     for task in tasks[index::jobs]:
         if task.kind in _FILE_KINDS:
@@ -195,11 +194,16 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def render_all(site: Site, writer, jobs: int) -> None:
-    tasks = site.routes + file_tasks(site.catalog)
+def render_all(site: Site, writer, jobs: int, pages=None) -> int:
+    """Render the pages (kind, key) given, or all; returns how many were rendered."""
+    tasks, keep = select_tasks(site.routes + file_tasks(site.catalog), pages)
+    tasks += [task for task in keep if not writer.keep(task.output)]
     # Interleave so each worker gets a similar mix of heavy and light pages.
+    renderer = Renderer(Views(site.catalog, site.router),
+                        make_environment(site.site_dir, site.site_dir / CACHE_DIR), site.site_dir)
+    renderer.warm()
     _work.clear()
-    _work.update(site=site, writer=writer, tasks=tasks, jobs=jobs)
+    _work.update(site=site, writer=writer, tasks=tasks, jobs=jobs, renderer=renderer)
     try:
         if jobs <= 1 or len(tasks) < 400 or "fork" not in multiprocessing.get_all_start_methods():
             _work["jobs"] = 1
@@ -216,6 +220,7 @@ def render_all(site: Site, writer, jobs: int) -> None:
                 writer.record(*item)
     finally:
         _work.clear()
+    return len(tasks)
 
 
 def copy_static(site: Site, writer) -> None:
@@ -254,9 +259,15 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
     try:
         writer.open(wait_message=say)
-        say(f"rendering {len(site.routes):,} pages")
         t = time.perf_counter()
-        render_all(site, writer, jobs)
+        state_file = state_path(site_dir, output, CACHE_DIR)
+        current = fingerprints(site, options.drafts, options.search)
+        last = load_state(state_file) if options.use_cache and writer.old else None
+        pages = pages_to_render(site.catalog, last, current)
+        timings["plan"] = time.perf_counter() - t
+        say(f"rendering {len(site.routes) if pages is None else len(pages):,} pages")
+        t = time.perf_counter()
+        rendered = render_all(site, writer, jobs, pages)
         timings["render"] = time.perf_counter() - t
         for rel, data in sorted(sitemap_files(site.routes, site.router).items()):
             writer.put(rel, data)
@@ -278,6 +289,8 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
         t = time.perf_counter()
         changed = sorted(writer.changed)
         written, removed = writer.commit()
+        if options.use_cache:
+            save_state(state_file, current)
         timings["commit"] = time.perf_counter() - t
     except (KeyboardInterrupt, Interrupted):
         writer.abort()
@@ -290,7 +303,8 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
             signal.signal(signal.SIGTERM, previous)
     return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
                        removed=removed, seconds=time.perf_counter() - start,
-                       warnings=site.diagnostics.warnings, timings=timings, changed=changed)
+                       warnings=site.diagnostics.warnings, timings=timings, changed=changed,
+                       rendered=rendered)
 
 
 def _display(output: Path, site_dir: Path) -> str:

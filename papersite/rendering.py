@@ -21,7 +21,7 @@ from .views import Views
 THEME = Path(__file__).parent / "theme"
 
 
-def make_environment(site_dir: Path | None) -> jinja2.Environment:
+def make_environment(site_dir: Path | None, cache_dir: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if site_dir is not None and (site_dir / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
@@ -34,9 +34,21 @@ def make_environment(site_dir: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=_bytecode_cache(cache_dir),
     )
     env.filters["thousands"] = lambda n: f"{n:,}"
     return env
+
+
+def _bytecode_cache(cache_dir: Path | None):
+    """Compiled templates kept between builds (keyed by template source by Jinja)."""
+    if cache_dir is None:
+        return None
+    try:
+        (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
 
 
 def template_error(exc: Exception, site_dir: Path | None) -> Diagnostic:
@@ -69,6 +81,14 @@ class Renderer:
         self._entries: dict[tuple[str, str], Markup] = {}
         self._site = None
         env.globals["entry"] = self.entry
+
+    def warm(self) -> None:
+        """Compile every template now, so forked workers share the compiled code."""
+        try:
+            for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+                self.env.get_template(name)
+        except jinja2.TemplateError as exc:
+            raise BuildError([template_error(exc, self.site_dir)]) from None
 
     def entry(self, pid: str, variant: str = "entry") -> Markup:
         key = (pid, variant)

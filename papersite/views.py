@@ -180,14 +180,18 @@ class Views:
         """Consecutive entries sharing a heading, e.g. papers by year ("Undated" last)."""
         if by == "none":
             return [{"heading": None, "anchor": None, "ids": [e.id for e in entries]}]
+        # Gather each group's entries, keeping the list's own order inside a group
+        # (a listing ranked by upvotes and grouped by month stays ranked in each month).
+        buckets: dict[object, list[str]] = {}
+        for e in entries:
+            buckets.setdefault(self._group_value(e, by), []).append(e.id)
+        keys = list(buckets)
+        if by in ("year", "month", "date"):
+            keys.sort(key=lambda k: (k is None, _order_key(k)), reverse=False)
         out = []
-        for value, items in groupby(entries, key=lambda e: self._group_value(e, by)):
+        for value in keys:
             heading, anchor = self._heading(value, by)
-            ids = [e.id for e in items]
-            if out and out[-1]["anchor"] == anchor:
-                out[-1]["ids"].extend(ids)
-            else:
-                out.append({"heading": heading, "anchor": anchor, "ids": ids})
+            out.append({"heading": heading, "anchor": anchor, "ids": buckets[value]})
         return out
 
     def _group_value(self, e: Entry, by: str):
@@ -551,3 +555,15 @@ def bar_chart(counts: list[tuple[int, int]], title: str) -> dict | None:
                      "label": str(y)[2:] if len(years) > 8 else str(y)})
     return {"title": title, "bars": bars, "width": len(years) * (width + gap) - gap,
             "height": height, "rows": [{"year": y, "count": by_year.get(y, 0)} for y in years]}
+
+
+def _order_key(value):
+    """Newest first for years, months and dates (used ascending, so negated)."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return -value
+    if isinstance(value, dt.date):
+        return -value.toordinal()
+    year, month = value.split("-")
+    return -(int(year) * 12 + int(month))

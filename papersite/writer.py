@@ -129,19 +129,36 @@ class OutputWriter:
         digest = digest_of(data)
         if self.unchanged(rel, digest):
             return rel, digest, False
-        target = self.staging / rel
+        target = self._staged(rel)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "wb") as fh:
                 fh.write(data)
         except OSError as exc:
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, rel))]) from None
         return rel, digest, True
 
+    def _staged(self, rel: str) -> Path:
+        """Staged files sit flat, named by a hash of their path: no folder tree to build
+        in staging, and nothing but one folder to remove after the commit."""
+        return self.staging / hashlib.blake2b(rel.encode(), digest_size=12).hexdigest()
+
+    def staged_bytes(self, rel: str) -> bytes:
+        """The bytes this build gives `rel`: staged if changed, else the output's."""
+        path = self._staged(rel) if rel in self.changed else self.output / rel
+        return path.read_bytes()
+
     def record(self, rel: str, digest: str, changed: bool) -> None:
         self.new[rel] = digest
         if changed:
             self.changed.add(rel)
+
+    def keep(self, rel: str) -> bool:
+        """Carry a file over from the last build unrendered, if it is still intact there."""
+        old = self.old.get(rel)
+        if old is None or not self.unchanged(rel, old[0]):
+            return False
+        self.record(rel, old[0], False)
+        return True
 
     def put(self, rel: str, data: bytes) -> None:
         self.record(*self.stage(rel, data))
@@ -161,7 +178,7 @@ class OutputWriter:
                         target.parent.mkdir(parents=True, exist_ok=True)
                         if target.is_dir() and not target.is_symlink():
                             shutil.rmtree(target)
-                        os.replace(self.staging / rel, target)
+                        os.replace(self._staged(rel), target)
                         st = os.stat(target)
                         manifest[rel] = [self.new[rel], st.st_size, st.st_mtime_ns]
                     else:

@@ -1,0 +1,162 @@
+"""What to re-render: compares this build's content with the last build's.
+
+Between route and render. A full render happens when anything global changed (site.yaml,
+templates, the theme, the engine, profiles, venues, tags, free pages) or when any paper
+moved in a list (added, removed, new authors, venue, tags, year or sort keys). Otherwise
+only the papers whose text changed are re-rendered, through the catalog's explicit map
+of the pages that show each paper (`Catalog.pages_of`). Every skipped page must still be
+intact in the output, or it is rendered after all; the result is always byte-identical
+to a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .catalog import Catalog, Entry
+from .outputs.bibtex import citation_keys
+from .routing import Route
+
+STATE_VERSION = 1
+_ENGINE = Path(__file__).parent
+
+
+def _hash(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _tree_hash(folder: Path, suffixes: tuple[str, ...]) -> str:
+    """Hash of the names, sizes and mtimes of files under folder (cheap, no reads)."""
+    if not folder.is_dir():
+        return ""
+    items = []
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            if name.endswith(suffixes):
+                p = os.path.join(dirpath, name)
+                st = os.stat(p)
+                items.append(f"{os.path.relpath(p, folder)}:{st.st_size}:{st.st_mtime_ns}")
+    return _hash(*sorted(items))
+
+
+@dataclass
+class Fingerprints:
+    """What a build's output depends on, hashed at three levels."""
+
+    global_: str
+    structure: str
+    papers: dict[str, str] = field(default_factory=dict)
+
+
+def fingerprints(site, drafts: bool, search: bool) -> Fingerprints:
+    content = site.content
+    catalog: Catalog = site.catalog
+    engine = _tree_hash(_ENGINE, (".py", ".html", ".css", ".js"))
+    templates = _tree_hash(site.site_dir / "templates", (".html", ".xml", ".txt"))
+    others = [json.dumps([m.model_dump(mode="json") for m in group], sort_keys=True)
+              for group in (content.profiles, content.venues, content.tags, content.pages)]
+    global_ = _hash(__version__, engine, templates, content.config.model_dump_json(),
+                    str(drafts), str(search), *others)
+    keys = citation_keys(catalog)
+    # The order of every list, and what places each paper in lists (not its text).
+    orders = [",".join(e.id for e in catalog.entries)]
+    orders += [",".join(e.id for e in items) for items in catalog.listings.values()]
+    structure = _hash(*orders, *(_structure(e, keys[e.id], catalog) for e in catalog.entries))
+    papers = {}
+    for e in catalog.entries:
+        record = content.origins.get(f"paper:{e.id}")
+        data = record.data if record is not None else {}
+        papers[e.id] = _hash(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False))
+    return Fingerprints(global_, structure, papers)
+
+
+def _structure(e: Entry, key: str, catalog: Catalog) -> str:
+    """The facts that place a paper in lists: if none changed, no list changes shape."""
+    p = e.paper
+    listing_fields = sorted({f.lstrip("+-") for spec in catalog.config.listings
+                             for f in [*spec.sort, *spec.filter]})
+    values = [repr(getattr(p, f, None)) for f in listing_fields]
+    return "|".join([e.id, repr(p.year), e.month or "", e.venue or "", e.type,
+                     ",".join(b.person or "" for b in e.bylines), ",".join(e.tags), key,
+                     *values])
+
+
+def state_path(site_dir: Path, output: Path, cache_dir: str) -> Path:
+    where = _hash(os.path.abspath(output))[:12]
+    return site_dir / cache_dir / f"render-{where}.json"
+
+
+def load_state(path: Path) -> Fingerprints | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("version") != STATE_VERSION:
+            return None
+        return Fingerprints(data["global"], data["structure"], data["papers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_state(path: Path, fp: Fingerprints) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": STATE_VERSION, "global": fp.global_,
+                                   "structure": fp.structure, "papers": fp.papers},
+                                  sort_keys=True), "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # without state the next build is a full one; nothing is lost
+
+
+def pages_to_render(catalog: Catalog, previous: Fingerprints | None,
+                    current: Fingerprints) -> set[tuple[str, object]] | None:
+    """The (kind, key) pages to re-render, or None for everything."""
+    if previous is None or previous.global_ != current.global_ \
+            or previous.structure != current.structure:
+        return None
+    changed = [pid for pid, h in current.papers.items() if previous.papers.get(pid) != h]
+    pages: set[tuple[str, object]] = set()
+    for pid in changed:
+        pages |= catalog.pages_of(catalog.by_id[pid])
+    return pages
+
+
+def select_tasks(tasks: list[Route], pages: set[tuple[str, object]] | None
+                 ) -> tuple[list[Route], list[Route]]:
+    """Split tasks into (render, keep) for the given pages; files follow their page."""
+    if pages is None:
+        return tasks, []
+    kinds = {kind for kind, _ in pages}
+    keys = {(kind, key if not isinstance(key, list) else tuple(key)) for kind, key in pages}
+    render, keep = [], []
+    for task in tasks:
+        if _affected(task, keys, kinds):
+            render.append(task)
+        else:
+            keep.append(task)
+    return render, keep
+
+
+def _affected(task: Route, keys: set, kinds: set) -> bool:
+    kind, key = task.kind, task.key
+    if kind in ("site_bib", "site_csl"):
+        return bool(kinds)
+    if kind == "feed":
+        scope, k = key
+        if scope == "site":
+            return bool(kinds)
+        return ({"person": "person", "series": "series", "tag": "tag"}[scope], k) in keys
+    if kind == "paper_bib":
+        return ("paper", key) in keys
+    if kind == "person_bib":
+        return ("person", key) in keys
+    return (kind, key) in keys
