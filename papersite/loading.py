@@ -32,7 +32,8 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES = 200_000          # values constructed per file, aliases expanded
 MAX_DEPTH = 40               # nesting of mappings and lists
 _PRESCAN_DEPTH = 500         # above this bound we check nesting on the event stream
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+SOURCE = "#source:"          # key prefix in Record.lines: the text of a number as written
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -112,7 +113,11 @@ class _Builder:
         if path and path not in self.lines:
             self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if path and isinstance(value, (int, float)) and not isinstance(value, bool):
+                # Keep what was written: `arxiv: 2301.00010` is text to the schema.
+                self.lines[SOURCE + path] = node.value
+            return value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 raise YamlProblem(node.start_mark.line + 1, f"unsupported YAML tag {node.tag}")
@@ -237,7 +242,7 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict[str, int], 
         problem.line += first_line - 1
         raise
     shift = first_line - 1
-    lines = {k: v + shift for k, v in builder.lines.items()}
+    lines = {k: v + shift if isinstance(v, int) else v for k, v in builder.lines.items()}
     return data, lines, node.start_mark.line + first_line
 
 
@@ -373,8 +378,7 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
                 diags.error(rel, item_line, message=f"expected a {kind} (a mapping of "
                                                     f"fields), found {_describe(item)}")
                 continue
-            sub = {k[len(prefix) + 1:]: v for k, v in lines.items()
-                   if k.startswith(prefix + ".")}
+            sub = _sub_lines(lines, prefix)
             out.append(Record(rel, item_line, item, sub))
         return out
     if data is None:
@@ -384,6 +388,17 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
     want = f"a {kind} or a list of them" if allow_list else f"a {kind} (a mapping of fields)"
     diags.error(rel, line, message=f"expected {want}, found {_describe(data)}")
     return []
+
+
+def _sub_lines(lines: dict, prefix: str) -> dict:
+    """The lines of the fields under `prefix`, relative to it (sources included)."""
+    out = {}
+    for k, v in lines.items():
+        source = k.startswith(SOURCE)
+        key = k[len(SOURCE):] if source else k
+        if key.startswith(prefix + "."):
+            out[(SOURCE if source else "") + key[len(prefix) + 1:]] = v
+    return out
 
 
 def _describe(value) -> str:
@@ -503,8 +518,7 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
                             message=f"expected a mapping of tag names, found {_describe(data)}")
                 continue
             for tag_name, info in data.items():
-                sub = {k[len(tag_name) + 1:]: v for k, v in lines.items()
-                       if k.startswith(tag_name + ".")}
+                sub = _sub_lines(lines, tag_name)
                 tags.append(Record(_relative(path, site_dir), lines.get(tag_name, 1),
                                    {"name": tag_name, "info": info}, sub))
     pages: list[Record] = []

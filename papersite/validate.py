@@ -8,6 +8,7 @@ and what was found) and warns about unknown fields, suggesting the field that wa
 from __future__ import annotations
 
 import difflib
+import typing
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .config import SiteConfig
 from .diagnostics import Diagnostics
-from .loading import LoadedContent, Record, describe
+from .loading import SOURCE, LoadedContent, Record, describe
 from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue
 
 
@@ -186,10 +187,37 @@ def _stem(record: Record) -> str:
     return PurePosixPath(record.path).stem
 
 
+def _text_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields whose type takes text but no number: a number written there is its text."""
+    def takes(annotation, kind) -> bool:
+        if annotation is kind:
+            return True
+        return any(takes(arg, kind) for arg in typing.get_args(annotation))
+    return frozenset(name for name, f in model.model_fields.items()
+                     if takes(f.annotation, str) and not takes(f.annotation, int))
+
+
+def _numbers_as_written(model: type[BaseModel], record: Record, data: dict) -> dict:
+    fields = _TEXT_FIELDS.setdefault(model, _text_fields(model))
+    fixed = None
+    for name in fields:
+        value = data.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            source = record.lines.get(SOURCE + name)
+            if source is not None:
+                fixed = fixed if fixed is not None else dict(data)
+                fixed[name] = source
+    return data if fixed is None else fixed
+
+
+_TEXT_FIELDS: dict = {}
+
+
 def _validate(model: type[BaseModel], record: Record, diags: Diagnostics, kind: str,
               data: dict | None = None):
+    data = _numbers_as_written(model, record, record.data if data is None else data)
     try:
-        obj = model.model_validate(record.data if data is None else data)
+        obj = model.model_validate(data)
     except ValidationError as exc:
         report_errors(exc, record, diags)
         return None

@@ -1,0 +1,358 @@
+"""The engine seen from the outside: a small site folder in, every page kind out."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import read, run_cli
+from papersite.pipeline import BuildOptions, build
+
+SITE = """\
+title: Lab Papers
+description: Test lab
+base_url: https://example.org/lab/
+owner: ada
+home: owner
+paginate: 2
+listings:
+  - slug: ranked
+    title: Ranked
+    filter: {tags: ranked}
+    sort: [-upvotes, -date]
+    group_by: month
+"""
+
+PAPERS = """\
+- id: alpha
+  title: Alpha with $x^2$ math
+  authors:
+    - Ada Lovelace
+    - {name: Grace Hopper, equal_contribution: true, corresponding: true, affiliation: Navy}
+    - Jin
+  year: 2023
+  venue: Conf on Testing
+  track: Main Track
+  note: Best Paper
+  abstract: An *abstract* with $\\alpha$.
+  introduction: The introduction text.
+  tags: [Ranked, Vision]
+  category: cs.CV
+  links: {pdf: https://example.org/alpha.pdf, code: https://github.com/x/alpha}
+  arxiv: 2301.00001
+  doi: 10.1234/alpha
+  selected: true
+  citations: 12
+  upvotes: 5
+  organization: Test Org
+  date: 2023-03-04
+- id: beta
+  title: Beta
+  authors: [Ada Lovelace, Alan Turing, B One, B Two, B Three, B Four, B Five, B Six, B Seven, B Eight, B Nine, B Ten]
+  date: 2022-05-01
+  venue: tc
+  tags: [ranked]
+  citations: 3
+  upvotes: 9
+- id: gamma
+  title: Gamma undated
+  authors: []
+  author_count: 5
+  tags: [ranked]
+- id: delta
+  title: Delta preprint
+  authors: [A. Lovelace]
+  et_al: true
+  arxiv: 2201.00002
+  year: 2022
+"""
+
+FILES = {
+    "site.yaml": SITE,
+    "content/papers/list.yaml": PAPERS,
+    "content/papers/epsilon.yaml": """\
+        title: Epsilon single file
+        authors: [Grace Hopper]
+        year: 2021
+        type: journal
+        venue: Journal of Tests
+        redirect_from: [old-epsilon]
+    """,
+    "content/authors/ada.yaml": """\
+        name: Ada Lovelace
+        aliases: [A. Lovelace]
+        affiliation: Analytical Engines
+        position: Professor
+        orcid: 0000-0002-1825-0097
+        bio: Ada's **bio**.
+    """,
+    "content/venues.yaml": """\
+        - id: tc
+          short: TC
+          name: Conference on Testing
+          aliases: [Conf on Testing]
+          url: https://tc.example.org/
+    """,
+    "content/tags.yaml": """\
+        Vision: {description: Seeing things}
+    """,
+    "content/pages/about.md": """\
+        ---
+        title: About the lab
+        slug: about
+        nav_order: 1
+        ---
+        We **test** things.
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from conftest import write_files
+    root = write_files(tmp_path_factory.mktemp("engine") / "site", FILES)
+    report = build(BuildOptions(site_dir=root, search=False, jobs=1))
+    assert report.pages > 0
+    return root
+
+
+def test_every_page_kind_is_written(site):
+    out = site / "_site"
+    for rel in ["index.html", "404.html", "papers/index.html", "papers/page/2/index.html",
+                "papers/alpha/index.html", "papers/alpha.bib", "papers/epsilon/index.html",
+                "papers/old-epsilon/index.html", "authors/index.html", "authors/ada/index.html",
+                "authors/ada/papers.bib", "authors/ada/feed.xml", "authors/grace-hopper/index.html",
+                "venues/index.html", "venues/tc/index.html", "venues/tc/2023/index.html",
+                "venues/tc/2022/index.html", "venues/journal-of-tests/2021/index.html",
+                "tags/index.html", "tags/vision/index.html", "tags/ranked/index.html",
+                "years/index.html", "years/2023/index.html", "ranked/index.html",
+                "ranked/page/2/index.html", "about/index.html", "feed.xml", "papers.bib",
+                "papers.json", "sitemap.xml", "robots.txt", ".nojekyll", "search/index.html"]:
+        assert (out / rel).is_file(), rel
+
+
+def test_paper_page_shows_every_field(site):
+    html = read(site, "papers/alpha/index.html")
+    assert "<math" in html and "Alpha with" in html
+    assert 'href="/lab/authors/ada/"' in html and 'class="owner"' in html
+    assert 'title="Equal contribution">*' in html and 'title="Corresponding author">†' in html
+    assert "(Navy)" in html
+    assert "<span>Jin</span>" in html          # a surname alone is not linked
+    assert "TC 2023" in html and 'href="/lab/venues/tc/2023/"' in html
+    assert "Main Track" in html and "Best Paper" in html
+    assert "<em>abstract</em>" in html and "The introduction text." in html
+    assert 'href="/lab/tags/vision/"' in html and "cs.CV" in html
+    assert 'href="https://example.org/alpha.pdf"' in html and ">Code<" in html
+    assert 'href="https://arxiv.org/abs/2301.00001"' in html
+    assert 'href="https://doi.org/10.1234/alpha"' in html
+    assert "Test Org" in html and "<dd>5</dd>" in html and "<dd>12</dd>" in html
+    assert "Mar 4, 2023" in html
+    assert "@inproceedings{lovelace2023alpha," in html
+
+
+def test_owner_home_with_profile_metrics_and_groups(site):
+    html = read(site, "index.html")
+    assert "<h1 id=\"person-name\">Ada Lovelace</h1>" in html
+    assert "Professor, Analytical Engines" in html
+    assert "<strong>bio</strong>" in html
+    assert "Also published as: A. Lovelace" in html
+    # metrics from citations 12 and 3 → h-index 2, i10 1
+    assert re.search(r"<dt>Citations</dt><dd>15</dd>", html)
+    assert re.search(r"<dt>h-index</dt><dd>2</dd>", html)
+    assert re.search(r"<dt>i10-index</dt><dd>1</dd>", html)
+    assert 'id="y2023"' in html and 'id="y2022"' in html
+    assert "Selected papers" in html
+    assert 'href="https://orcid.org/0000-0002-1825-0097"' in html
+
+
+def test_coauthors_and_long_author_lists_truncated_on_lists_only(site):
+    html = read(site, "authors/ada/index.html")
+    assert re.search(r'href="/lab/authors/grace-hopper/">Grace Hopper</a> <span class="count">1', html)
+    assert "+ 4 more" in html                     # 12 authors: 8 shown on lists
+    paper = read(site, "papers/beta/index.html")
+    assert "more</span>" not in paper and "B Ten" in paper
+
+
+def test_alias_resolves_to_profile_and_et_al(site):
+    html = read(site, "papers/delta/index.html")
+    assert 'href="/lab/authors/ada/"' in html and "et al." in html
+
+
+def test_authors_not_given_and_count(site):
+    html = read(site, "papers/gamma/index.html")
+    assert "5 authors" in html
+    years = read(site, "years/index.html")
+    assert "1 undated paper" in years
+
+
+def test_listing_filter_sort_group_and_paginate(site):
+    first = read(site, "ranked/index.html")
+    second = read(site, "ranked/page/2/index.html")
+    # sort -upvotes: beta (9), alpha (5) on page 1; gamma (no upvotes) last, on page 2;
+    # on a page, months are newest first and each keeps the ranking
+    assert "papers/gamma/" in second and "papers/gamma/" not in first
+    assert first.index("March 2023") < first.index("papers/alpha/") < first.index(
+        "May 2022") < first.index("papers/beta/")
+    assert "Undated" in second
+    assert 'rel="next" href="/lab/ranked/page/2/"' in first
+
+
+def test_indexes(site):
+    authors = read(site, "authors/index.html")
+    assert 'href="/lab/authors/ada/"' in authors and ">Jin<" not in authors
+    venues = read(site, "venues/index.html")
+    assert "Conference on Testing" in venues and "Journal of Tests" in venues
+    edition = read(site, "venues/tc/2023/index.html")
+    assert "<details class=\"entry-abstract\">" in edition
+    assert 'href="https://tc.example.org/"' in edition
+    tags = read(site, "tags/index.html")
+    assert "Seeing things" in tags
+    page = read(site, "about/index.html")
+    assert "<strong>test</strong>" in page
+
+
+def test_redirect_and_type(site):
+    html = read(site, "papers/old-epsilon/index.html")
+    assert 'url=/lab/papers/epsilon/' in html and 'noindex' in html
+    assert "Journal article" in read(site, "papers/epsilon/index.html")
+    assert "Preprint" in read(site, "papers/delta/index.html")
+
+
+def test_all_links_root_relative_under_base(site):
+    html = read(site, "papers/alpha/index.html")
+    for href in re.findall(r'(?:href|src)="([^"]+)"', html):
+        assert href.startswith(("/lab/", "https://", "http://", "mailto:", "#")), href
+
+
+def test_rebuild_is_byte_identical_and_writes_nothing(site, tmp_path):
+    out = site / "_site"
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    report = build(BuildOptions(site_dir=site, search=False, jobs=2))
+    assert report.written == 0 and report.removed == 0
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    assert before == after
+    other = tmp_path / "other"
+    build(BuildOptions(site_dir=site, output=other, search=False, jobs=1, use_cache=False))
+    for path, (_, data) in before.items():
+        if path.name != ".papersite-manifest.json":
+            assert (other / path.relative_to(out)).read_bytes() == data, path
+
+
+def test_incremental_build_equals_full_build(make_site, tmp_path):
+    site = make_site(FILES)
+    build(BuildOptions(site_dir=site, search=False, jobs=1))
+    path = site / "content/papers/list.yaml"
+    path.write_text(path.read_text().replace("title: Beta", "title: Beta renamed"))
+    report = build(BuildOptions(site_dir=site, search=False, jobs=1))
+    assert 0 < report.rendered < report.files - 20    # only the pages showing beta
+    full = tmp_path / "full"
+    build(BuildOptions(site_dir=site, output=full, search=False, jobs=1, use_cache=False))
+    for p in full.rglob("*"):
+        if p.is_file() and p.name != ".papersite-manifest.json":
+            assert (site / "_site" / p.relative_to(full)).read_bytes() == p.read_bytes(), p
+
+
+def test_site_template_overrides_theme(make_site):
+    files = dict(FILES)
+    files["templates/404.html"] = "{% extends 'base.html' %}{% block main %}CUSTOM 404{% endblock %}"
+    site = make_site(files)
+    build(BuildOptions(site_dir=site, search=False, jobs=1))
+    assert "CUSTOM 404" in read(site, "404.html")
+
+
+def test_listing_home(make_site):
+    files = dict(FILES)
+    files["site.yaml"] = SITE.replace("home: owner", "home: ranked")
+    site = make_site(files)
+    build(BuildOptions(site_dir=site, search=False, jobs=1))
+    html = read(site, "index.html")
+    assert "<h1>Ranked</h1>" in html and "person-name" not in html
+
+
+def test_drafts_built_only_when_asked(make_site, tmp_path):
+    files = dict(FILES)
+    files["content/papers/zeta.yaml"] = "title: Draft paper\ndraft: true\nyear: 2020\n"
+    site = make_site(files)
+    build(BuildOptions(site_dir=site, search=False, jobs=1))
+    assert not (site / "_site/papers/zeta").exists()
+    build(BuildOptions(site_dir=site, output=tmp_path / "d", drafts=True, search=False, jobs=1))
+    assert (tmp_path / "d/papers/zeta/index.html").is_file()
+
+
+def test_unknown_field_warns_and_fails_under_strict(make_site):
+    site = make_site({"content/papers/a.yaml": "title: A\nauhtors: [X Y]\n"})
+    ok = run_cli("check", "--site", str(site))
+    assert ok.code == 0
+    assert ("warning: content/papers/a.yaml:2: auhtors: unknown paper field "
+            "(did you mean 'authors'?)") in ok.err
+    strict = run_cli("check", "--site", str(site), "--strict")
+    assert strict.code == 1
+    assert ("content/papers/a.yaml:2: auhtors: unknown paper field (did you mean 'authors'?)"
+            in strict.lines)
+
+
+def test_errors_are_collected_with_positions_and_old_output_kept(make_site):
+    site = make_site(FILES)
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    index = (site / "_site/index.html").read_bytes()
+    (site / "content/papers/bad.yaml").write_text(
+        "- id: x1\n  title: X\n  authors: Ada\n- id: x2\n  year: twenty\n  title: Y\n"
+        "- id: alpha\n  title: dup\n")
+    result = run_cli("build", "--site", str(site), "--no-search")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "content/papers/bad.yaml:3: authors: expected a list of names, found text" in result.lines
+    assert "content/papers/bad.yaml:5: year: expected a whole number, found 'twenty'" in result.lines
+    assert ("content/papers/list.yaml:1: id: duplicate paper id 'alpha' "
+            "(also at content/papers/bad.yaml:7)") in result.lines
+    assert (site / "_site/index.html").read_bytes() == index
+
+
+def test_ambiguous_name_is_an_error(make_site):
+    site = make_site({
+        "content/authors/a.yaml": "name: Wei Li\n",
+        "content/authors/b.yaml": "name: W. Li\naliases: [Wei Li]\n",
+        "content/papers/p.yaml": "title: P\nauthors: [Wei Li]\n",
+    })
+    result = run_cli("check", "--site", str(site))
+    assert result.code == 1
+    assert ("content/papers/p.yaml:2: authors[0]: 'Wei Li' matches 2 author profiles (a, b); "
+            "add `id:` to say which") in result.lines
+
+
+def test_slug_collisions_get_stable_hash_suffixes(make_site):
+    site = make_site({
+        "content/papers/p.yaml": "title: P\nauthors: [José Díaz, Jose-Diaz X]\nyear: 2020\n",
+        "content/papers/q.yaml": "title: Q\nauthors: [José  DÍAZ]\nyear: 2020\n",
+    })
+    build(BuildOptions(site_dir=site, search=False, jobs=1))
+    people = sorted(p.name for p in (site / "_site/authors").iterdir() if p.is_dir())
+    assert people == ["jose-diaz", "jose-diaz-x"]   # normalised names are one person
+
+
+def test_sample_site_counts(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    report = build(BuildOptions(site_dir=root, output=tmp_path / "out", search=False,
+                                use_cache=False))
+    out = tmp_path / "out"
+    papers = [p for p in (out / "papers").iterdir() if p.is_dir() and p.name != "page"]
+    assert len(papers) == 283
+    assert (out / "venues/cvpr/2023/index.html").read_text().count('<article class="entry') == 105  # 100 + 5 of Sun
+    ge = (out / "authors/shiming-ge/index.html").read_text()
+    assert ge.count('<article class="entry') == 50
+    assert "<dt>h-index</dt><dd>15</dd>" in ge and "<dt>Citations</dt><dd>1,706</dd>" in ge
+    home = (out / "index.html").read_text()
+    assert "Qianru Sun" in home and "Oral Presentation, 2.7%" in home
+    daily = (out / "daily/index.html").read_text()
+    assert daily.count('<article class="entry') == 50          # first page of 76
+    assert report.warnings == []
+    assert os.path.isfile(out / "404.html")
+
+
+def test_listing_ranks_by_sort_with_missing_values_last(site):
+    from papersite.pipeline import prepare
+    catalog = prepare(site, use_cache=False).catalog
+    assert [e.id for e in catalog.listings["ranked"]] == ["beta", "alpha", "gamma"]
