@@ -320,8 +320,14 @@ def read_text(path: Path, site_dir: Path, diags: Diagnostics) -> tuple[str, str]
                                      f"{MAX_FILE_BYTES:,}; split it into several files")
             return None
         raw = real.read_bytes()
+    except RuntimeError:  # pathlib's report of a symlink loop
+        diags.error(rel, message=_LOOP)
+        return None
     except OSError as exc:
-        diags.error(rel, message=f"cannot read: {exc.strerror or exc}")
+        if path.is_symlink() and not path.exists():
+            diags.error(rel, message="is a symbolic link to a file that does not exist")
+        else:
+            diags.error(rel, message=f"cannot read: {exc.strerror or exc}")
         return None
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     try:
@@ -453,6 +459,9 @@ def load_page(path: Path, site_dir: Path, diags: Diagnostics) -> Record | None:
     return Record(rel, 1, data, dict(lines, body=body_line))
 
 
+_LOOP = "is a symbolic link that loops back on itself; refused"
+
+
 def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics) -> None:
     """Symlinks under content/ or static/ must stay inside the site folder."""
     if not folder.exists():
@@ -462,7 +471,11 @@ def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics) -> Non
         for name in sorted(dirnames + filenames):
             p = Path(dirpath) / name
             if p.is_symlink():
-                target = p.resolve()
+                try:
+                    target = p.resolve()
+                except RuntimeError:
+                    diags.error(_relative(p, site_dir), message=_LOOP)
+                    continue
                 if not target.is_relative_to(root):
                     diags.error(_relative(p, site_dir),
                                 message="is a link to a file outside the site folder; refused")
