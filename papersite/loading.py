@@ -113,19 +113,19 @@ class _Builder:
         if path and path not in self.lines:
             self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
-            value = self._scalar(node)
+            value = self._scalar(node, path)
             if path and isinstance(value, (int, float)) and not isinstance(value, bool):
                 # Keep what was written: `arxiv: 2301.00010` is text to the schema.
                 self.lines[SOURCE + path] = node.value
             return value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                raise YamlProblem(node.start_mark.line + 1, f"unsupported YAML tag {node.tag}")
+                raise _tag_problem(node, path)
             return [self.build(item, f"{path}[{i}]", depth + 1)
                     for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
-                raise YamlProblem(node.start_mark.line + 1, f"unsupported YAML tag {node.tag}")
+                raise _tag_problem(node, path)
             if any(k.tag == _MERGE for k, _ in node.value):
                 try:
                     _constructor.flatten_mapping(node)
@@ -136,7 +136,7 @@ class _Builder:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise YamlProblem(key_node.start_mark.line + 1,
                                       "mapping keys must be plain text")
-                key = self._scalar(key_node)
+                key = self._scalar(key_node, path)
                 key = key if isinstance(key, str) else _key_text(key)
                 if key in result:
                     raise YamlProblem(key_node.start_mark.line + 1,
@@ -145,7 +145,7 @@ class _Builder:
             return result
         raise YamlProblem(node.start_mark.line + 1, "unsupported YAML node")  # pragma: no cover
 
-    def _scalar(self, node):
+    def _scalar(self, node, path: str = ""):
         tag = node.tag
         if tag == _STR:
             return node.value
@@ -159,9 +159,17 @@ class _Builder:
             if isinstance(value, float) and value != value:  # NaN is never meant
                 return node.value
             return value
-        raise YamlProblem(node.start_mark.line + 1,
-                          f"unsupported YAML tag {tag}: content is data, tags that "
-                          "construct objects are refused")
+        raise _tag_problem(node, path)
+
+
+def _tag_problem(node, path: str) -> YamlProblem:
+    """Any tag beyond plain text, numbers, booleans, dates, lists and mappings."""
+    tag = node.tag
+    if tag.startswith("tag:yaml.org,2002:"):
+        tag = "!!" + tag[len("tag:yaml.org,2002:"):]
+    return YamlProblem(node.start_mark.line + 1,
+                       f"unsupported YAML tag {tag}: content is data, and tags that "
+                       "construct objects are refused", path)
 
 
 def _join(path: str, key: str) -> str:
