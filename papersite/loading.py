@@ -389,19 +389,23 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
             prefix = f"[{i}]"
             item_line = lines.get(prefix, line)
             if not isinstance(item, dict):
-                diags.error(rel, item_line, message=f"expected a {kind} (a mapping of "
+                diags.error(rel, item_line, message=f"expected {_a(kind)} (a mapping of "
                                                     f"fields), found {_describe(item)}")
                 continue
             sub = _sub_lines(lines, prefix)
             out.append(Record(rel, item_line, item, sub))
         return out
     if data is None:
-        diags.error(rel, line, message=f"file is empty; expected a {kind}"
+        diags.error(rel, line, message=f"file is empty; expected {_a(kind)}"
                                        + (" or a list of them" if allow_list else ""))
         return []
-    want = f"a {kind} or a list of them" if allow_list else f"a {kind} (a mapping of fields)"
+    want = f"{_a(kind)} or a list of them" if allow_list else f"{_a(kind)} (a mapping of fields)"
     diags.error(rel, line, message=f"expected {want}, found {_describe(data)}")
     return []
+
+
+def _a(kind: str) -> str:
+    return ("an " if kind[:1] in "aeiou" else "a ") + kind
 
 
 def _sub_lines(lines: dict, prefix: str) -> dict:
