@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
-                      model_validator)
+                      ValidationInfo, field_validator, model_validator)
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 _SLUG = re.compile(SLUG_PATTERN)
@@ -127,14 +127,19 @@ class Paper(_Data):
     draft: bool = False
     redirect_from: list[Slug] = []
 
+    @field_validator("date")
+    @classmethod
+    def _date_agrees_with_year(cls, value: dt.date | None, info: ValidationInfo):
+        year = info.data.get("year")
+        if value is not None and year is not None and value.year != year:
+            raise ValueError(f"{value} is in {value.year}, but year is {year}; make them "
+                             "agree (or leave out year: the date sets it)")
+        return value
+
     @model_validator(mode="after")
     def _year_from_date(self):
-        if self.date is not None:
-            if self.year is None:
-                object.__setattr__(self, "year", self.date.year)
-            elif self.year != self.date.year:
-                raise ValueError(f"year {self.year} disagrees with date {self.date} "
-                                 "(their years must match)")
+        if self.date is not None and self.year is None:
+            object.__setattr__(self, "year", self.date.year)
         return self
 
     @property
