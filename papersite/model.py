@@ -44,12 +44,13 @@ def _check_text(value: str) -> str:
 def check_url(value: str) -> str:
     """Only http(s) URLs and site-relative paths are links; everything else is refused."""
     v = value.strip()
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", v)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        raise ValueError(f"'{value}': only http(s) and site-relative links are allowed")
     if any(ch in v for ch in "\x00\r\n\t<>\"' ") or "\\" in v:
         raise ValueError(f"'{value}' is not a valid URL")
-    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", v)
     if scheme:
-        if scheme.group(1).lower() not in ("http", "https") or not re.match(
-                r"^https?://[^/?#]+", v, re.I):
+        if not re.match(r"^https?://[^/?#]+", v, re.I):
             raise ValueError(f"'{value}': only http(s) and site-relative links are allowed")
     elif v.startswith("//"):
         raise ValueError(f"'{value}': write the full URL with https://")
