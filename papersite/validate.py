@@ -7,7 +7,9 @@ and what was found) and warns about unknown fields, suggesting the field that wa
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -122,6 +124,11 @@ def _message(error: dict, name: str, value) -> str:
             return f"'{value}' is not a paper type; use one of: {', '.join(PAPER_TYPES)}"
         return f"'{value}' is not one of: {ctx.get('expected', '')}"
     if kind.startswith("date") or kind.startswith("datetime"):
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError as exc:  # written right, but no such day
+                return f"'{value}' is not a real date: {exc}"
         return f"'{value}' is not a valid date; write YYYY-MM-DD"
     return error["msg"]
 
