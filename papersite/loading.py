@@ -557,6 +557,8 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
     for name in ("site.yaml", "site.yml"):
         path = site_dir / name
         if path.is_file():
+            # A site.yaml that cannot be used is reported below, not as a missing one.
+            site = Record(name, 1, {}, {})
             got = one(path)
             if got is not None:
                 data = got[0] if got[0] is not None else {}
