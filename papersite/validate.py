@@ -205,7 +205,9 @@ def _text_fields(model: type[BaseModel]) -> frozenset[str]:
 
 
 def _numbers_as_written(model: type[BaseModel], record: Record, data: dict) -> dict:
-    fields = _TEXT_FIELDS.setdefault(model, _text_fields(model))
+    fields = _TEXT_FIELDS.get(model)
+    if fields is None:
+        fields = _TEXT_FIELDS[model] = _text_fields(model)
     fixed = None
     for name in fields:
         value = data.get(name)
