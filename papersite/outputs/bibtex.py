@@ -26,16 +26,13 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "%": 
             "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
             "$": r"\$"}
 _MATH = re.compile(r"(\$\$[^$]+\$\$|(?<![\\$])\$(?!\s)[^$\n]+?(?<![\s\\])\$)")
-_TYPES = {"conference": "inproceedings", "workshop": "inproceedings", "journal": "article",
-          "preprint": "misc", "thesis": "phdthesis", "book": "book", "chapter": "incollection",
-          "report": "techreport", "other": "misc"}
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
 def latex_encode(text: str, protect_caps: bool = False) -> str:
     """UTF-8 text → BibTeX-safe LaTeX; math segments kept as written."""
     out = []
-    for i, part in enumerate(_MATH.split(text)):
+    for i, part in enumerate(_MATH.split(" ".join(text.split()))):
         if i % 2:
             out.append(part)
         else:
@@ -43,51 +40,99 @@ def latex_encode(text: str, protect_caps: bool = False) -> str:
     return "".join(out)
 
 
+def _encode_char(ch: str) -> str:
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    if ch in _LETTERS:
+        return _LETTERS[ch]
+    if ch.isascii():
+        return ch
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        base, command = parts[0], _ACCENTS[parts[1]]
+        base = "\\i" if base == "i" else base
+        return f"{{\\{command}{{{base}}}}}" if command.isalpha() else f"{{\\{command}{base}}}"
+    return ch  # letters with no LaTeX spelling (CJK, Greek, several accents) stay UTF-8
+
+
 def _encode_text(text: str, protect_caps: bool) -> str:
-    text = " ".join(text.split())
-    out = []
-    for ch in unicodedata.normalize("NFD", text):
-        if ch in _ACCENTS and out:
-            base = out.pop()
-            base = r"\i" if base == "i" else base
-            out.append(f"{{\\{_ACCENTS[ch]}{{{base}}}}}" if _ACCENTS[ch].isalpha()
-                       else f"{{\\{_ACCENTS[ch]}{base}}}")
-        elif ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in _LETTERS:
-            out.append(_LETTERS[ch])
-        else:
-            out.append(ch)
-    encoded = unicodedata.normalize("NFC", "".join(out))
+    text = unicodedata.normalize("NFC", text)
+    encoded = "".join(_encode_char(ch) for ch in text)
     if protect_caps:
-        # Words with a capital after the first letter (CNN, InstructPix2Pix) keep their case.
-        encoded = re.sub(r"(?<![\\{\w])([A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*|"
-                         r"[a-z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)",
-                         r"{\1}", encoded)
+        encoded = _WORD.sub(_protect, encoded)
     return encoded
 
 
+# A word of plain letters and digits, not a LaTeX command name or inside one's braces.
+_WORD = re.compile(r"(?<![\\\w{])[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def _protect(match: re.Match) -> str:
+    """Braces around words whose capitals must survive a sentence-case style: acronyms
+    and camel case (CNN, InstructPix2Pix, 3D, Anti-UAV), not Title-Case words."""
+    word = match.group(0)
+    if any(any(c.isupper() for c in part[1:]) for part in word.split("-")):
+        return "{" + word + "}"
+    return word
+
+
 _key_memo: tuple[object, dict[str, str]] | None = None
+_RAW_KEY = re.compile(r"@\s*(?!string\b|preamble\b|comment\b)\w+\s*[{(]\s*([^\s,{}()]+)\s*,",
+                      re.I)
+_STOP = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with"}
+
+
+def _raw_key(bibtex: str) -> re.Match | None:
+    return _RAW_KEY.search(bibtex)
+
+
+def _base_key(entry) -> str:
+    p = entry.paper
+    family = split_name(entry.bylines[0].name).family if entry.bylines else ""
+    slug = slugify(family, "anon") if family else "anon"
+    family = "anon" if slug.startswith("anon-") else (re.sub(r"[^a-z]", "", slug) or "anon")
+    words = [w for w in slugify(p.title, "paper").split("-") if w and w not in _STOP]
+    return f"{family}{p.year or ''}{words[0] if words else ''}"
 
 
 def citation_keys(catalog) -> dict[str, str]:
-    """Every paper's citation key; unique, stable, ASCII."""
+    """Every paper's citation key: unique (ignoring case), ASCII, and independent of
+    file order.
+
+    A paper's own `bibtex` entry keeps its key. Others get `<family><year><first title
+    word>`; papers that share one get letter suffixes in paper-id order, so adding a
+    paper changes no key but those sharing its stem.
+    """
     global _key_memo
     if _key_memo is not None and _key_memo[0] is catalog:
         return _key_memo[1]
+    entries = sorted(catalog.entries, key=lambda e: e.id)
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    for entry in entries:
+        match = _raw_key(entry.paper.bibtex) if entry.paper.bibtex else None
+        if match and match.group(1).lower() not in taken:
+            keys[entry.id] = match.group(1)
+            taken.add(match.group(1).lower())
     wanted: dict[str, list[str]] = {}
-    for entry in sorted(catalog.entries, key=lambda e: e.id):
-        p = entry.paper
-        family = split_name(entry.bylines[0].name)[2] if entry.bylines else ""
-        family = re.sub(r"[^a-z]", "", slugify(family, "anon")) or "anon"
-        words = [w for w in re.findall(r"[a-z0-9]+", slugify(p.title, "paper").replace("-", " "))
-                 if w not in {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with"}]
-        base = f"{family}{p.year or ''}{words[0] if words else ''}"
-        wanted.setdefault(base, []).append(p.id)
-    keys = {}
+    for entry in entries:
+        if entry.id not in keys:
+            wanted.setdefault(_base_key(entry), []).append(entry.id)
+    # Bare stems first, so a suffixed key never takes another paper's bare stem.
     for base, ids in wanted.items():
-        for i, pid in enumerate(ids):
-            keys[pid] = base if len(ids) == 1 else f"{base}{_suffix(i)}"
+        if len(ids) == 1 and base not in taken:
+            keys[ids[0]] = base
+            taken.add(base)
+    for base, ids in sorted(wanted.items()):
+        n = 0
+        for pid in ids:
+            if pid in keys:
+                continue
+            while f"{base}{_suffix(n)}" in taken:
+                n += 1
+            keys[pid] = f"{base}{_suffix(n)}"
+            taken.add(keys[pid])
+            n += 1
     _key_memo = (catalog, keys)
     return keys
 
@@ -101,26 +146,35 @@ def _suffix(i: int) -> str:
     return letters
 
 
-def paper_bibtex(entry, catalog, router=None) -> str:
-    """The BibTeX entry of a paper; a paper's own `bibtex` field replaces it."""
+# entry type and the field that names the venue, by paper type
+_KINDS = {"conference": ("inproceedings", "booktitle"), "workshop": ("inproceedings", "booktitle"),
+          "journal": ("article", "journal"), "preprint": ("misc", "howpublished"),
+          "thesis": ("phdthesis", "school"), "book": ("book", "publisher"),
+          "chapter": ("incollection", "booktitle"), "report": ("techreport", "institution"),
+          "other": ("misc", "howpublished")}
+
+
+def paper_bibtex(entry, catalog) -> str:
+    """The BibTeX entry of a paper; a paper's own `bibtex` field replaces it (with its
+    key changed only when another paper's entry already has that key)."""
     p = entry.paper
-    if p.bibtex:
-        return p.bibtex.strip() + "\n"
     key = citation_keys(catalog)[p.id]
-    kind = _TYPES.get(entry.type, "misc")
-    fields: list[tuple[str, str]] = [("title", "{" + latex_encode(p.title, True) + "}")]
+    if p.bibtex:
+        raw = p.bibtex.strip()
+        match = _raw_key(raw)
+        if match and match.group(1) != key:
+            raw = raw[:match.start(1)] + key + raw[match.end(1):]
+        return raw + "\n"
+    kind, container = _KINDS.get(entry.type, ("misc", "howpublished"))
+    fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
     if entry.bylines:
-        names = [latex_encode(_bib_name(b.name)) for b in entry.bylines]
+        names = [_bib_name(b.name) for b in entry.bylines]
         if p.et_al:
             names.append("others")
         fields.append(("author", " and ".join(names)))
     series = catalog.series.get(entry.venue) if entry.venue else None
-    if series is not None and entry.type != "preprint":
-        container = "journal" if kind == "article" else (
-            "booktitle" if kind in ("inproceedings", "incollection") else "howpublished")
+    if series is not None:
         fields.append((container, latex_encode(series.name)))
-    elif series is not None:
-        fields.append(("howpublished", latex_encode(series.name)))
     if p.track:
         fields.append(("note", latex_encode(p.track)))
     if p.year is not None:
@@ -134,7 +188,7 @@ def paper_bibtex(entry, catalog, router=None) -> str:
         if p.category:
             fields.append(("primaryclass", p.category))
     url = p.links.get("pdf") or p.links.get("paper")
-    if url and url.startswith("http"):
+    if url and url.startswith(("http://", "https://")):
         fields.append(("url", url))
     lines = [f"@{kind}{{{key},"]
     for name, value in fields:
@@ -147,11 +201,16 @@ def paper_bibtex(entry, catalog, router=None) -> str:
 
 
 def _bib_name(name: str) -> str:
-    given, particle, family = split_name(name)
-    if not given:
-        return "{" + family + "}" if " " in family else family
+    """A name in BibTeX's `von Last, Jr, First` form, LaTeX-encoded."""
+    if re.search(r"\band\b", name, re.I):
+        return "{" + latex_encode(name) + "}"  # 'Team A and B' is one name, not two
+    given, particle, family, suffix = (latex_encode(part) for part in split_name(name))
+    if " " in family or "," in family:
+        family = "{" + family + "}"
     last = f"{particle} {family}".strip()
-    return f"{last}, {given}"
+    if not given:
+        return f"{last}, {suffix}," if suffix else last
+    return f"{last}, {suffix}, {given}" if suffix else f"{last}, {given}"
 
 
 def collection_bibtex(entries, catalog) -> str:

@@ -1,8 +1,12 @@
 """Scholarly metadata for paper and author pages, and CSL-JSON.
 
-Highwire Press `citation_*` tags are what Google Scholar and Zotero read; schema.org
-JSON-LD names every author as a Person. JSON embedded in a page escapes `<` so that a
-`</script>` in a title cannot close the script block.
+Highwire Press `citation_*` tags are what Google Scholar and Zotero read: the title, one
+`citation_author` per author in order, the date as `YYYY/MM/DD` (or the year alone), the
+conference or journal title, an absolute PDF URL, DOI and arXiv id. Only paper pages get
+them (Google Scholar indexes one paper per page). schema.org JSON-LD names every author
+as a Person, linked to the author page, with the ORCID as `sameAs`. JSON embedded in a
+page escapes `<`, `>` and `&` so that a `</script>` in a title cannot close the script
+block.
 """
 
 from __future__ import annotations
@@ -16,6 +20,15 @@ _CSL_TYPES = {"conference": "paper-conference", "workshop": "paper-conference",
               "journal": "article-journal", "preprint": "article", "thesis": "thesis",
               "book": "book", "chapter": "chapter", "report": "report", "other": "document"}
 
+# The Highwire tag that names the venue, by paper type (none for preprints and others).
+_CONTAINER_TAGS = {"journal": "citation_journal_title",
+                   "conference": "citation_conference_title",
+                   "workshop": "citation_conference_title",
+                   "chapter": "citation_inbook_title",
+                   "book": "citation_publisher",
+                   "thesis": "citation_dissertation_institution",
+                   "report": "citation_technical_report_institution"}
+
 
 def script_json(data) -> str:
     """JSON safe inside <script>: no '<', '>' or '&' survive unescaped."""
@@ -24,7 +37,9 @@ def script_json(data) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _pdf_url(entry, router) -> str | None:
+def pdf_url(entry, router) -> str | None:
+    """The paper's PDF as an absolute URL: its `pdf` link, made absolute when it is on
+    this site."""
     url = entry.paper.links.get("pdf")
     if not url:
         return None
@@ -35,50 +50,68 @@ def _venue(entry, catalog):
     return catalog.series.get(entry.venue) if entry.venue else None
 
 
+def _orcid(b, catalog) -> str | None:
+    if not b.person:
+        return None
+    person = catalog.people.get(b.person)
+    profile = person.profile if person else None
+    return profile.orcid if profile and profile.orcid else None
+
+
 def citation_meta(entry, catalog, router) -> list[tuple[str, str]]:
     """Highwire Press tags, in the order Google Scholar documents them."""
     p = entry.paper
     tags = [("citation_title", plain_text(p.title))]
-    tags += [("citation_author", b.name) for b in entry.bylines]
+    for b in entry.bylines:
+        tags.append(("citation_author", b.name))
+        if b.entry.affiliation:
+            tags.append(("citation_author_institution", b.entry.affiliation))
+        orcid = _orcid(b, catalog)
+        if orcid:
+            tags.append(("citation_author_orcid", f"https://orcid.org/{orcid}"))
     if p.date:
         tags.append(("citation_publication_date", p.date.strftime("%Y/%m/%d")))
     elif p.year is not None:
         tags.append(("citation_publication_date", str(p.year)))
     series = _venue(entry, catalog)
-    if series is not None:
-        name = "citation_journal_title" if entry.type == "journal" else (
-            "citation_conference_title" if entry.type in ("conference", "workshop")
-            else "citation_publisher" if entry.type != "preprint" else "citation_technical_report_institution")
-        tags.append((name, series.name))
-    pdf = _pdf_url(entry, router)
+    tag = _CONTAINER_TAGS.get(entry.type)
+    if series is not None and tag:
+        tags.append((tag, series.name))
+    pdf = pdf_url(entry, router)
     if pdf:
         tags.append(("citation_pdf_url", pdf))
     if p.doi:
         tags.append(("citation_doi", p.doi))
     if p.arxiv:
         tags.append(("citation_arxiv_id", p.arxiv))
+    if entry.tags:
+        tags.append(("citation_keywords", "; ".join(catalog.tags[t].name for t in entry.tags)))
     tags.append(("citation_abstract_html_url", router.absolute(f"papers/{p.id}/")))
     return tags
 
 
+def _person(b, catalog, router) -> dict:
+    person = {"@type": "Person", "name": b.name}
+    if b.person:
+        person["url"] = router.absolute(f"authors/{b.person}/")
+    orcid = _orcid(b, catalog)
+    if orcid:
+        person["sameAs"] = f"https://orcid.org/{orcid}"
+    if b.entry.affiliation:
+        person["affiliation"] = {"@type": "Organization", "name": b.entry.affiliation}
+    return person
+
+
 def paper_jsonld(entry, catalog, router) -> str:
+    """schema.org ScholarlyArticle for a paper page."""
     p = entry.paper
-    authors = []
-    for b in entry.bylines:
-        person = {"@type": "Person", "name": b.name}
-        if b.person:
-            person["url"] = router.absolute(f"authors/{b.person}/")
-            profile = catalog.people[b.person].profile
-            if profile and profile.orcid:
-                person["sameAs"] = f"https://orcid.org/{profile.orcid}"
-        if b.entry.affiliation:
-            person["affiliation"] = {"@type": "Organization", "name": b.entry.affiliation}
-        authors.append(person)
+    title = plain_text(p.title)
+    url = router.absolute(f"papers/{p.id}/")
     data = {"@context": "https://schema.org", "@type": "ScholarlyArticle",
-            "headline": plain_text(p.title)[:110], "name": plain_text(p.title),
-            "url": router.absolute(f"papers/{p.id}/")}
-    if authors:
-        data["author"] = authors
+            "@id": url, "url": url, "name": title,
+            "headline": title if len(title) <= 110 else title[:109].rstrip() + "…"}
+    if entry.bylines:
+        data["author"] = [_person(b, catalog, router) for b in entry.bylines]
     if p.date:
         data["datePublished"] = p.date.isoformat()
     elif p.year is not None:
@@ -87,17 +120,29 @@ def paper_jsonld(entry, catalog, router) -> str:
         data["abstract"] = plain_text(p.abstract)
     series = _venue(entry, catalog)
     if series is not None:
-        data["isPartOf"] = {"@type": "PublicationIssue" if entry.type == "journal"
+        data["isPartOf"] = {"@type": "Periodical" if entry.type == "journal"
                             else "CreativeWork", "name": series.name}
+    same = []
     if p.doi:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": p.doi}
-        data["sameAs"] = f"https://doi.org/{p.doi}"
+        same.append(f"https://doi.org/{p.doi}")
+    if p.arxiv:
+        same.append(f"https://arxiv.org/abs/{p.arxiv}")
+    if same:
+        data["sameAs"] = same
+    pdf = pdf_url(entry, router)
+    if pdf:
+        data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf,
+                            "encodingFormat": "application/pdf"}
+    if p.image:
+        data["image"] = router.absolute(p.image)
     if entry.tags:
         data["keywords"] = [catalog.tags[t].name for t in entry.tags]
     return script_json(data)
 
 
 def person_jsonld(person, router, config) -> str:
+    """schema.org ProfilePage whose main entity is the Person."""
     prof = person.profile
     data = {"@type": "Person", "name": person.name,
             "url": router.absolute(f"authors/{person.key}/")}
@@ -122,6 +167,7 @@ def person_jsonld(person, router, config) -> str:
     if person.variants:
         data["alternateName"] = list(person.variants)
     return script_json({"@context": "https://schema.org", "@type": "ProfilePage",
+                        "url": router.absolute(f"authors/{person.key}/"),
                         "mainEntity": data})
 
 
@@ -130,16 +176,19 @@ def csl_item(entry, catalog, router) -> dict:
     from .bibtex import citation_keys
 
     p = entry.paper
-    item = {"id": citation_keys(catalog)[p.id], "type": _CSL_TYPES.get(entry.type, "document"),
+    key = citation_keys(catalog)[p.id]
+    item = {"id": key, "citation-key": key, "type": _CSL_TYPES.get(entry.type, "document"),
             "title": plain_text(p.title), "URL": router.absolute(f"papers/{p.id}/")}
     names = []
     for b in entry.bylines:
-        given, particle, family = split_name(b.name)
+        given, particle, family, suffix = split_name(b.name)
         name = {"family": family}
         if given:
             name["given"] = given
         if particle:
             name["non-dropping-particle"] = particle
+        if suffix:
+            name["suffix"] = suffix
         names.append(name)
     if names:
         item["author"] = names
@@ -149,13 +198,23 @@ def csl_item(entry, catalog, router) -> dict:
         item["issued"] = {"date-parts": [[p.year]]}
     series = _venue(entry, catalog)
     if series is not None:
-        item["container-title"] = series.name
+        field = {"thesis": "publisher", "report": "publisher", "book": "publisher"}.get(
+            entry.type, "container-title")
+        item[field] = series.name
+        if series.short and field == "container-title" and series.short != series.name:
+            item["container-title-short"] = series.short
+    if p.track:
+        item["genre"] = p.track
     if p.doi:
         item["DOI"] = p.doi
     if p.arxiv:
         item["number"] = f"arXiv:{p.arxiv}"
+        if entry.type == "preprint" and series is None:
+            item["publisher"] = "arXiv"
     if p.abstract:
         item["abstract"] = plain_text(p.abstract)
     if p.note:
         item["note"] = p.note
+    if entry.tags:
+        item["keyword"] = ", ".join(catalog.tags[t].name for t in entry.tags)
     return item

@@ -1,23 +1,43 @@
-"""Splitting a printed name into given, particle and family parts, for BibTeX and CSL."""
+"""Splitting a printed name into given, particle, family and suffix, for BibTeX and CSL."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "la", "le", "du",
              "dos", "das", "ter", "ten", "bin", "al", "el", "y"}
+SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"}
 
 
-def split_name(name: str) -> tuple[str, str, str]:
-    """(given, particle, family): 'Ludwig van der Berg' → ('Ludwig', 'van der', 'Berg').
+class NameParts(NamedTuple):
+    given: str
+    particle: str
+    family: str
+    suffix: str = ""
 
-    'Last, First' is understood too; a single word is a family name.
+
+def split_name(name: str) -> NameParts:
+    """'Ludwig van der Berg' → ('Ludwig', 'van der', 'Berg', '').
+
+    'Last, First' and 'Last, Jr., First' are understood too, as is a trailing 'Jr.' or
+    'III'; a single word is a family name.
     """
+    suffix = ""
     if "," in name:
-        family, _, given = name.partition(",")
-        words = family.split()
+        parts = [p.strip() for p in name.split(",")]
+        if len(parts) >= 3:
+            family_part, suffix, given = parts[0], parts[1], ", ".join(parts[2:])
+        elif parts[1].lower() in SUFFIXES:   # 'Martin Luther King, Jr.'
+            return split_name(parts[0])._replace(suffix=parts[1])
+        else:
+            family_part, given = parts
+        words = family_part.split()
     else:
         words = name.split()
+        if len(words) > 2 and words[-1].lower() in SUFFIXES:
+            suffix = words.pop()
         if len(words) <= 1:
-            return "", "", name.strip()
+            return NameParts("", "", " ".join(words), suffix)
         i = len(words) - 1
         while i > 1 and words[i - 1].lower() in PARTICLES:
             i -= 1
@@ -25,4 +45,4 @@ def split_name(name: str) -> tuple[str, str, str]:
     j = 0
     while j < len(words) - 1 and words[j].lower() in PARTICLES:
         j += 1
-    return given.strip(), " ".join(words[:j]), " ".join(words[j:])
+    return NameParts(given.strip(), " ".join(words[:j]), " ".join(words[j:]), suffix)
