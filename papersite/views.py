@@ -9,7 +9,6 @@ entry once and reuses it on every page that lists it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from itertools import groupby
 from typing import Callable
 
@@ -486,8 +485,7 @@ class Views:
                 image=r.url(p.image) if p.image else None,
                 bibtex=bibtex,
                 bib_url=r.paper_bib(p.id),
-                csl_json=json.dumps(csl, ensure_ascii=False, sort_keys=True)
-                .replace("</", "<\\/").replace("<!--", "<\\!--"),
+                csl_json=metadata.script_json(csl),
                 has_equal=any(b.entry.equal_contribution for b in e.bylines),
                 has_corresponding=any(b.entry.corresponding for b in e.bylines),
             ),
