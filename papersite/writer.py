@@ -166,40 +166,132 @@ class OutputWriter:
     # --- commit ---------------------------------------------------------------------------
 
     def commit(self) -> tuple[int, int]:
-        """Move staged files into place and prune stale ones; returns (written, removed)."""
+        """Move staged files into place and prune stale ones; returns (written, removed).
+
+        Every step is journaled: when one fails (a full disk, a permission), the steps
+        already done are undone, so the output holds either the previous site or the new.
+        """
         stale = sorted(set(self.old) - set(self.new))
+        clash = _file_folder_clash(self.new)
+        if clash:
+            self.abort()
+            raise BuildError([Diagnostic(self.display, message=(
+                f"{clash[0]} would be both a file and the folder of {clash[1]}: two ids or "
+                "slugs clash, rename one; the previous site is untouched"))])
         with _signals_deferred():
+            journal = _Journal(self.staging)
             try:
-                self.output.mkdir(parents=True, exist_ok=True)
+                journal.make_folders(self.output / MANIFEST)
                 manifest = {}
                 for rel in sorted(self.new):
                     target = self.output / rel
                     if rel in self.changed:
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        if target.is_dir() and not target.is_symlink():
-                            shutil.rmtree(target)
-                        os.replace(self._staged(rel), target)
+                        journal.make_folders(target)
+                        journal.put(self._staged(rel), target)
                         st = os.stat(target)
                         manifest[rel] = [self.new[rel], st.st_size, st.st_mtime_ns]
                     else:
                         manifest[rel] = self.old[rel]
                 for rel in stale:
-                    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                        os.remove(self.output / rel)
-                    _remove_empty_parents(self.output / rel, self.output)
+                    journal.remove(self.output / rel)
                 text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
                                   separators=(",", ":"))
                 path = self.output / MANIFEST
                 if not path.is_file() or path.read_text("utf-8") != text:
                     tmp = self.staging / MANIFEST
                     tmp.write_text(text, "utf-8")
-                    os.replace(tmp, path)
+                    journal.put(tmp, path)
             except OSError as exc:
-                raise BuildError([Diagnostic(self.display,
-                                             message=_io_message(exc, "the output"))]) from None
+                message = _io_message(exc, "the output")
+                if not journal.undo():
+                    message = message.replace("the previous site is untouched", (
+                        "the output may be incomplete; build again once this is fixed"))
+                raise BuildError([Diagnostic(self.display, message=message)]) from None
             finally:
                 self.abort()
+            for rel in stale:
+                _remove_empty_parents(self.output / rel, self.output)
         return len(self.changed), len(stale)
+
+
+class _Journal:
+    """The changes a commit made to the output, so that a failure can undo them.
+
+    A replaced file is kept as a hard link in the staging folder (same file system)
+    until the commit is done; a file or folder in the way is moved there.
+    """
+
+    def __init__(self, staging: Path):
+        self.staging = staging
+        self.done: list[tuple[str, Path, Path | None]] = []
+
+    def _backup(self) -> Path:
+        return self.staging / f"previous-{len(self.done)}"
+
+    def _aside(self, path: Path) -> None:
+        backup = self._backup()
+        os.replace(path, backup)
+        self.done.append(("aside", path, backup))
+
+    def make_folders(self, target: Path) -> None:
+        """Create the folders above target; a stale file in the way is moved aside."""
+        missing = []
+        folder = target.parent
+        while not folder.is_dir():
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            if os.path.lexists(folder):
+                self._aside(folder)
+            os.mkdir(folder)
+            self.done.append(("mkdir", folder, None))
+
+    def put(self, source: Path, target: Path) -> None:
+        backup = None
+        if target.is_dir() and not target.is_symlink():
+            self._aside(target)
+        elif os.path.lexists(target):
+            backup = self._backup()
+            try:
+                os.link(target, backup, follow_symlinks=False)
+            except OSError:  # no hard links here: move it aside instead
+                self._aside(target)
+                backup = None
+        os.replace(source, target)
+        self.done.append(("put", target, backup))
+
+    def remove(self, target: Path) -> None:
+        if os.path.lexists(target) and not (target.is_dir() and not target.is_symlink()):
+            self._aside(target)
+
+    def undo(self) -> bool:
+        """Put the previous output back; False if some step could not be undone."""
+        ok = True
+        for kind, path, backup in reversed(self.done):
+            try:
+                if kind == "mkdir":
+                    os.rmdir(path)
+                elif backup is not None:
+                    os.replace(backup, path)
+                else:
+                    os.remove(path)
+            except OSError:
+                ok = False
+        self.done.clear()
+        return ok
+
+
+def _file_folder_clash(paths) -> tuple[str, str] | None:
+    """(file, path under it) when one output path is a folder of another."""
+    folders: dict[str, str] = {}
+    for rel in sorted(paths):
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            folders.setdefault("/".join(parts[:i]), rel)
+    for rel in sorted(paths):
+        if rel in folders:
+            return rel, folders[rel]
+    return None
 
 
 def _mkdtemp(parent: Path, prefix: str) -> str:
