@@ -1,4 +1,5 @@
-"""Link integrity: every internal `href`, `src` and `srcset` of the output must resolve.
+"""Link integrity: every internal `href`, `src`, `srcset` and form `action` of the output
+must resolve.
 
 An internal link is a root-relative one (`/repo/papers/x/`), a relative one (`../x/`,
 resolved against the page it is on) or an absolute one on the site's own origin and
@@ -31,7 +32,8 @@ from ..diagnostics import Diagnostic
 
 _VALUE = rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))"
 # One pattern per attribute: a literal prefix lets the regex engine skip ahead fast.
-_ATTRS = (("href", re.compile(rb"href()" + _VALUE)), ("src", re.compile(rb"src(set)?" + _VALUE)))
+_ATTRS = (("href", re.compile(rb"href()" + _VALUE)), ("src", re.compile(rb"src(set)?" + _VALUE)),
+          ("action", re.compile(rb"action()" + _VALUE)))
 # Where a link is not a link: comments, and the bodies of <script> and <style>.
 _SKIP = re.compile(rb"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1", re.S)
 _BEFORE = frozenset(b" \t\n\r\f\"'/")
@@ -39,7 +41,7 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def extract_links(data: bytes) -> list[tuple[str, str]]:
-    """(attribute, URL) for the href, src and srcset URLs of an HTML document, each
+    """(attribute, URL) for the href, src, srcset and action URLs of an HTML document, each
     distinct pair once, in the order they first appear.
 
     An attribute counts when it sits inside a tag (after the last `<` before it, not
@@ -226,7 +228,7 @@ def check_staged_links(writer, router) -> list[Diagnostic]:
     return check_pages([rel for rel in writer.new if _is_page(rel)], read, resolver)
 
 
-def check_folder(folder: Path, base_url: str) -> list[Diagnostic]:
+def check_folder(folder: Path, base_url: str, jobs: int | None = None) -> list[Diagnostic]:
     """Check an already built output folder served at `base_url`."""
     folder = Path(folder)
     parts = urlsplit(base_url)
@@ -241,4 +243,4 @@ def check_folder(folder: Path, base_url: str) -> list[Diagnostic]:
         return (folder / rel).read_bytes()
 
     resolver = LinkResolver(files, parts.path or "/", f"{parts.scheme}://{parts.netloc}")
-    return check_pages([rel for rel in files if _is_page(rel)], read, resolver)
+    return check_pages([rel for rel in files if _is_page(rel)], read, resolver, jobs)
