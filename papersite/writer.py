@@ -34,7 +34,9 @@ def digest_of(data: bytes) -> str:
 def _io_message(exc: OSError, what: str) -> str:
     if exc.errno == errno.ENOSPC:
         return f"cannot write {what}: the disk is full; the previous site is untouched"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if exc.errno == errno.EROFS:
+        return f"cannot write {what}: the file system is read-only; the previous site is untouched"
+    if exc.errno in (errno.EACCES, errno.EPERM):
         return f"cannot write {what}: permission denied; the previous site is untouched"
     return f"cannot write {what}: {exc.strerror or exc}; the previous site is untouched"
 
@@ -65,6 +67,12 @@ class OutputWriter:
                 if wait_message:
                     wait_message(f"another build is writing {self.display}; waiting for it")
                 fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        except (FileExistsError, NotADirectoryError):
+            self._release()
+            blocker = next((p for p in (parent, *parent.parents) if os.path.lexists(p)
+                            and not p.is_dir()), parent)
+            raise BuildError([Diagnostic(self.display, message=(
+                f"cannot create the output folder: {blocker} is a file, not a folder"))])
         except OSError as exc:
             self._release()
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
