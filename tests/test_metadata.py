@@ -1,0 +1,241 @@
+"""Scholarly metadata: Highwire `citation_*` tags on paper pages only, schema.org JSON-LD
+(ScholarlyArticle with every author a Person; ProfilePage on author pages), OpenGraph,
+Twitter card and canonical links."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import read, run_cli, write_files
+
+BASE = "https://user.github.io/repo/"
+
+SITE = {
+    "site.yaml": f"""\
+        title: Lab Papers
+        description: Papers of the lab
+        base_url: {BASE}
+        owner: ada
+        """,
+    "content/authors/ada.yaml": """\
+        name: Ada Lovelace
+        orcid: 0000-0002-1825-0097
+        affiliation: Analytical Engines Ltd
+        homepage: https://ada.example.org/
+        scholar: AbCdEf123
+        """,
+    "content/venues.yaml": """\
+        - {id: cvpr, short: CVPR, name: IEEE/CVF Conference on Computer Vision and Pattern Recognition, type: conference}
+        - {id: tpami, short: TPAMI, name: IEEE Transactions on Pattern Analysis and Machine Intelligence, type: journal}
+        - {id: arxiv, short: arXiv, name: arXiv, type: preprint}
+        """,
+    "static/files/solvers.pdf": b"%PDF-1.4\n",
+    "static/img/teaser.png": b"\x89PNG\r\n\x1a\n",
+    "content/papers/solvers.yaml": """\
+        title: "Über-Fast Schrödinger Solvers with $x_1$ & CNNs"
+        authors:
+          - Ada Lovelace
+          - José Müller
+          - {name: Ludwig van der Berg, affiliation: TU Delft}
+          - Grace Hopper
+        date: 2023-06-18
+        venue: CVPR
+        doi: 10.1000/xyz_1
+        arxiv: "2301.00001"
+        image: img/teaser.png
+        tags: [vision]
+        links: {pdf: /files/solvers.pdf}
+        abstract: We solve *things* fast.
+        """,
+    "content/papers/script.yaml": """\
+        title: "Escaping `</script><script>alert(1)</script>` in Pages"
+        authors: [Ada Lovelace, Grace Hopper]
+        et_al: true
+        date: 2021-03-02
+        venue: TPAMI
+        links: {pdf: "https://arxiv.org/pdf/2101.00001"}
+        abstract: "Ends with `</script>` too."
+        """,
+    "content/papers/preprint.yaml": """\
+        title: A Preprint
+        authors: [Grace Hopper]
+        year: 2024
+        venue: arXiv
+        arxiv: "2401.00002"
+        """,
+}
+
+
+class Page(HTMLParser):
+    """What a Highwire-aware reader (Google Scholar, Zotero) sees in a page."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.meta: list[tuple[str, str]] = []      # (name or property, content) in order
+        self.links: list[dict] = []
+        self.scripts: list[tuple[dict, str]] = []
+        self._script: dict | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and ("name" in a or "property" in a):
+            self.meta.append((a.get("name") or a.get("property"), a.get("content")))
+        elif tag == "link":
+            self.links.append(a)
+        elif tag == "script":
+            self._script = a
+            self.scripts.append((a, ""))
+
+    def handle_data(self, data):
+        if self._script is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = None
+
+    def values(self, name: str) -> list[str]:
+        return [c for n, c in self.meta if n == name]
+
+    def one(self, name: str) -> str:
+        found = self.values(name)
+        assert len(found) == 1, (name, found)
+        return found[0]
+
+    def jsonld(self) -> list[dict]:
+        return [json.loads(text) for a, text in self.scripts
+                if a.get("type") == "application/ld+json"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = write_files(tmp_path_factory.mktemp("meta") / "site", SITE)
+    result = run_cli("build", "--site", str(root), "--no-search", "--check-links")
+    assert result.code == 0, result.err
+    return root
+
+
+def page(site: Path, rel: str) -> Page:
+    return Page(read(site, rel))
+
+
+def test_highwire_tags_of_a_conference_paper(site):
+    p = page(site, "papers/solvers/index.html")
+    assert p.one("citation_title") == "Über-Fast Schrödinger Solvers with $x_1$ & CNNs"
+    assert p.values("citation_author") == ["Ada Lovelace", "José Müller",
+                                           "Ludwig van der Berg", "Grace Hopper"]
+    assert p.one("citation_publication_date") == "2023/06/18"
+    assert p.one("citation_conference_title") == \
+        "IEEE/CVF Conference on Computer Vision and Pattern Recognition"
+    assert p.values("citation_journal_title") == []
+    assert p.one("citation_pdf_url") == BASE + "files/solvers.pdf"
+    assert p.one("citation_doi") == "10.1000/xyz_1"
+    assert p.one("citation_arxiv_id") == "2301.00001"
+    assert p.one("citation_abstract_html_url") == BASE + "papers/solvers/"
+    # An author's institution and ORCID follow that author's tag.
+    names = [n for n, _ in p.meta if n.startswith("citation_author")]
+    assert names[:3] == ["citation_author", "citation_author_orcid", "citation_author"]
+    assert p.values("citation_author_institution") == ["TU Delft"]
+    assert p.values("citation_author_orcid") == ["https://orcid.org/0000-0002-1825-0097"]
+
+
+def test_highwire_tags_of_a_journal_paper_and_a_preprint(site):
+    p = page(site, "papers/script/index.html")
+    assert p.one("citation_journal_title") == \
+        "IEEE Transactions on Pattern Analysis and Machine Intelligence"
+    assert p.values("citation_conference_title") == []
+    assert p.values("citation_author") == ["Ada Lovelace", "Grace Hopper"]  # et al.: as given
+    assert p.one("citation_publication_date") == "2021/03/02"
+    assert p.one("citation_pdf_url") == "https://arxiv.org/pdf/2101.00001"
+    pre = page(site, "papers/preprint/index.html")
+    assert pre.one("citation_publication_date") == "2024"
+    assert pre.one("citation_arxiv_id") == "2401.00002"
+    assert not [n for n, _ in pre.meta if n in ("citation_journal_title",
+                                                 "citation_conference_title")]
+    assert pre.values("citation_pdf_url") == []
+
+
+def test_scholarly_article_jsonld_names_every_author(site):
+    (data,) = page(site, "papers/solvers/index.html").jsonld()
+    assert data["@type"] == "ScholarlyArticle"
+    assert data["name"] == "Über-Fast Schrödinger Solvers with $x_1$ & CNNs"
+    assert data["datePublished"] == "2023-06-18"
+    assert data["url"] == BASE + "papers/solvers/"
+    authors = data["author"]
+    assert [a["@type"] for a in authors] == ["Person"] * 4
+    assert [a["name"] for a in authors] == ["Ada Lovelace", "José Müller",
+                                            "Ludwig van der Berg", "Grace Hopper"]
+    assert authors[0]["url"] == BASE + "authors/ada/"
+    assert authors[0]["sameAs"] == "https://orcid.org/0000-0002-1825-0097"
+    assert authors[1]["url"] == BASE + "authors/jose-muller/"
+    assert authors[2]["affiliation"] == {"@type": "Organization", "name": "TU Delft"}
+    assert data["isPartOf"]["name"].startswith("IEEE/CVF")
+    assert "https://doi.org/10.1000/xyz_1" in data["sameAs"]
+    assert data["image"] == BASE + "img/teaser.png"
+
+
+def test_a_title_with_script_tags_cannot_break_out(site):
+    html = read(site, "papers/script/index.html")
+    p = Page(html)
+    title = "Escaping </script><script>alert(1)</script> in Pages"
+    # Exactly the page's own scripts: the title added none.
+    kinds = [a.get("type") or a.get("src") for a, _ in p.scripts]
+    assert kinds.count("application/ld+json") == 1
+    assert kinds.count("application/json") == 1
+    assert not any("alert(1)" in text and not a.get("type") for a, text in p.scripts)
+    (data,) = p.jsonld()
+    assert data["name"] == title
+    assert data["abstract"] == "Ends with </script> too."
+    (csl,) = [json.loads(t) for a, t in p.scripts if a.get("id") == "csl-data"]
+    assert csl["title"] == title
+    assert p.one("citation_title") == title
+
+
+def test_listing_pages_carry_no_citation_tags(site):
+    out = site / "_site"
+    papers = {f"papers/{name}/index.html" for name in ("solvers", "script", "preprint")}
+    for path in out.rglob("*.html"):
+        rel = path.relative_to(out).as_posix()
+        has = "citation_title" in path.read_text("utf-8")
+        assert has == (rel in papers), rel
+
+
+def test_author_page_is_a_profile_page(site):
+    (data,) = page(site, "authors/ada/index.html").jsonld()
+    assert data["@type"] == "ProfilePage"
+    person = data["mainEntity"]
+    assert person["@type"] == "Person"
+    assert person["name"] == "Ada Lovelace"
+    assert person["url"] == BASE + "authors/ada/"
+    assert "https://orcid.org/0000-0002-1825-0097" in person["sameAs"]
+    assert "https://ada.example.org/" in person["sameAs"]
+    assert person["affiliation"]["name"] == "Analytical Engines Ltd"
+    # An author without a profile is still a Person.
+    (other,) = page(site, "authors/grace-hopper/index.html").jsonld()
+    assert other["mainEntity"] == {"@type": "Person", "name": "Grace Hopper",
+                                   "url": BASE + "authors/grace-hopper/"}
+    # The owner's profile is the home page.
+    (home,) = page(site, "index.html").jsonld()
+    assert home["mainEntity"]["name"] == "Ada Lovelace"
+
+
+def test_social_cards_and_canonical(site):
+    p = page(site, "papers/solvers/index.html")
+    canonical = [a["href"] for a in p.links if a.get("rel") == "canonical"]
+    assert canonical == [BASE + "papers/solvers/"]
+    assert p.one("og:title") == "Über-Fast Schrödinger Solvers with $x_1$ & CNNs"
+    assert p.one("og:type") == "article"
+    assert p.one("og:url") == BASE + "papers/solvers/"
+    assert p.one("og:image") == BASE + "img/teaser.png"
+    assert p.one("og:description") == "We solve things fast."
+    assert p.one("twitter:card") == "summary_large_image"
+    listing = page(site, "papers/index.html")
+    assert [a["href"] for a in listing.links if a.get("rel") == "canonical"] == \
+        [BASE + "papers/"]
+    assert listing.one("og:type") == "website"
+    assert listing.one("twitter:card") == "summary"
