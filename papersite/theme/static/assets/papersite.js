@@ -36,7 +36,7 @@
     var lines = ["TY  - " + (types[item.type] || "GEN"), "TI  - " + item.title];
     (item.author || []).forEach(function (a) {
       lines.push("AU  - " + (a["non-dropping-particle"] ? a["non-dropping-particle"] + " " : "") +
-        a.family + (a.given ? ", " + a.given : ""));
+        a.family + (a.given ? ", " + a.given : "") + (a.suffix ? ", " + a.suffix : ""));
     });
     var parts = item.issued && item.issued["date-parts"][0];
     if (parts) {

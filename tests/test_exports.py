@@ -1,0 +1,371 @@
+"""Exports: per-paper .bib (also shown on the page), per-author and site-wide papers.bib,
+papers.json (CSL-JSON), and RIS / CSL-JSON downloads made in the browser. Every exported
+file parses back: bibtexparser 2 for BibTeX, the official CSL-JSON schema for CSL."""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import re
+import threading
+from pathlib import Path
+
+import bibtexparser
+import jsonschema
+import pytest
+from bibtexparser import middlewares as mw
+from conftest import read, run_cli, write_files
+
+from papersite.outputs.bibtex import citation_keys, latex_encode
+from papersite.pipeline import prepare
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CHROMIUM = "/usr/bin/chromium"
+
+SITE = {
+    "site.yaml": """\
+        title: Lab Papers
+        base_url: https://example.org/
+        owner: ada
+        """,
+    "content/authors/ada.yaml": "name: Ada Lovelace\n",
+    "content/venues.yaml": """\
+        - {id: cvpr, short: CVPR, name: IEEE/CVF Conference on Computer Vision and Pattern Recognition, type: conference}
+        - {id: tpami, short: TPAMI, name: IEEE Transactions on Pattern Analysis & Machine Intelligence, type: journal}
+        - {id: eth, name: ETH Zürich, type: thesis}
+        - {id: springer, name: Springer, type: book}
+        - {id: lncs, name: Lecture Notes in Computer Science, type: chapter}
+        - {id: mpi, name: Max Planck Institute for Informatics, type: report}
+        - {id: cvprw, short: CVPRW, name: CVPR Workshops, type: workshop}
+        """,
+    "content/papers/solvers.yaml": """\
+        title: "Learning CNNs for Über-Fast Schrödinger Solvers: 100% & $x_1$ #1"
+        authors:
+          - Ada Lovelace
+          - José Müller
+          - {name: Ludwig van der Berg, affiliation: TU Delft}
+          - Martin Luther King Jr.
+          - Łukasz Wałęsa
+          - Søren Ærø
+        date: 2023-06-18
+        venue: CVPR
+        track: Datasets Track
+        doi: 10.1000/xyz_1
+        arxiv: "2301.00001"
+        category: cs.CV
+        links: {pdf: "https://files.example.com/solvers.pdf"}
+        abstract: We solve *things* fast.
+        """,
+    "content/papers/list.yaml": """\
+        - id: robust
+          title: Robust Estimation of {Braces} and ~Tildes~ with 50% less_underscores
+          authors: [Ada Lovelace, Grace Hopper]
+          et_al: true
+          author_count: 5
+          date: 2021-03-02
+          venue: TPAMI
+        - id: deep-a
+          title: Deep Learning Again
+          authors: [Ada Lovelace]
+          year: 2022
+        - id: deep-b
+          title: Deep Learning Again, Revisited
+          authors: [Ada Lovelace]
+          year: 2022
+          venue: CVPRW
+        - id: custom
+          title: A Paper With Its Own Entry
+          authors: [Grace Hopper]
+          year: 1952
+          bibtex: |
+            @article{hopper1952education,
+              title = {The Education of a Computer},
+              author = {Hopper, Grace Murray},
+              journal = {Proceedings of the ACM National Meeting},
+              year = {1952},
+            }
+        - id: thesis
+          title: A Thesis
+          authors: [Ada Lovelace]
+          year: 2019
+          venue: ETH Zürich
+        - id: book
+          title: A Book
+          authors: [Ada Lovelace]
+          year: 2018
+          venue: Springer
+        - id: chapter
+          title: A Chapter
+          authors: [Ada Lovelace]
+          year: 2017
+          venue: Lecture Notes in Computer Science
+        - id: report
+          title: A Report
+          authors: [Ada Lovelace]
+          year: 2016
+          venue: Max Planck Institute for Informatics
+        - id: preprint
+          title: A Preprint
+          authors: [Grace Hopper]
+          year: 2024
+          arxiv: "2401.00002"
+        - id: nobody
+          title: Authors Not Given
+          year: 2015
+          type: other
+        """,
+}
+
+# papers.bib key → what the entry must say once decoded
+EXPECTED = {
+    "lovelace2023learning": {
+        "type": "inproceedings",
+        "title": "Learning CNNs for Über-Fast Schrödinger Solvers: 100% & $x_1$ #1",
+        "authors": ["Ada Lovelace", "José Müller", "Ludwig van der Berg",
+                    "Martin Luther King Jr.", "Łukasz Wałęsa", "Søren Ærø"],
+        "booktitle": "IEEE/CVF Conference on Computer Vision and Pattern Recognition",
+        "note": "Datasets Track", "year": "2023", "month": "jun", "doi": "10.1000/xyz_1",
+        "eprint": "2301.00001", "archiveprefix": "arXiv", "primaryclass": "cs.CV",
+        "url": "https://files.example.com/solvers.pdf"},
+    "lovelace2021robust": {
+        "type": "article",
+        "title": "Robust Estimation of {Braces} and ~Tildes~ with 50% less_underscores",
+        "authors": ["Ada Lovelace", "Grace Hopper", "others"],
+        "journal": "IEEE Transactions on Pattern Analysis & Machine Intelligence",
+        "year": "2021", "month": "mar"},
+    "lovelace2022deepa": {"type": "misc", "title": "Deep Learning Again", "year": "2022"},
+    "lovelace2022deepb": {"type": "inproceedings", "booktitle": "CVPR Workshops"},
+    "hopper1952education": {"type": "article", "title": "The Education of a Computer",
+                            "authors": ["Grace Murray Hopper"]},
+    "lovelace2019thesis": {"type": "phdthesis", "school": "ETH Zürich"},
+    "lovelace2018book": {"type": "book", "publisher": "Springer"},
+    "lovelace2017chapter": {"type": "incollection",
+                            "booktitle": "Lecture Notes in Computer Science"},
+    "lovelace2016report": {"type": "techreport",
+                           "institution": "Max Planck Institute for Informatics"},
+    "hopper2024preprint": {"type": "misc", "eprint": "2401.00002"},
+    "anon2015authors": {"type": "misc", "title": "Authors Not Given"},
+}
+
+
+def parse_bib(text: str):
+    library = bibtexparser.parse_string(text, append_middleware=[
+        mw.LatexDecodingMiddleware(), mw.SeparateCoAuthors(), mw.SplitNameParts()])
+    assert library.failed_blocks == []
+    return library
+
+
+def decoded(entry) -> dict:
+    out = {"type": entry.entry_type}
+    for f in entry.fields:
+        if f.key == "author":
+            out["authors"] = [" ".join(n.first + n.von + n.last + n.jr) for n in f.value]
+        else:
+            out[f.key] = f.value
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = write_files(tmp_path_factory.mktemp("exports") / "site", SITE)
+    result = run_cli("build", "--site", str(root), "--no-search", "--check-links")
+    assert result.code == 0, result.err
+    return root
+
+
+# --- BibTeX ---------------------------------------------------------------------------------
+
+
+def test_site_bib_parses_back_with_the_right_fields(site):
+    library = parse_bib(read(site, "papers.bib"))
+    entries = {e.key: decoded(e) for e in library.entries}
+    assert sorted(entries) == sorted(EXPECTED)
+    for key, want in EXPECTED.items():
+        got = entries[key]
+        for name, value in want.items():
+            assert got.get(name) == value, (key, name)
+    assert "authors" not in entries["anon2015authors"]  # "Authors not given"
+
+
+def test_every_bib_file_parses_and_agrees_with_the_site_file(site):
+    out = site / "_site"
+    whole = {e.key: e for e in parse_bib(read(site, "papers.bib")).entries}
+    per_paper = sorted((out / "papers").glob("*.bib"))
+    assert len(per_paper) == len(EXPECTED)
+    for path in per_paper:
+        (entry,) = parse_bib(path.read_text("utf-8")).entries
+        assert decoded(entry) == decoded(whole[entry.key]), path.name
+    ada = {e.key for e in parse_bib(read(site, "authors/ada/papers.bib")).entries}
+    assert ada == {k for k, v in EXPECTED.items()
+                   if "Ada Lovelace" in v.get("authors", ["Ada Lovelace"])
+                   and not k.startswith(("hopper", "anon"))}
+    grace = {e.key for e in parse_bib(read(site, "authors/grace-hopper/papers.bib")).entries}
+    assert grace == {"lovelace2021robust", "hopper1952education", "hopper2024preprint"}
+
+
+def test_a_paper_bibtex_field_replaces_the_generated_entry(site):
+    assert read(site, "papers/custom.bib") == (
+        "@article{hopper1952education,\n"
+        "  title = {The Education of a Computer},\n"
+        "  author = {Hopper, Grace Murray},\n"
+        "  journal = {Proceedings of the ACM National Meeting},\n"
+        "  year = {1952},\n"
+        "}\n")
+
+
+def test_the_page_shows_the_bibtex_with_copy_and_export_buttons(site):
+    page = read(site, "papers/solvers/index.html")
+    shown = re.search(r'<pre id="bibtex"[^>]*><code>(.*?)</code></pre>', page, re.S).group(1)
+    assert html.unescape(shown) == read(site, "papers/solvers.bib")
+    assert 'data-copy="bibtex"' in page
+    assert 'href="/papers/solvers.bib" download' in page
+    assert 'data-export="ris"' in page and 'data-export="csl"' in page
+
+
+def test_latex_encoding():
+    assert latex_encode("Über Schrödinger façade naïve") == \
+        r'{\"U}ber Schr{\"o}dinger fa{\c{c}}ade na{\"\i}ve'
+    assert latex_encode("100% & $5 #1 a_b {x} ~ ^") == \
+        r"100\% \& \$5 \#1 a\_b \{x\} \textasciitilde{} \textasciicircum{}"
+    assert latex_encode("Straße, Øresund, Łódź – 2020") == \
+        r"Stra{\ss}e, {\O}resund, {\L}{\'o}d{\'z} -- 2020"
+    assert latex_encode("the $\\alpha_1$ and $$x^2$$ terms") == "the $\\alpha_1$ and $$x^2$$ terms"
+    assert latex_encode("CNNs for 3D Anti-UAV End-to-End InstructPix2Pix Models", True) == \
+        "{CNNs} for {3D} {Anti-UAV} End-to-End {InstructPix2Pix} Models"
+    assert latex_encode("東京 ệ") == "東京 ệ"  # no LaTeX spelling: kept as UTF-8
+
+
+# --- citation keys --------------------------------------------------------------------------
+
+
+def _keys(tmp_path: Path, name: str, files: dict) -> dict[str, str]:
+    root = write_files(tmp_path / name, {"site.yaml": "title: T\nbase_url: https://e.org/\n",
+                                         **files})
+    return dict(citation_keys(prepare(root, use_cache=False).catalog))
+
+
+PAPERS = {
+    "one": "title: Deep Nets\nauthors: [Ada Lovelace]\nyear: 2020\n",
+    "two": "title: Deep Nets Again\nauthors: [Ada Lovelace]\nyear: 2020\n",
+    "three": "title: The Shallow Nets\nauthors: [Grace Hopper]\nyear: 2021\n",
+}
+
+
+def test_citation_keys_are_unique_and_do_not_depend_on_file_order(tmp_path):
+    split = _keys(tmp_path, "a", {f"content/papers/{k}.yaml": v for k, v in PAPERS.items()})
+    assert split == {"one": "lovelace2020deepa", "two": "lovelace2020deepb",
+                     "three": "hopper2021shallow"}
+    listed = "".join(f"- id: {k}\n" + "".join(f"  {line}\n" for line in v.splitlines())
+                     for k, v in reversed(PAPERS.items()))
+    assert _keys(tmp_path, "b", {"content/papers/all.yaml": listed}) == split
+    # An unrelated paper changes no key.
+    more = {f"content/papers/{k}.yaml": v for k, v in PAPERS.items()}
+    more["content/papers/four.yaml"] = "title: Other\nauthors: [Alan Turing]\nyear: 2020\n"
+    assert {k: v for k, v in _keys(tmp_path, "c", more).items() if k != "four"} == split
+
+
+def test_raw_bibtex_keys_are_kept_and_kept_unique(tmp_path):
+    raw = "bibtex: |\n  @misc{{{key},\n    title = {{X}},\n  }}\n"
+    files = {
+        "content/papers/a.yaml": "title: Deep Nets\nauthors: [Ada Lovelace]\nyear: 2020\n"
+                                 + raw.format(key="lovelace2020deep"),
+        "content/papers/b.yaml": "title: Deep Nets\nauthors: [Ada Lovelace]\nyear: 2020\n",
+        "content/papers/c.yaml": "title: Other\nauthors: [Ada Lovelace]\nyear: 2020\n"
+                                 + raw.format(key="lovelace2020deep"),
+    }
+    keys = _keys(tmp_path, "s", files)
+    assert keys["a"] == "lovelace2020deep"           # its own key
+    assert len({k.lower() for k in keys.values()}) == 3
+    assert keys["b"] != keys["a"] and keys["b"].startswith("lovelace2020deep")
+    site = tmp_path / "s"
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    library = parse_bib((site / "_site/papers.bib").read_text("utf-8"))
+    assert sorted(e.key for e in library.entries) == sorted(keys.values())
+    assert f"@misc{{{keys['c']}," in (site / "_site/papers/c.bib").read_text("utf-8")
+
+
+# --- CSL-JSON -------------------------------------------------------------------------------
+
+
+def test_papers_json_validates_against_the_csl_schema(site):
+    schema = json.loads((FIXTURES / "csl-data.json").read_text("utf-8"))
+    items = json.loads(read(site, "papers.json"))
+    jsonschema.validate(items, schema, cls=jsonschema.Draft7Validator)
+    assert len(items) == len(EXPECTED)
+    by_id = {item["id"]: item for item in items}
+    assert sorted(by_id) == sorted(EXPECTED)  # ids are the citation keys
+    solvers = by_id["lovelace2023learning"]
+    assert solvers["type"] == "paper-conference"
+    assert solvers["author"][2] == {"given": "Ludwig", "non-dropping-particle": "van der",
+                                    "family": "Berg"}
+    assert solvers["author"][3] == {"given": "Martin Luther", "family": "King",
+                                    "suffix": "Jr."}
+    assert solvers["issued"] == {"date-parts": [[2023, 6, 18]]}
+    assert solvers["DOI"] == "10.1000/xyz_1"
+    assert by_id["lovelace2021robust"]["type"] == "article-journal"
+    assert by_id["lovelace2019thesis"]["type"] == "thesis"
+    # The data a paper page embeds for the browser exports is the same item.
+    page = read(site, "papers/solvers/index.html")
+    embedded = re.search(r'<script type="application/json" id="csl-data">(.*?)</script>',
+                         page, re.S).group(1)
+    assert json.loads(embedded) == solvers
+    jsonschema.validate([json.loads(embedded)], schema, cls=jsonschema.Draft7Validator)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_ris_and_csl_downloads_in_the_browser(site):
+    playwright = pytest.importorskip("playwright.sync_api")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        _QuietHandler, directory=str(site / "_site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with playwright.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"])
+            try:
+                page = browser.new_page(accept_downloads=True)
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/papers/solvers/")
+                with page.expect_download() as info:
+                    page.click("button[data-export=ris]")
+                ris = info.value
+                assert ris.suggested_filename == "lovelace2023learning.ris"
+                lines = Path(ris.path()).read_text("utf-8").splitlines()
+                with page.expect_download() as info:
+                    page.click("button[data-export=csl]")
+                csl = info.value
+                assert csl.suggested_filename == "lovelace2023learning.json"
+                items = json.loads(Path(csl.path()).read_text("utf-8"))
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert lines[0] == "TY  - CPAPER"
+    assert "TI  - Learning CNNs for Über-Fast Schrödinger Solvers: 100% & $x_1$ #1" in lines
+    assert [line[6:] for line in lines if line.startswith("AU  - ")] == [
+        "Lovelace, Ada", "Müller, José", "van der Berg, Ludwig", "King, Martin Luther, Jr.",
+        "Wałęsa, Łukasz", "Ærø, Søren"]
+    assert "DA  - 2023/06/18" in lines and "DO  - 10.1000/xyz_1" in lines
+    assert lines[-1].rstrip() == "ER  -"
+    schema = json.loads((FIXTURES / "csl-data.json").read_text("utf-8"))
+    jsonschema.validate(items, schema, cls=jsonschema.Draft7Validator)
+    assert items[0]["title"].startswith("Learning CNNs")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_schema_fixture_is_the_official_csl_data_schema():
+    schema = json.loads((FIXTURES / "csl-data.json").read_text("utf-8"))
+    assert schema["$id"] == \
+        "https://resource.citationstyles.org/schema/v1.0/input/json/csl-data.json"
+    jsonschema.Draft7Validator.check_schema(schema)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does reject bad data
+        jsonschema.validate([{"id": "x", "type": "paper", "title": "T"}], schema)
+
