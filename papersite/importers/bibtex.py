@@ -1,0 +1,512 @@
+"""BibTeX → papers, with bibtexparser 2.
+
+Real-world files (Google Scholar, Zotero, DBLP, arXiv, hand-written) are read with a
+parse stack of bibtexparser middlewares plus two of our own:
+
+1. `_ResolveMacros`: `@string` macros (case-insensitive, as BibTeX does), `#`
+   concatenation and the built-in month macros `jan`…`dec` (bibtexparser's own
+   resolver handles neither concatenation nor the month macros);
+2. bibtexparser's `RemoveEnclosingMiddleware`, `SeparateCoAuthors` and name splitting
+   into First / von / Last / Jr (so "van der Berg, Jan" and "Jan van der Berg" agree);
+3. `_Decode`: bibtexparser's `LatexDecodingMiddleware` (pylatexenc) for accents
+   `{\\"u}`, `\\'{e}`, `{\\ss}` and protecting braces `{CNN}`, `$math$` kept as written;
+   URL-like fields are left verbatim and a bare `%` is literal text, not a comment;
+4. bibtexparser's `MonthIntMiddleware`.
+
+Then `crossref` is resolved (the child inherits missing fields; the parent's `title`
+becomes the child's `booktitle`), and each entry becomes a Candidate: names in display
+order ("First von Last Jr"), `and others` → `et_al`, DOI / arXiv id / category / links
+from `doi`, `eprint`, `url`, `journal = {arXiv preprint arXiv:…}` and friends,
+`booktitle` or `journal` resolved to a venue of content/venues.yaml where it names one.
+Entries that only exist as a crossref parent (`@proceedings`) are not papers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser import middlewares as mw
+from bibtexparser.library import Library
+from bibtexparser.middlewares.middleware import LibraryMiddleware
+from bibtexparser.middlewares.names import NameParts, parse_single_name_into_parts
+from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry,
+                                MiddlewareErrorBlock, ParsingFailedBlock)
+
+from ..diagnostics import Diagnostics
+from .common import Candidate, ImportSession, clean_text, normalise_doi, read_input
+
+# Fields kept exactly as written (no LaTeX decoding: '%' and '~' are URL characters).
+_VERBATIM = {"url", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
+             "primaryclass", "eprintclass", "crossref", "urldate", "project", "video",
+             "slides", "poster", "github", "website"}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+_MONTH_MACROS = {m[:3]: m.capitalize() for m in _MONTHS}
+_CONTAINERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "mvbook",
+               "periodical", "mvreference", "reference"}
+# What identifies the parent volume, not the paper in it.
+_NOT_INHERITED = {"crossref", "key", "ids", "doi", "url", "eprint", "archiveprefix",
+                  "eprinttype", "primaryclass", "eprintclass", "abstract", "keywords", "file",
+                  "note", "pdf", "isbn", "pages", "urldate"}
+_TYPES = {"article": "journal", "inproceedings": "conference", "conference": "conference",
+          "proceedings": "book", "book": "book", "mvbook": "book", "booklet": "book",
+          "inbook": "chapter", "incollection": "chapter", "bookinbook": "chapter",
+          "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
+          "techreport": "report", "report": "report", "manual": "report",
+          "preprint": "preprint"}
+_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?"
+_ARXIV_IN_TEXT = re.compile(r"\barxiv\b(?:\s+e-prints)?(?:\s+preprint)?[\s:,]*(?:arxiv\s*:\s*)?"
+                            + _ARXIV_ID, re.I)
+_ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/" + _ARXIV_ID
+                        + r"(?:\.pdf)?/?$", re.I)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\." + _ARXIV_ID + "$", re.I)
+_ARXIV_ONLY = re.compile(r"^(?:arxiv(?:\s+preprint|\s+e-prints)?|corr|arxiv\.org)$", re.I)
+_LINK_FIELDS = {"pdf": "pdf", "code": "code", "github": "code", "project": "project",
+                "website": "project", "video": "video", "slides": "slides",
+                "poster": "poster"}
+_URL_MACRO = re.compile(r"^\\url\s*\{(.*)\}$", re.S)
+
+
+# --- parse stack ------------------------------------------------------------------------
+
+
+def _split_concatenation(value: str) -> list[str]:
+    """'foo # " bar" # {baz}' → ['foo', '" bar"', '{baz}'] ('#' outside braces/quotes)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    return [p.strip() for p in parts]
+
+
+class _ResolveMacros(LibraryMiddleware):
+    """@string macros, '#' concatenation and month macros → one braced value."""
+
+    def __init__(self):
+        super().__init__(allow_inplace_modification=True)
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "papersite_resolve_macros"
+
+    def transform(self, library: Library) -> Library:
+        strings = {s.key.casefold(): s.value for s in library.strings}
+        for entry in library.entries:
+            unknown = []
+            for fld in entry.fields:
+                if not isinstance(fld.value, str):
+                    continue
+                value = fld.value.strip()
+                pieces = _split_concatenation(value)
+                if len(pieces) == 1 and _enclosed(value):
+                    continue
+                fld.value = "{" + self._resolve(pieces, strings, unknown, 0) + "}"
+            if unknown:
+                entry.parser_metadata[self.metadata_key()] = unknown
+        return library
+
+    def _resolve(self, pieces: list[str], strings: dict, unknown: list, depth: int) -> str:
+        out = []
+        for piece in pieces:
+            if _enclosed(piece):
+                out.append(piece[1:-1])
+            elif piece.isdigit():
+                out.append(piece)
+            elif piece.casefold() in strings and depth < 20:
+                inner = strings[piece.casefold()]
+                out.append(self._resolve(_split_concatenation(inner.strip()), strings,
+                                         unknown, depth + 1))
+            elif piece.casefold() in _MONTH_MACROS:
+                out.append(_MONTH_MACROS[piece.casefold()])
+            elif piece:
+                unknown.append(piece)
+                out.append(piece)
+        return "".join(out)
+
+
+def _enclosed(value: str) -> bool:
+    if len(value) < 2:
+        return False
+    if value[0] == '"' and value[-1] == '"':
+        return True
+    if value[0] != "{" or value[-1] != "}":
+        return False
+    depth = 0
+    for i, ch in enumerate(value):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0 and i < len(value) - 1:
+            return False  # '{a} # {b}' style: the first brace closes early
+    return True
+
+
+class _SplitNames(mw.SplitNameParts):
+    """Name splitting that works around stray braces and commas instead of failing."""
+
+    def _transform_field_value(self, name):
+        return [parse_single_name_into_parts(n, strict=False) for n in name]
+
+
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+
+
+class _Decode(mw.LatexDecodingMiddleware):
+    """LaTeX → Unicode for text fields; URL-like fields stay as written."""
+
+    def transform_entry(self, entry: Entry, library: Library):
+        kept = {f.key: f.value for f in entry.fields if f.key in _VERBATIM}
+        for f in entry.fields:
+            if isinstance(f.value, str) and f.key not in _VERBATIM:
+                f.value = _BARE_PERCENT.sub(r"\\%", f.value)
+        errors: list[str] = []
+        for f in entry.fields:  # name lists: bibtexparser decodes single NameParts only
+            if isinstance(f.value, list):
+                for parts in f.value:
+                    if isinstance(parts, NameParts):
+                        for attr in ("first", "von", "last", "jr"):
+                            setattr(parts, attr, self._transform_all_strings(
+                                getattr(parts, attr), errors))
+        block = super().transform_entry(entry, library)
+        target = block.ignore_error_block if isinstance(block, MiddlewareErrorBlock) else block
+        for f in target.fields:
+            if f.key in kept:
+                f.value = kept[f.key]
+        return block
+
+
+def _parse_stack():
+    return [mw.NormalizeFieldKeys(), _ResolveMacros(), mw.RemoveEnclosingMiddleware(),
+            mw.SeparateCoAuthors(), _SplitNames(), _Decode(), mw.MonthIntMiddleware()]
+
+
+@contextlib.contextmanager
+def _quiet_bibtexparser():
+    """bibtexparser logs parse problems itself; we report them as diagnostics instead."""
+    logger = logging.getLogger("bibtexparser")
+    handler = logging.NullHandler()
+    before = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = before
+
+
+def parse_bibtex(text: str) -> Library:
+    with _quiet_bibtexparser():
+        return bibtexparser.parse_string(text, parse_stack=_parse_stack())
+
+
+# --- entries → candidates ---------------------------------------------------------------
+
+
+def read(path: Path, session: ImportSession, diags: Diagnostics,
+         mapping: list[str] = ()) -> tuple[list[Candidate], None]:
+    if mapping:
+        diags.error("--map", message="applies to csv and jsonl imports only; BibTeX fields "
+                                     "are mapped by their meaning")
+        return [], None
+    text = read_input(path, diags)
+    if text is None:
+        return [], None
+    source = str(path)
+    library = parse_bibtex(text)
+    _report_failed(library, source, diags)
+    entries = [b for b in library.entries]
+    by_key = {e.key.casefold(): e for e in entries}
+    parents: set[str] = set()
+    for entry in entries:
+        ref = _text(entry, "crossref")
+        if not ref:
+            continue
+        parent = by_key.get(ref.casefold())
+        if parent is None or parent is entry:
+            diags.warning(source, _line(entry, "crossref"), "crossref",
+                          f"'{ref}' is not an entry of this file; nothing inherited "
+                          f"(entry '{entry.key}')")
+            continue
+        _inherit(entry, parent)
+        parents.add(parent.key.casefold())
+    candidates = []
+    for entry in entries:
+        if entry.key.casefold() in parents and entry.entry_type.lower() in _CONTAINERS:
+            continue  # a proceedings volume other entries point to, not a paper
+        for macro in entry.parser_metadata.get(_ResolveMacros.metadata_key(), []):
+            diags.warning(source, entry.start_line + 1, "",
+                          f"unknown @string macro '{macro}' kept as text "
+                          f"(entry '{entry.key}')")
+        candidates.append(_candidate(entry, source, session, diags))
+    if not entries and not diags.has_errors:
+        diags.error(source, message="no BibTeX entries found (is this a .bib file?)")
+    return candidates, None
+
+
+def _report_failed(library: Library, source: str, diags: Diagnostics) -> None:
+    for block in library.failed_blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, DuplicateBlockKeyBlock):
+            first = (block.previous_block.start_line or 0) + 1
+            diags.error(source, line, "", f"duplicate entry key '{block.key}' "
+                                          f"(first used on line {first})")
+        elif isinstance(block, DuplicateFieldKeyBlock):
+            entry = block.ignore_error_block
+            for key in sorted(block.duplicate_keys):
+                diags.error(source, line, key.lower(),
+                            f"given twice in entry '{entry.key}'")
+        elif isinstance(block, MiddlewareErrorBlock):
+            entry = block.ignore_error_block
+            name = f" '{entry.key}'" if isinstance(entry, Entry) else ""
+            diags.error(source, line, "", f"cannot read entry{name}: {block.error}")
+        elif isinstance(block, ParsingFailedBlock):
+            reason = getattr(block.error, "abort_reason", "") or str(block.error)
+            kind = (block.raw or "").lstrip().split("{", 1)[0].split("(", 1)[0].strip()
+            what = f"{kind} entry" if kind.startswith("@") else "entry"
+            diags.error(source, line, "", f"cannot parse this {what}: "
+                                          + " ".join(reason.split()))
+
+
+def _inherit(child: Entry, parent: Entry) -> None:
+    """BibTeX crossref: missing fields come from the parent; its title is the booktitle."""
+    have = {f.key for f in child.fields if not (isinstance(f.value, str) and not f.value.strip())}
+    child.fields = [f for f in child.fields if f.key in have]
+    for f in parent.fields:
+        key = f.key
+        if key in _NOT_INHERITED:
+            continue
+        if key == "title":
+            key = "booktitle"
+        if key not in have:
+            child.set_field(type(f)(key, f.value, f.start_line))
+            child.parser_metadata.setdefault("papersite_inherited", set()).add(key)
+            have.add(key)
+
+
+def _text(entry: Entry, key: str) -> str | None:
+    f = entry.fields_dict.get(key)
+    if f is None or isinstance(f.value, list):
+        return None
+    return clean_text(f.value)
+
+
+def _line(entry: Entry, key: str) -> int:
+    f = entry.fields_dict.get(key)
+    inherited = entry.parser_metadata.get("papersite_inherited", set())
+    if f is None or f.start_line is None or key in inherited:
+        return entry.start_line + 1
+    return f.start_line + 1
+
+
+def _verbatim(value: str | None) -> str | None:
+    """A URL-like field as written: without \\url{}, braces or escapes."""
+    if not value:
+        return None
+    value = value.strip()
+    m = _URL_MACRO.match(value)
+    if m:
+        value = m.group(1)
+    value = value.strip("{} ")
+    return re.sub(r"\\([_%&#$~])", r"\1", value) or None
+
+
+def _names(entry: Entry) -> tuple[list[str], bool]:
+    f = entry.fields_dict.get("author")
+    if f is None:
+        return [], False
+    parts = f.value if isinstance(f.value, list) else []
+    names, et_al = [], False
+    for p in parts:
+        if not isinstance(p, NameParts):
+            continue
+        if not p.first and not p.von and not p.jr and [w.casefold() for w in p.last] == [
+                "others"]:
+            et_al = True
+            continue
+        name = clean_text(p.merge_first_name_first.replace("{", "").replace("}", ""))
+        if name:
+            names.append(name)
+    return names, et_al
+
+
+def _arxiv(entry: Entry) -> str | None:
+    eprint = _verbatim(_text(entry, "eprint"))
+    prefix = (_text(entry, "archiveprefix") or _text(entry, "eprinttype") or "").casefold()
+    if eprint and (prefix in ("", "arxiv")):
+        eprint = re.sub(r"^arxiv:\s*", "", eprint, flags=re.I)
+        if re.fullmatch(_ARXIV_ID, eprint):
+            return eprint
+    for key in ("journal", "booktitle", "note", "howpublished", "publisher"):
+        m = _ARXIV_IN_TEXT.search(_text(entry, key) or "")
+        if m:
+            return m.group(1) + (m.group(2) or "")
+    url = _verbatim(_text(entry, "url"))
+    if url and (m := _ARXIV_URL.match(url)):
+        return m.group(1) + (m.group(2) or "")
+    doi = _verbatim(_text(entry, "doi"))
+    if doi and (m := _ARXIV_DOI.match(normalise_doi(doi))):
+        return m.group(1) + (m.group(2) or "")
+    journal = _text(entry, "journal") or ""
+    volume = _text(entry, "volume") or ""
+    if journal.casefold() == "corr" and (m := re.fullmatch("abs/" + _ARXIV_ID, volume)):
+        return m.group(1) + (m.group(2) or "")
+    return None
+
+
+def _date(entry: Entry, source: str, diags: Diagnostics) -> tuple[int | None, str | None]:
+    """(year, ISO date) from year/month/day or biblatex's date; never an invented day."""
+    year = None
+    raw_year = _text(entry, "year")
+    if raw_year:
+        m = re.fullmatch(r"\D*((?:1|2)\d{3})[a-z]?\D*", raw_year)
+        if m:
+            year = int(m.group(1))
+        else:
+            diags.warning(source, _line(entry, "year"), "year",
+                          f"'{raw_year}' is not a year; left out (entry '{entry.key}')")
+    date = None
+    raw_date = _text(entry, "date")
+    if raw_date:
+        m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", raw_date)
+        if m and m.group(3):
+            date = m.group(0)
+        if m and year is None:
+            year = int(m.group(1))
+    month = _month(entry)
+    day = _text(entry, "day")
+    if date is None and year and month and day and day.isdigit():
+        try:
+            date = dt.date(year, month, int(day)).isoformat()
+        except ValueError:
+            diags.warning(source, _line(entry, "day"), "day",
+                          f"{year}-{month:02d}-{day} is not a date; left out "
+                          f"(entry '{entry.key}')")
+    if date is not None and year is not None and int(date[:4]) != year:
+        diags.warning(source, _line(entry, "date"), "date",
+                      f"{date} disagrees with year {year}; date left out "
+                      f"(entry '{entry.key}')")
+        date = None
+    return year, date
+
+
+def _month(entry: Entry) -> int | None:
+    f = entry.fields_dict.get("month")
+    if f is None:
+        return None
+    if isinstance(f.value, int):
+        return f.value if 1 <= f.value <= 12 else None
+    m = re.match(r"^\s*([a-z]{3})", str(f.value), re.I)  # 'October~2', 'oct.'
+    if m and m.group(1).casefold() in _MONTH_MACROS:
+        return list(_MONTH_MACROS).index(m.group(1).casefold()) + 1
+    return None
+
+
+def _candidate(entry: Entry, source: str, session: ImportSession,
+               diags: Diagnostics) -> Candidate:
+    kind = entry.entry_type.lower()
+    data: dict = {}
+    lines: dict[str, int] = {}
+
+    def put(name: str, value, bib_field: str | None = None) -> None:
+        if value in (None, "", [], {}):
+            return
+        data[name] = value
+        lines[name] = _line(entry, bib_field) if bib_field else entry.start_line + 1
+
+    put("title", _text(entry, "title"), "title")
+    names, et_al = _names(entry)
+    put("authors", names, "author")
+    if et_al:
+        put("et_al", True, "author")
+    year, date = _date(entry, source, diags)
+    put("year", year, "year")
+    put("date", date, "date")
+
+    arxiv = _arxiv(entry)
+    venue_field = "journal" if _text(entry, "journal") else "booktitle"
+    venue_text = _text(entry, venue_field)
+    if venue_text and _ARXIV_ONLY.match(venue_text) or (
+            venue_text and arxiv and _ARXIV_IN_TEXT.search(venue_text)):
+        venue = session.resolve_venue("arXiv")
+        ptype = "preprint"
+    elif not venue_text and arxiv and _TYPES.get(kind) in (None, "preprint"):
+        venue = session.resolve_venue("arXiv")   # Zotero's @misc for an arXiv preprint
+        ptype = "preprint"
+    else:
+        known = session.resolve_venue(venue_text)
+        venue = known or venue_text
+        # A known series has a type; entry types of exports are often wrong (Google
+        # Scholar gives NeurIPS papers as @article, Springer ECCV ones as @incollection).
+        ptype = session.default_type(known, arxiv) if known else _TYPES.get(kind)
+        if venue_text and "workshop" in venue_text.casefold() and ptype in (
+                "conference", "journal", None):
+            ptype = "workshop"
+        if ptype is None:
+            ptype = "preprint" if arxiv else "other"
+    put("venue", venue, venue_field)
+    if ptype != session.default_type(venue if venue in session.venue_types else None, arxiv):
+        put("type", ptype)
+    put("abstract", _abstract(entry), "abstract")
+    category = _text(entry, "primaryclass") or _text(entry, "eprintclass")
+    if arxiv and category and re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
+        put("category", category, "primaryclass")
+
+    links = {}
+    doi = _verbatim(_text(entry, "doi"))
+    if doi:
+        doi = normalise_doi(doi)
+    url = _verbatim(_text(entry, "url")) or _verbatim(_url_in(entry, "howpublished"))
+    if url and not _same_target(url, doi, arxiv):
+        label = "pdf" if url.casefold().split("?")[0].endswith(".pdf") else "paper"
+        links[label] = url
+        lines[f"links.{label}"] = _line(entry, "url")
+    for bib_key, label in _LINK_FIELDS.items():
+        value = _verbatim(_text(entry, bib_key))
+        if value and label not in links:
+            links[label] = value
+            lines[f"links.{label}"] = _line(entry, bib_key)
+    put("links", links)
+    put("arxiv", arxiv, "eprint" if entry.fields_dict.get("eprint") else None)
+    put("doi", doi, "doi")
+    return Candidate(source, entry.start_line + 1, f"entry '{entry.key}'", data, lines)
+
+
+def _abstract(entry: Entry) -> str | None:
+    f = entry.fields_dict.get("abstract")
+    if f is None or not isinstance(f.value, str):
+        return None
+    paragraphs = re.split(r"\n\s*\n", f.value.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip()) or None
+
+
+def _url_in(entry: Entry, key: str) -> str | None:
+    f = entry.fields_dict.get(key)
+    if f is None or not isinstance(f.value, str):
+        return None
+    m = re.search(r"https?://\S+", f.value)
+    return m.group(0).rstrip("}.,") if m else None
+
+
+def _same_target(url: str, doi: str | None, arxiv: str | None) -> bool:
+    """The URL only repeats the DOI or arXiv link the page shows anyway."""
+    low = url.casefold()
+    if doi and re.match(r"^https?://(dx\.)?doi\.org/", low) and \
+            normalise_doi(url).casefold() == doi.casefold():
+        return True
+    if arxiv and (m := _ARXIV_URL.match(url)):
+        return m.group(1).casefold() == re.sub(r"v\d+$", "", arxiv).casefold() or \
+            (m.group(1) + (m.group(2) or "")).casefold() == arxiv.casefold()
+    return False

@@ -1,0 +1,338 @@
+"""Tables of papers (CSV rows, JSON Lines records) → Candidates: which column is which
+field, and how a cell's text becomes a field's value.
+
+Columns are matched by name, ignoring case, spaces and punctuation ("Publication Year"
+= `publication_year`). Every paper field name is recognised as itself, plus common
+names from spreadsheets and reference managers (Zotero's CSV export among them):
+
+    title, paper title, paper                 → title
+    author, authors, author list, creators    → authors
+    year, publication year, pub year          → year
+    date, publication date, published         → date (YYYY-MM-DD; YYYY or YYYY-MM give the year)
+    venue, journal, booktitle, conference,
+      publication, publication title          → venue (matched to content/venues.yaml)
+    abstract, abstract note, summary          → abstract
+    doi                                       → doi (https://doi.org/ prefix removed)
+    arxiv, arxiv id, eprint                   → arxiv
+    url, link, paper url                      → links.pdf if it ends in .pdf, else links.paper
+    pdf, pdf url / code, github / project     → links.pdf / links.code / links.project
+    item type, entry type                     → type (Zotero and BibTeX type names translated)
+    tags, tag                                 → tags (a `keywords` column is not guessed:
+                                                use --map keywords=tags)
+
+`--map COLUMN=FIELD` (repeatable) overrides or adds a mapping; FIELD is a paper field,
+`url`, or `links.LABEL`; `--map COLUMN=` ignores a column.
+
+Authors in one cell are split by this rule: if any author cell of the file has a ";",
+names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
+"Okafor, Chidi" is one name); otherwise if the cell has " and "
+they are separated by " and " (and by commas too unless every part is "Last, First");
+otherwise by ",". A name written "Last, First" becomes "First Last" (particles kept:
+"van der Berg, Jan" → "Jan van der Berg"). A final "others", "et al." or "..." sets
+`et_al`. Tags are separated by ";" when there is one, else by ",".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostics
+from ..model import PAPER_FIELDS, PAPER_TYPES
+from .common import Candidate, ImportSession, clean_text, normalise_doi
+
+_DEFAULTS = {
+    "paper_title": "title", "paper": "title",
+    "author": "authors", "author_list": "authors", "creators": "authors",
+    "author_names": "authors",
+    "publication_year": "year", "pub_year": "year",
+    "publication_date": "date", "published": "date", "date_published": "date",
+    "journal": "venue", "booktitle": "venue", "conference": "venue",
+    "publication": "venue", "publication_title": "venue", "journal_title": "venue",
+    "abstract_note": "abstract", "summary": "abstract",
+    "arxiv_id": "arxiv", "eprint": "arxiv",
+    "url": "url", "link": "url", "paper_url": "url",
+    "pdf": "links.pdf", "pdf_url": "links.pdf", "pdf_link": "links.pdf",
+    "code": "links.code", "code_url": "links.code", "github": "links.code",
+    "project": "links.project", "project_page": "links.project",
+    "item_type": "type", "entry_type": "type", "tag": "tags", "manual_tags": "tags",
+}
+_TYPE_NAMES = {
+    # Zotero item types
+    "journalarticle": "journal", "conferencepaper": "conference", "preprint": "preprint",
+    "thesis": "thesis", "book": "book", "booksection": "chapter", "report": "report",
+    # BibTeX entry types
+    "article": "journal", "inproceedings": "conference", "proceedings": "book",
+    "incollection": "chapter", "inbook": "chapter", "phdthesis": "thesis",
+    "mastersthesis": "thesis", "techreport": "report", "misc": "other",
+}
+_INT_FIELDS = {"year", "citations", "upvotes", "author_count"}
+_BOOL_FIELDS = {"et_al", "selected", "draft"}
+_AUTHOR_KEYS = ("name", "id", "affiliation", "equal_contribution", "corresponding")
+_TRUE = {"true", "yes", "y", "1", "x", "✓"}
+_FALSE = {"false", "no", "n", "0", "-"}
+_ET_AL = re.compile(r"^(?:others|et\.?\s*al\.?|\.\.\.|…)$", re.I)
+_ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}(?:v\d+)?)"
+                        r"(?:\.pdf)?/?$", re.I)
+_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.I)
+_LABEL = re.compile(r"^links\.([A-Za-z0-9][A-Za-z0-9 _-]*)$")
+
+
+def header_key(name: str) -> str:
+    """'Publication Year' → 'publication_year'."""
+    return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_")
+
+
+def _default_target(column: str) -> str | None:
+    key = header_key(column)
+    if key in PAPER_FIELDS:
+        return key
+    return _DEFAULTS.get(key)
+
+
+def _valid_target(target: str) -> bool:
+    return target in PAPER_FIELDS or target == "url" or bool(_LABEL.match(target))
+
+
+@dataclass
+class ColumnMap:
+    targets: dict[str, str]        # input column → field ('url', 'links.x', or a field)
+    ignored: list[str]
+    semicolon_authors: bool = False   # some author cell has a ';': all use ';'
+
+    def note_rows(self, rows) -> None:
+        """Look at every row's author cell once, to pick the file's separator."""
+        columns = [c for c, t in self.targets.items() if t == "authors"]
+        self.semicolon_authors = any(
+            isinstance(row.get(c), str) and ";" in row[c] for row in rows for c in columns)
+
+
+def build_map(columns: list[str], mapping: list[str], source: str,
+              diags: Diagnostics) -> ColumnMap | None:
+    """Default mappings, then --map overrides; None after reporting bad --map values."""
+    explicit: dict[str, str] = {}
+    ok = True
+    for item in mapping:
+        if "=" not in item:
+            diags.error("--map", message=f"'{item}' must be COLUMN=FIELD")
+            ok = False
+            continue
+        col, target = (s.strip() for s in item.split("=", 1))
+        column = next((c for c in columns if c == col), None) or next(
+            (c for c in columns if header_key(c) == header_key(col)), None)
+        if column is None:
+            diags.error("--map", message=f"no column '{col}' in {source} (columns: "
+                                         f"{', '.join(columns) or 'none'})")
+            ok = False
+            continue
+        if target and not _valid_target(target):
+            close = difflib.get_close_matches(target, PAPER_FIELDS, n=1, cutoff=0.7)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            diags.error("--map", message=f"'{target}' is not a paper field ({hint}use a "
+                                         "field of the paper schema, url, or links.LABEL)")
+            ok = False
+            continue
+        explicit[column] = target
+    if not ok:
+        return None
+    targets: dict[str, str] = {}
+    ignored: list[str] = []
+    for column in columns:
+        target = explicit[column] if column in explicit else _default_target(column)
+        if target:
+            targets[column] = target
+        elif column not in explicit:  # `--map COLUMN=` ignores it on purpose
+            ignored.append(column)
+    return ColumnMap(targets, ignored)
+
+
+# --- cells → values -----------------------------------------------------------------------
+
+
+def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
+    """Names from a cell (see the module docstring for the rule), and whether et al.
+
+    `semicolons`: the file separates names by ';', so a cell without one is one name.
+    """
+    if isinstance(value, list):
+        items = value
+    else:
+        text = " ".join(str(value).split())
+        if ";" in text or semicolons:
+            items = [_flip(p) for p in text.split(";")]
+        elif re.search(r"\s+and\s+", text, re.I):
+            parts = [p for p in re.split(r"\s*,?\s+and\s+", text, flags=re.I)]
+            if all(p.count(",") == 1 for p in parts if p.strip()):
+                items = [_flip(p) for p in parts]
+            else:
+                items = [q for p in parts for q in p.split(",")]
+        else:
+            items = text.split(",")
+    names, et_al = [], False
+    for item in items:
+        if isinstance(item, dict):
+            entry = {k: item[k] for k in _AUTHOR_KEYS if k in item}
+            if isinstance(entry.get("name"), str):
+                entry["name"] = clean_text(entry["name"])
+            names.append(entry if len(entry) > 1 else entry.get("name"))
+            continue
+        name = clean_text(item) if item is not None else None
+        if not name:
+            continue
+        if _ET_AL.match(name):
+            et_al = True
+            continue
+        names.append(name)
+    return [n for n in names if n], et_al
+
+
+def _flip(name: str) -> str:
+    """'van der Berg, Jan' → 'Jan van der Berg'; other names unchanged."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 2 and all(parts):
+        return f"{parts[1]} {parts[0]}"
+    return name
+
+
+def _split_list(value) -> list:
+    if isinstance(value, list):
+        return [clean_text(v) for v in value if clean_text(v)]
+    text = str(value)
+    sep = ";" if ";" in text else ","
+    return [t for t in (clean_text(p) for p in text.split(sep)) if t]
+
+
+def _int(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip().replace(",", "").replace("_", "")
+    if re.fullmatch(r"-?\d+(\.0+)?", text):
+        return int(float(text))
+    return str(value).strip()
+
+
+def _bool(value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return str(value)
+
+
+def _date(value, data: dict):
+    """An ISO date, or the year alone when that is all the cell gives."""
+    text = str(value).strip()
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$", text)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
+    if m:
+        data.setdefault("year", int(m.group(1)))
+        return None
+    return text
+
+
+def _arxiv(value) -> str:
+    text = str(value).strip()
+    text = re.sub(r"^(?:https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/|arxiv:\s*)", "", text,
+                  flags=re.I)
+    return re.sub(r"\.pdf$", "", text)
+
+
+def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: str,
+                 session: ImportSession, diags: Diagnostics) -> Candidate | None:
+    """One row or record → a Candidate; None when every mapped cell is empty."""
+    data: dict = {}
+    links: dict = {}
+    for column, target in cmap.targets.items():
+        raw = values.get(column)
+        if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
+            continue
+        if target == "url" or target.startswith("links."):
+            url = clean_text(raw) if not isinstance(raw, (dict, list)) else None
+            if url is None:
+                diags.warning(source, line, target, f"expected a URL in column '{column}'; "
+                                                    "left out")
+                continue
+            name = target[6:] if target.startswith("links.") else (
+                "pdf" if url.casefold().split("?")[0].endswith(".pdf") else "paper")
+            links.setdefault(name, url)
+            continue
+        if target in data:
+            continue  # two columns for one field: the first one given wins
+        value = _convert(target, raw, data, session, cmap.semicolon_authors)
+        if value is not None:
+            data[target] = value
+    if not data and not links:
+        return None
+    if "links" in data and isinstance(data["links"], dict):
+        links = {**data["links"], **links}
+    for name, url in list(links.items()):  # a link that only repeats the arXiv id or DOI
+        m = _ARXIV_URL.match(str(url))
+        if m and data.get("arxiv") in (None, m.group(1)):
+            data["arxiv"] = m.group(1)
+            del links[name]
+        elif (m := _DOI_URL.match(str(url))) and data.get("doi") in (None, m.group(1)):
+            data["doi"] = m.group(1)
+            del links[name]
+    if links:
+        data["links"] = links
+    else:
+        data.pop("links", None)
+    venue = data.get("venue")
+    known = venue if venue in session.venue_types else None
+    if data.get("type") == session.default_type(known, data.get("arxiv")):
+        del data["type"]
+    if data.get("et_al") is None and data.pop("_et_al", False):
+        data["et_al"] = True
+    data.pop("_et_al", None)
+    return Candidate(source, line, label, data, {})
+
+
+def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: bool):
+    if target == "authors":
+        names, et_al = split_authors(raw, semicolons)
+        if et_al:
+            data["_et_al"] = True
+        return names
+    if target in ("tags", "redirect_from"):
+        return _split_list(raw)
+    if target in _INT_FIELDS:
+        if target == "year" and isinstance(raw, str) and re.match(r"^\d{4}-\d{2}", raw):
+            return int(raw[:4])
+        return _int(raw)
+    if target in _BOOL_FIELDS:
+        return _bool(raw)
+    if target == "links":
+        if isinstance(raw, dict):
+            return {str(k): v for k, v in raw.items()}
+        pairs = re.findall(r"([A-Za-z][\w -]*?)\s*[=:]\s*(https?://\S+?)(?=[;,\s]|$)",
+                           str(raw))
+        return dict(pairs) or raw
+    if isinstance(raw, (dict, list)):
+        return raw  # the paper model reports what it expected
+    if target == "date":
+        return _date(raw, data)
+    if target == "type":
+        text = header_key(str(raw)).replace("_", "")
+        if str(raw).strip().casefold() in PAPER_TYPES:
+            return str(raw).strip().casefold()
+        return _TYPE_NAMES.get(text, str(raw).strip())
+    if target == "venue":
+        text = clean_text(raw)
+        return session.resolve_venue(text) or text
+    if target == "doi":
+        return normalise_doi(str(raw))
+    if target == "arxiv":
+        return _arxiv(raw)
+    if target in ("abstract", "introduction", "bibtex"):
+        return str(raw).strip()
+    return clean_text(raw)

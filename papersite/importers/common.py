@@ -1,0 +1,481 @@
+"""What every importer shares: the site's existing papers, venue lookup, the checks a
+new paper passes, duplicate detection, ids, and writing one YAML file per paper.
+
+An importer turns its input into `Candidate`s (paper fields plus where they came from);
+`ImportSession.plan` validates them against the same `Paper` model the build uses,
+drops optional values that would not pass (with a warning naming the input line),
+skips duplicates of existing papers (same DOI, arXiv id, or normalised title + year)
+and gives each new paper a unique id slugified from its title. Nothing is written until
+every candidate was checked: an input with errors writes no file at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+from pydantic import ValidationError
+
+from ..diagnostics import BuildError, Diagnostic, Diagnostics
+from ..loading import MAX_FILE_BYTES, Record, load_content
+from ..model import PAPER_FIELDS, Paper, check_url
+from ..names import normalise, slugify
+from ..validate import report_errors
+
+PAPERS_DIR = "content/papers"
+SCHEMA_FILE = "schemas/paper.schema.json"
+_LIST_FIELDS = {"authors", "tags", "redirect_from"}
+_REQUIRED = {"id", "title", ""}
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_ARXIV_VERSION = re.compile(r"v\d+$")
+
+
+@dataclass
+class Candidate:
+    """One paper read from the input, before checks."""
+
+    source: str                   # the input file, as shown in messages
+    line: int                     # where the entry, row or record starts
+    label: str                    # "entry 'smith2020'", "row", "record"
+    data: dict                    # paper fields
+    lines: dict[str, int] = field(default_factory=dict)   # paper field → input line
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass
+class Planned:
+    """A checked paper and the file it goes to."""
+
+    candidate: Candidate
+    id: str
+    path: Path
+    data: dict
+    overwrite: bool = False
+
+
+@dataclass
+class Skipped:
+    candidate: Candidate
+    reason: str
+
+
+@dataclass
+class _Known:
+    """An existing (or already planned) paper, for duplicate checks."""
+
+    id: str
+    where: str                    # "content/papers/x.yaml:3" or "refs.bib:12"
+    record: Record | None = None  # None for a paper planned in this run
+    planned: bool = False         # --force already replaces its file in this run
+
+
+def read_input(path: Path, diags: Diagnostics) -> str | None:
+    """The text of an input file (UTF-8, BOM allowed), or None after reporting why not."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            diags.error(shown, message="is not a file")
+            return None
+        if size > MAX_FILE_BYTES:
+            diags.error(shown, message=f"file is {size:,} bytes, over the limit of "
+                                       f"{MAX_FILE_BYTES:,}; split it into several files")
+            return None
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        diags.error(shown, message="file not found")
+        return None
+    except OSError as exc:
+        diags.error(shown, message=f"cannot read: {exc.strerror or exc}")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.error(shown, line, message=f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                         "save the file as UTF-8")
+        return None
+
+
+def clean_text(value) -> str | None:
+    """Whitespace collapsed to single spaces; None when nothing is left."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def normalise_doi(value: str) -> str:
+    return _DOI_PREFIX.sub("", value.strip())
+
+
+def _doi_key(value) -> str | None:
+    return normalise_doi(value).casefold() if isinstance(value, str) and value.strip() else None
+
+
+def _arxiv_key(value) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return _ARXIV_VERSION.sub("", value.strip().casefold())
+
+
+def _year_of(data: dict):
+    year = data.get("year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        return year
+    date = data.get("date")
+    text = date.isoformat() if isinstance(date, dt.date) else date
+    if isinstance(text, str) and re.match(r"^\d{4}-", text):
+        return int(text[:4])
+    return None
+
+
+def duplicate_keys(data: dict) -> list[tuple[str, str]]:
+    """(kind, key) pairs that identify a paper: DOI, arXiv id, normalised title + year."""
+    keys = []
+    if doi := _doi_key(data.get("doi")):
+        keys.append(("DOI", doi))
+    if arxiv := _arxiv_key(data.get("arxiv")):
+        keys.append(("arXiv id", arxiv))
+    title = data.get("title")
+    if isinstance(title, str) and normalise(title):
+        keys.append(("title and year", f"{normalise(title)}|{_year_of(data)}"))
+    return keys
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line text as literal blocks, so abstracts stay readable."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_paper(data: dict, header: list[str]) -> str:
+    """A paper as YAML: header comment lines, then its fields in schema order."""
+    ordered = {k: data[k] for k in PAPER_FIELDS if k in data}
+    body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     width=88, default_flow_style=False)
+    return "".join(f"# {line}\n" for line in header) + body
+
+
+class ImportSession:
+    """The site being imported into: its existing papers, ids and venues."""
+
+    def __init__(self, site_dir: Path, diags: Diagnostics):
+        self.site_dir = site_dir
+        self.diags = diags
+        self.known: dict[tuple[str, str], _Known] = {}
+        self.taken_ids: set[str] = set()
+        self.venues: dict[str, str] = {}          # normalised id/short/name/alias → id
+        self.venue_types: dict[str, str] = {}     # venue id → its type
+
+    @classmethod
+    def open(cls, site_dir: Path) -> "ImportSession":
+        """Read the site's content (through the loader); refuse a folder that is no site."""
+        if not site_dir.is_dir():
+            raise BuildError([Diagnostic(str(site_dir), message="site folder not found")],
+                             "nothing imported")
+        if not any((site_dir / name).is_file() for name in ("site.yaml", "site.yml")):
+            raise BuildError([Diagnostic(str(site_dir), message=(
+                "no site.yaml here: this folder is not a Papersite site (pass --site DIR, "
+                "or run `papersite init DIR` to create one)"))], "nothing imported")
+        loaded_diags = Diagnostics()
+        loaded = load_content(site_dir, loaded_diags)
+        # Duplicate checks cannot be trusted while a paper or venue file does not load.
+        blocking = [d for d in loaded_diags.errors
+                    if d.path.startswith(PAPERS_DIR + "/") or d.path.startswith("content/venues.")]
+        if blocking:
+            raise BuildError(blocking, "nothing imported (fix these files first)")
+        session = cls(site_dir, Diagnostics())
+        papers_dir = site_dir / PAPERS_DIR
+        if papers_dir.is_dir():
+            session.taken_ids.update(p.stem for p in papers_dir.rglob("*")
+                                     if p.suffix in (".yaml", ".yml"))
+        for record in loaded.papers:
+            session._remember_existing(record)
+        for record in loaded.venues:
+            vid = record.data.get("id")
+            if not isinstance(vid, str):
+                continue
+            vtype = record.data.get("type", "conference")
+            session.venue_types[vid] = vtype if isinstance(vtype, str) else "conference"
+            names = [vid, record.data.get("short"), record.data.get("name")]
+            aliases = record.data.get("aliases")
+            if isinstance(aliases, list):
+                names.extend(aliases)
+            for name in names:
+                if isinstance(name, str) and normalise(name):
+                    session.venues.setdefault(normalise(name), vid)
+        return session
+
+    def _remember_existing(self, record: Record) -> None:
+        data = record.data
+        pid = data.get("id")
+        if not isinstance(pid, str):
+            pid = PurePosixPath(record.path).stem if record.single else None
+        if pid is None:
+            return
+        self.taken_ids.add(pid)
+        old = data.get("redirect_from")
+        if isinstance(old, list):
+            self.taken_ids.update(x for x in old if isinstance(x, str))
+        known = _Known(pid, f"{record.path}:{record.line}", record)
+        for key in duplicate_keys(data):
+            self.known.setdefault(key, known)
+
+    # --- venues ---------------------------------------------------------------------
+
+    def resolve_venue(self, text: str | None) -> str | None:
+        """The id of the venues.yaml series the text names, or None."""
+        if not text:
+            return None
+        for candidate in venue_candidates(text):
+            key = normalise(candidate)
+            if key in self.venues:
+                return self.venues[key]
+        return None
+
+    def default_type(self, venue: str | None, arxiv: str | None) -> str:
+        """The type a paper gets when it names none (as the catalog decides it)."""
+        if venue and venue in self.venue_types:
+            return self.venue_types[venue]
+        return "preprint" if arxiv else "other"
+
+    # --- checking -------------------------------------------------------------------
+
+    def check(self, c: Candidate) -> dict | None:
+        """The candidate's fields once they pass the Paper model, or None on error.
+
+        Optional values the model refuses are left out with a warning; a missing or
+        blank title is an error.
+        """
+        data = {k: v for k, v in c.data.items() if not _empty(v)}
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.diags.error(c.source, c.lines.get("title", c.line), "title",
+                             f"{c.label} has no title; every paper needs one")
+            return None
+        if "links" in data:
+            data["links"] = self._check_links(c, data["links"])
+            if not data["links"]:
+                del data["links"]
+        for _ in range(64):  # each round removes at least one value
+            explicit_id = data.get("id")
+            probe = dict(data, id=explicit_id if explicit_id is not None else "imported")
+            try:
+                Paper.model_validate(probe)
+                return data
+            except ValidationError as exc:
+                found = Diagnostics()
+                record = Record(c.source, c.line, probe, c.lines)
+                report_errors(exc, record, found)
+                for d in found.items:
+                    top, index = _split_field(d.field)
+                    if top in _REQUIRED or top not in data:
+                        self.diags.error(c.source, d.line or c.line, d.field,
+                                         f"{d.message} ({c.label})")
+                        return None
+                    self.diags.warning(c.source, d.line or c.line, d.field,
+                                       f"{d.message}; left out")
+                    if index is not None and isinstance(data[top], list):
+                        data[top] = [v for i, v in enumerate(data[top]) if i != index]
+                        if not data[top]:
+                            del data[top]
+                    else:
+                        del data[top]
+        self.diags.error(c.source, c.line, "", f"{c.label} could not be checked")
+        return None
+
+    def _check_links(self, c: Candidate, links: dict) -> dict:
+        out = {}
+        for label, url in links.items():
+            label = clean_text(label)
+            if not label or _empty(url):
+                continue
+            try:
+                out[label] = check_url(str(url))
+            except ValueError as exc:
+                self.diags.warning(c.source, c.lines.get(f"links.{label}", c.line),
+                                   f"links.{label}", f"{exc}; left out")
+        return out
+
+    # --- planning -------------------------------------------------------------------
+
+    def plan(self, candidates: list[Candidate], force: bool
+             ) -> tuple[list[Planned], list[Skipped]]:
+        planned: list[Planned] = []
+        skipped: list[Skipped] = []
+        for c in candidates:
+            data = self.check(c)
+            if data is None:
+                continue
+            keys = duplicate_keys(data)
+            dup = next((key for key in keys if key in self.known), None)
+            if dup is not None:
+                known = self.known[dup]
+                target = self._overwritable(known) if force else None
+                if target is None:
+                    skipped.append(Skipped(c, self._reason(dup[0], known, force)))
+                    continue
+                known.planned = True
+                pid, path = target
+                planned.append(Planned(c, pid, path, data, overwrite=True))
+            else:
+                pid = self._new_id(c, data)
+                if pid is None:
+                    continue
+                path = self.site_dir / PAPERS_DIR / f"{pid}.yaml"
+                planned.append(Planned(c, pid, path, data))
+                self.taken_ids.add(pid)
+            data.pop("id", None)
+            mine = _Known(pid, f"{c.where} ({c.label})")
+            for key in keys:
+                self.known.setdefault(key, mine)
+        return planned, skipped
+
+    def _overwritable(self, known: _Known) -> tuple[str, Path] | None:
+        """(id, file) of an existing one-paper file that --force may replace."""
+        record = known.record
+        if record is None or not record.single or known.planned:
+            return None
+        return known.id, self.site_dir / record.path
+
+    def _reason(self, kind: str, known: _Known, force: bool) -> str:
+        if known.record is None:
+            return f"same {kind} as {known.where} earlier in this import"
+        text = f"same {kind} as paper '{known.id}' in {known.where}"
+        if force and not known.record.single:
+            text += " (a file of several papers: not overwritten; edit it by hand)"
+        return text
+
+    def _new_id(self, c: Candidate, data: dict) -> str | None:
+        explicit = data.get("id")
+        if isinstance(explicit, str):
+            if explicit in self.taken_ids:
+                self.diags.error(c.source, c.lines.get("id", c.line), "id",
+                                 f"'{explicit}' is already used by another paper or file "
+                                 f"in {PAPERS_DIR}/ ({c.label})")
+                return None
+            return explicit
+        base = slugify(data["title"], "paper")[:80].rstrip("-._") or "paper"
+        year = _year_of(data)
+        options = [base] + ([f"{base}-{year}"] if year else [])
+        options += [f"{base}-{n}" for n in range(2, 10_000)]
+        return next(o for o in options if o not in self.taken_ids)
+
+    # --- writing --------------------------------------------------------------------
+
+    def write(self, planned: list[Planned], fmt: str, input_name: str) -> None:
+        schema = self.site_dir / SCHEMA_FILE
+        for p in planned:
+            header = []
+            if schema.is_file():
+                rel = Path(os.path.relpath(schema, p.path.parent)).as_posix()
+                header.append(f"yaml-language-server: $schema={rel}")
+            header.append(f"Imported by `papersite import {fmt}` from {input_name}, "
+                          f"{p.candidate.label} (line {p.candidate.line}).")
+            data = dict(p.data)
+            if p.path.stem != p.id:
+                data["id"] = p.id
+            if isinstance(data.get("date"), str):
+                data["date"] = dt.date.fromisoformat(data["date"])
+            text = dump_paper(data, header)
+            p.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.path.with_name(f".{p.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, p.path)
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not
+                             (value.strip() if isinstance(value, str) else value))
+
+
+def _split_field(path: str) -> tuple[str, int | None]:
+    """'authors[2].name' → ('authors', 2); 'doi' → ('doi', None)."""
+    match = re.match(r"^([^.\[]*)(?:\[(\d+)\])?", path)
+    top = match.group(1) if match else path
+    index = int(match.group(2)) if match and match.group(2) else None
+    return top, index
+
+
+_PROCEEDINGS = re.compile(
+    r"^(?:in:?\s+)?(?:(?:the\s+)?proceedings\s+of\s+(?:the\s+)?|proc\.?\s+(?:of\s+)?"
+    r"(?:the\s+)?|advances\s+in\s+)", re.I)
+_LEADING_EDITION = re.compile(
+    r"^(?:(?:19|20)\d{2}|\d+(?:st|nd|rd|th)|[a-z]+-?(?:first|second|third|fourth|fifth|"
+    r"sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|teenth|tieth)(?:-[a-z]+)?)\s+",
+    re.I)
+_TRAILING_YEAR = re.compile(r"[\s,]*(?:'\d{2}|(?:19|20)\d{2}|(?<=\s)\d{1,3})\s*$")
+_PAREN = re.compile(r"\s*\(([^()]*)\)")
+
+
+def venue_candidates(text: str) -> list[str]:
+    """Forms of a booktitle or journal to look up, most literal first.
+
+    'Proceedings of the 2019 IEEE/CVF Conference on Computer Vision and Pattern
+    Recognition (CVPR)' gives itself, then the series name with the proceedings wording,
+    edition and year removed, then 'CVPR'.
+    """
+    out = [text]
+    core = _PAREN.sub(" ", text).strip()
+    for _ in range(3):
+        before = core
+        core = _PROCEEDINGS.sub("", core).strip()
+        core = _LEADING_EDITION.sub("", core).strip()
+        core = _TRAILING_YEAR.sub("", core).strip(" ,")
+        if core == before:
+            break
+    out.append(core)
+    out.append(re.sub(r"^annual\s+", "", core, flags=re.I))
+    out.append(re.sub(r"\s*workshops?$", "", core, flags=re.I))
+    # DBLP: 'IEEE/CVF International Conference on Computer Vision, ICCV 2023, Paris, France'
+    for segment in core.split(",")[:3] if "," in core else []:
+        out.append(_TRAILING_YEAR.sub("", segment).strip())
+    for inner in _PAREN.findall(text):
+        inner = _TRAILING_YEAR.sub("", inner).strip()
+        out.append(inner)
+        out.append(re.sub(r"\s*workshops?$", "", inner, flags=re.I))
+    return [o for o in out if o]
+
+
+def print_report(planned: list[Planned], skipped: list[Skipped], input_name: str,
+                 diags: Diagnostics, ignored_columns: list[str] = ()) -> str:
+    """Print warnings and skips; return the summary line."""
+    import sys
+
+    for d in diags.warnings:
+        print(str(d), file=sys.stderr)
+    if ignored_columns:
+        print("ignored columns: " + ", ".join(ignored_columns)
+              + " (import them with --map COLUMN=FIELD)")
+    for s in skipped:
+        print(f"skipped {s.candidate.where} ({s.candidate.label}): {s.reason}")
+    new = sum(1 for p in planned if not p.overwrite)
+    over = len(planned) - new
+    text = (f"Imported {new:,} new paper{'s' if new != 1 else ''} from {input_name} "
+            f"into {PAPERS_DIR}/")
+    extras = []
+    if over:
+        extras.append(f"{over:,} overwritten")
+    if skipped:
+        extras.append(f"{len(skipped):,} duplicate{'s' if len(skipped) != 1 else ''} "
+                      "skipped")
+    warnings = len(diags.warnings)
+    if warnings:
+        extras.append(f"{warnings:,} warning{'s' if warnings != 1 else ''}")
+    if extras:
+        text += " (" + ", ".join(extras) + ")"
+    return text

@@ -1,0 +1,541 @@
+"""`papersite import bibtex|csv|jsonl`: real-world exports in, checked YAML files out."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import run_cli
+from papersite.importers.columns import split_authors
+from papersite.importers.common import venue_candidates
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+
+VENUES = """\
+- id: cvpr
+  short: CVPR
+  name: IEEE/CVF Conference on Computer Vision and Pattern Recognition
+  aliases: [Conference on Computer Vision and Pattern Recognition]
+- id: iccv
+  short: ICCV
+  name: IEEE/CVF International Conference on Computer Vision
+  aliases: [International Conference on Computer Vision]
+- id: neurips
+  short: NeurIPS
+  name: Conference on Neural Information Processing Systems
+  aliases: [NIPS, Neural Information Processing Systems]
+- id: arxiv
+  short: arXiv
+  name: arXiv
+  type: preprint
+"""
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site({"content/venues.yaml": VENUES})
+
+
+def do_import(site: Path, fmt: str, name: str, *args: str):
+    """Copy a fixture into the site folder and import it from there (short paths)."""
+    src = FIXTURES / name
+    if src.exists():
+        shutil.copy(src, site / name)
+    return run_cli("import", fmt, name, *args, cwd=site)
+
+
+def paper(site: Path, pid: str) -> dict:
+    return yaml.safe_load((site / "content" / "papers" / f"{pid}.yaml").read_text("utf-8"))
+
+
+def papers(site: Path) -> list[str]:
+    return sorted(p.stem for p in (site / "content" / "papers").glob("*.yaml"))
+
+
+def assert_clean_failure(result) -> None:
+    assert result.code == 1
+    assert "Traceback" not in result.err
+
+
+# --- BibTeX ----------------------------------------------------------------------------
+
+
+def test_google_scholar_export(site):
+    result = do_import(site, "bibtex", "scholar.bib")
+    assert result.code == 0, result.err
+    assert result.out.strip() == "Imported 4 new papers from scholar.bib into content/papers/"
+    p = paper(site, "sparse-prototype-memory-for-few-shot-cnn-adaptation")
+    assert p == {
+        "title": "Sparse prototype memory for few-shot CNN adaptation",
+        "authors": ["Jan van der Berg", "Zoë Müller", "Lucía García", "Tobias Straßer"],
+        "year": 2023,
+        "venue": "cvpr",  # lowercase "Proceedings of the IEEE/CVF conference on ..."
+    }
+    p = paper(site, "diffusion-priors-for-3d-scene-completion")
+    assert p["authors"] == ["Aiko Nakamura", "Chidi Okafor", "Élodie Lefebvre"]
+    assert p["et_al"] is True
+    assert (p["arxiv"], p["venue"]) == ("2401.01234", "arxiv")
+    assert "type" not in p  # arXiv's venue type, preprint, applies
+    p = paper(site, "token-merging-without-retraining")
+    # "Advances in Neural Information Processing Systems" as an @article: the venue's
+    # type (conference) wins over Scholar's entry type.
+    assert (p["venue"], p.get("type")) == ("neurips", None)
+    assert p["authors"] == ["Chidi Okafor", "María de la Cruz"]
+    p = paper(site, "a-benchmark-for-ocr-on-historical-maps")
+    assert (p["venue"], p["type"]) == ("cvpr", "workshop")
+    assert p["authors"] == ["Élodie Lefebvre", "François René"]
+
+
+def test_zotero_export(site):
+    result = do_import(site, "bibtex", "zotero.bib")
+    assert result.code == 0, result.err
+    p = paper(site, "robust-depth-estimation-with-vision-transformers")
+    assert p["title"] == "Robust Depth Estimation with Vision Transformers"
+    assert p["authors"] == ["Tobias Straßer", "Mette Søndergaard", "Emre Çelik"]
+    assert p["venue"] == "cvpr"  # "2022 {IEEE}/{CVF} Conference on ... ({CVPR})"
+    assert p["year"] == 2022 and "date" not in p  # month = jun, no day: no invented date
+    # A bare % in a BibTeX field is text, not a LaTeX comment eating the line.
+    assert p["abstract"] == ("We improve depth estimation by 12% on average. "
+                             "The method needs no extra labels.")
+    assert p["links"] == {"pdf": "https://example.org/papers/strasser2022.pdf"}
+    assert p["doi"] == "10.1109/CVPR52688.2022.01234"
+    assert not {"keywords", "file", "urldate", "isbn"} & set(p)
+    p = paper(site, "tiny-language-models-can-plan")
+    assert p["authors"] == ["Emre Çelik", "John Smith Jr.", "Siobhán O'Neil"]
+    assert (p["arxiv"], p["venue"]) == ("2305.01234", "arxiv")
+    assert p["abstract"] == "Small models plan well when prompted with structured goals."
+    assert "links" not in p  # the URL is the arXiv abstract page the arxiv field links
+    p = paper(site, "a-survey-of-self-supervised-learning-for-medical-images")
+    assert p["doi"] == "10.1016/j.media.2021.101234"  # https://doi.org/ prefix removed
+    assert p["authors"] == ["Mette Søndergaard", "Jean d'Alembert"]
+    assert (p["venue"], p["type"]) == ("Journal of Imaginary Medical Imaging", "journal")
+    assert p["links"] == {"paper": "https://example.org/journal/survey"}
+
+
+def test_string_macros_crossref_and_months(site):
+    result = do_import(site, "bibtex", "macros.bib")
+    assert result.code == 0, result.err
+    # The @proceedings volume other entries point to is not a paper.
+    assert papers(site) == ["event-cameras-at-night", "geometry-aware-representations",
+                            "learning-to-segment-lidar-sweeps", "on-the-optimal-step-size",
+                            "sharper-bounds-for-ell-1-regularisation"]
+    p = paper(site, "learning-to-segment-lidar-sweeps")
+    # booktitle inherited from the crossref parent's title, built from @string macros
+    # and '#' concatenation: "Proceedings of the IEEE/CVF International Conference on
+    # Computer Vision, ICCV 2023, Paris, France" → the iccv series.
+    assert p["venue"] == "iccv"
+    assert p["authors"] == ["Jan van der Berg", "María de la Cruz"]
+    assert p["date"].isoformat() == "2023-10-02"  # month = oct # "~2", day = {2}
+    assert p["doi"] == "10.1109/ICCV51070.2023.00011"  # its own, not the volume's
+    p = paper(site, "event-cameras-at-night")
+    assert (p["venue"], p["year"]) == ("iccv", 2023)
+    assert "doi" not in p  # the proceedings' DOI is not this paper's
+    p = paper(site, "on-the-optimal-step-size")
+    assert p["title"] == "On the Öptimal Step Size"
+    assert (p["arxiv"], p["venue"]) == ("2402.05678", "arxiv")  # DBLP's CoRR entry
+    p = paper(site, "sharper-bounds-for-ell-1-regularisation")
+    assert p["title"] == r"Sharper Bounds for $\ell_1$ Regularisation"  # math kept
+    assert (p["arxiv"], p["category"]) == ("2403.01234", "math.OC")
+    p = paper(site, "geometry-aware-representations")
+    assert p == {"title": "Geometry-Aware Representations", "authors": ["María de la Cruz"],
+                 "year": 2020, "type": "thesis"}
+
+
+def test_written_file_has_header_and_schema_order(site):
+    assert do_import(site, "bibtex", "zotero.bib").code == 0
+    text = (site / "content/papers/robust-depth-estimation-with-vision-transformers.yaml"
+            ).read_text("utf-8")
+    lines = text.splitlines()
+    assert lines[0] == ("# Imported by `papersite import bibtex` from zotero.bib, "
+                        "entry 'strasser_robust_2022' (line 2).")
+    keys = [line.split(":")[0] for line in lines if line and line[0].isalpha()]
+    assert keys == ["title", "authors", "year", "venue", "abstract", "links", "doi"]
+    assert "Straßer" in text  # written as UTF-8, not escaped
+
+
+def test_schema_comment_when_the_site_has_schemas(tmp_path):
+    site = tmp_path / "site"
+    assert run_cli("init", str(site)).code == 0
+    shutil.copy(FIXTURES / "scholar.bib", site / "scholar.bib")
+    assert run_cli("import", "bibtex", "scholar.bib", cwd=site).code == 0
+    first = (site / "content/papers/token-merging-without-retraining.yaml"
+             ).read_text("utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schemas/paper.schema.json"
+
+
+def test_imported_content_passes_strict_check_and_builds(site, build):
+    for fmt, name in [("bibtex", "scholar.bib"), ("bibtex", "zotero.bib"),
+                      ("bibtex", "macros.bib"), ("csv", "papers.csv"),
+                      ("jsonl", "papers.jsonl")]:
+        result = do_import(site, fmt, name)
+        assert result.code == 0, result.err
+        assert result.err == ""  # no warnings on these files
+    check = run_cli("check", "--strict", "--site", str(site))
+    assert check.code == 0, check.err
+    assert check.out.startswith("OK: 18 papers")
+    result = build(site, "--strict")
+    assert result.code == 0, result.err
+    html = (site / "_site/papers/sparse-prototype-memory-for-few-shot-cnn-adaptation/"
+            "index.html").read_text("utf-8")
+    assert "Zoë Müller" in html
+
+
+def test_export_then_import_round_trip(make_site, build):
+    """The site's own /papers.bib imports back into the same papers."""
+    source = make_site({"content/papers/a.yaml": """\
+        title: "Über CNNs & 50% Fewer Labels"
+        authors: [Zoë Müller, Jan van der Berg, "Élodie Lefebvre"]
+        et_al: true
+        year: 2023
+        doi: 10.1000/abc.123
+        """, "content/papers/b.yaml": """\
+        title: Straße Scenes
+        authors: [María de la Cruz]
+        year: 2021
+        arxiv: "2101.01234"
+        """})
+    assert build(source).code == 0
+    target = make_site({})
+    bib = source / "_site" / "papers.bib"
+    result = run_cli("import", "bibtex", str(bib), "--site", str(target))
+    assert result.code == 0, result.err
+    assert run_cli("check", "--strict", "--site", str(target)).code == 0
+    got = {p["title"]: p for p in (paper(target, pid) for pid in papers(target))}
+    assert set(got) == {"Über CNNs & 50% Fewer Labels", "Straße Scenes"}
+    a = got["Über CNNs & 50% Fewer Labels"]
+    assert a["authors"] == ["Zoë Müller", "Jan van der Berg", "Élodie Lefebvre"]
+    assert a["et_al"] is True and a["doi"] == "10.1000/abc.123" and a["year"] == 2023
+    b = got["Straße Scenes"]
+    assert b["authors"] == ["María de la Cruz"] and b["arxiv"] == "2101.01234"
+
+
+# --- CSV and JSON Lines ------------------------------------------------------------------
+
+
+def test_csv_with_common_column_names(site):
+    result = do_import(site, "csv", "papers.csv")
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "ignored columns: Key, ISBN (import them with --map COLUMN=FIELD)",
+        "Imported 3 new papers from papers.csv into content/papers/",
+    ]
+    p = paper(site, "sparse-memories-for-video")
+    assert p["authors"] == ["Jan van der Berg", "Zoë Müller"]
+    assert p["venue"] == "cvpr" and "type" not in p  # conferencePaper: CVPR's own type
+    assert p["tags"] == ["video", "memory"]  # Zotero's "Manual Tags"
+    assert p["date"].isoformat() == "2023-06-18" and p["year"] == 2023
+    assert p["links"] == {"pdf": "https://example.org/sparse.pdf"}
+    p = paper(site, "graph-kernels-revisited")
+    # The file separates names by ';', so "Okafor, Chidi" is one name, not two.
+    assert p["authors"] == ["Chidi Okafor"]
+    assert p["type"] == "journal"  # Zotero's journalArticle
+    p = paper(site, "scaling-small-models")
+    assert p["authors"] == ["Wei Ng", "Mei Ng"] and p["et_al"] is True
+    assert p["arxiv"] == "2404.01234" and "links" not in p  # the arXiv URL became the id
+    assert p["year"] == 2024 and "date" not in p  # "2024-04" gives the year only
+
+
+def test_csv_map_option(site):
+    (site / "mine.csv").write_text(textwrap.dedent("""\
+        Paper Name;Who;When;Repo;Notes;Where
+        Graph Things;Ada Example and Grace Sample;2022;https://example.org/repo;skip me;NIPS
+        """), encoding="utf-8")
+    result = run_cli("import", "csv", "mine.csv", "--map", "Paper Name=title",
+                     "--map", "who=authors", "--map", "When=year",
+                     "--map", "Repo=links.code", "--map", "Notes=", "--map", "Where=venue",
+                     cwd=site)
+    assert result.code == 0, result.err
+    assert "ignored columns" not in result.out
+    assert paper(site, "graph-things") == {
+        "title": "Graph Things", "authors": ["Ada Example", "Grace Sample"], "year": 2022,
+        "venue": "neurips", "links": {"code": "https://example.org/repo"}}
+
+
+def test_jsonl(site):
+    result = do_import(site, "jsonl", "papers.jsonl")
+    assert result.code == 0, result.err
+    p = paper(site, "self-training-with-noisy-labels")
+    assert p["authors"] == ["Aiko Nakamura", {"name": "Chidi Okafor",
+                                              "affiliation": "Imaginary University"}]
+    assert (p["venue"], p["arxiv"], p["tags"]) == ("neurips", "2205.01234",
+                                                   ["semi-supervised"])
+    assert p["links"] == {"code": "https://example.org/code"}
+    p = paper(site, "faster-transformers-on-cpus")
+    assert p["authors"] == ["Wei Ng", "Mei Ng"]
+    assert (p["year"], p["type"], p["citations"], p["selected"]) == (2023, "workshop", 12,
+                                                                    True)
+    p = paper(site, "counting-objects-in-crowds")  # paper_title, author, code_url, ...
+    assert p["authors"] == ["Zoë Müller", "Jan van der Berg"]
+    assert p["doi"] == "10.1000/xyz123" and p["date"].isoformat() == "2020-09-01"
+    assert p["links"] == {"code": "https://example.org/crowds"}
+
+
+@pytest.mark.parametrize("cell, names, et_al", [
+    ("Sun, Qianru; Schiele, Bernt", ["Qianru Sun", "Bernt Schiele"], False),
+    ("van der Berg, Jan; de la Cruz, María", ["Jan van der Berg", "María de la Cruz"], False),
+    ("Ada Example and Grace Sample", ["Ada Example", "Grace Sample"], False),
+    ("Ada Example, Grace Sample and Alan Other", ["Ada Example", "Grace Sample",
+                                                  "Alan Other"], False),
+    ("Example, Ada and Sample, Grace", ["Ada Example", "Grace Sample"], False),
+    ("Ada Example, Grace Sample, et al.", ["Ada Example", "Grace Sample"], True),
+    ("Ada Example and others", ["Ada Example"], True),
+    ("  Ada   Example ,, Grace Sample ", ["Ada Example", "Grace Sample"], False),
+])
+def test_author_splitting_rule(cell, names, et_al):
+    assert split_authors(cell) == (names, et_al)
+
+
+def test_semicolon_files_keep_one_name_per_cell():
+    assert split_authors("Okafor, Chidi", semicolons=True) == (["Chidi Okafor"], False)
+
+
+def test_venue_candidates():
+    found = venue_candidates("Proceedings of the 2019 IEEE/CVF Conference on Computer "
+                             "Vision and Pattern Recognition (CVPR)")
+    assert "IEEE/CVF Conference on Computer Vision and Pattern Recognition" in found
+    assert "CVPR" in found
+    assert "Neural Information Processing Systems" in venue_candidates(
+        "Advances in Neural Information Processing Systems 35")
+
+
+# --- duplicates and overwriting ------------------------------------------------------------
+
+EXISTING = {
+    "content/papers/known.yaml": """\
+        title: Sparse Prototype Memory for Few-Shot CNN Adaptation
+        year: 2023
+        """,
+    "content/papers/list.yaml": """\
+        - id: by-doi
+          title: Some Other Title
+          doi: 10.1109/CVPR52688.2022.01234
+        - id: by-arxiv
+          title: Yet Another Title
+          arxiv: 2305.01234v2
+        """,
+}
+
+
+def test_duplicates_are_skipped_with_the_existing_file_named(make_site):
+    site = make_site({"content/venues.yaml": VENUES, **EXISTING})
+    shutil.copy(FIXTURES / "zotero.bib", site / "zotero.bib")
+    shutil.copy(FIXTURES / "scholar.bib", site / "scholar.bib")
+    result = run_cli("import", "bibtex", "scholar.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == (
+        "skipped scholar.bib:1 (entry 'berg2023sparse'): same title and year as paper "
+        "'known' in content/papers/known.yaml:1")
+    result = run_cli("import", "bibtex", "zotero.bib", cwd=site)
+    assert result.out.splitlines() == [
+        "skipped zotero.bib:2 (entry 'strasser_robust_2022'): same DOI as paper 'by-doi' "
+        "in content/papers/list.yaml:1",
+        "skipped zotero.bib:22 (entry 'celik_tiny_2023'): same arXiv id as paper "
+        "'by-arxiv' in content/papers/list.yaml:4",
+        "Imported 1 new paper from zotero.bib into content/papers/ (2 duplicates skipped)",
+    ]
+    assert (site / "content/papers/known.yaml").read_text("utf-8").startswith("title:")
+
+
+def test_duplicates_within_one_input(site):
+    (site / "twice.bib").write_text(textwrap.dedent("""\
+        @article{a, title = {Same Paper}, author = {Ada Example}, year = 2020}
+
+        @inproceedings{b, title = {SAME  paper.}, author = {Example, Ada}, year = {2020}}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "twice.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "skipped twice.bib:3 (entry 'b'): same title and year as twice.bib:1 (entry 'a') "
+        "earlier in this import",
+        "Imported 1 new paper from twice.bib into content/papers/ (1 duplicate skipped)",
+    ]
+
+
+def test_never_overwrites_without_force(site):
+    assert do_import(site, "bibtex", "scholar.bib").code == 0
+    path = site / "content/papers/token-merging-without-retraining.yaml"
+    edited = path.read_text("utf-8") + "note: Spotlight\n"
+    path.write_text(edited, encoding="utf-8")
+    again = run_cli("import", "bibtex", "scholar.bib", cwd=site)
+    assert again.code == 0
+    assert again.out.splitlines()[-1] == ("Imported 0 new papers from scholar.bib into "
+                                          "content/papers/ (4 duplicates skipped)")
+    assert path.read_text("utf-8") == edited
+    forced = run_cli("import", "bibtex", "scholar.bib", "--force", cwd=site)
+    assert forced.code == 0, forced.err
+    assert forced.out.splitlines()[-1] == ("Imported 0 new papers from scholar.bib into "
+                                           "content/papers/ (4 overwritten)")
+    assert "note" not in paper(site, "token-merging-without-retraining")
+    assert len(papers(site)) == 4
+
+
+def test_same_title_other_year_gets_its_own_id(make_site):
+    site = make_site({"content/papers/a-survey.yaml": "title: A Survey\nyear: 2019\n"})
+    (site / "s.bib").write_text("@article{s, title={A Survey}, author={Ada Example}, "
+                                "year={2024}}\n", encoding="utf-8")
+    result = run_cli("import", "bibtex", "s.bib", "--force", cwd=site)
+    assert result.code == 0, result.err
+    assert papers(site) == ["a-survey", "a-survey-2024"]
+    assert paper(site, "a-survey") == {"title": "A Survey", "year": 2019}
+
+
+def test_force_leaves_files_of_several_papers_alone(make_site):
+    site = make_site({"content/venues.yaml": VENUES, **EXISTING})
+    shutil.copy(FIXTURES / "zotero.bib", site / "zotero.bib")
+    before = (site / "content/papers/list.yaml").read_text("utf-8")
+    result = run_cli("import", "bibtex", "zotero.bib", "--force", cwd=site)
+    assert result.code == 0
+    assert ("same DOI as paper 'by-doi' in content/papers/list.yaml:1 (a file of several "
+            "papers: not overwritten; edit it by hand)") in result.out
+    assert (site / "content/papers/list.yaml").read_text("utf-8") == before
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_bibtex_syntax_errors_are_reported_and_nothing_is_written(site):
+    (site / "bad.bib").write_text(textwrap.dedent("""\
+        @article{good, title = {Fine}, year = 2020}
+
+        @inproceedings{broken,
+          title = {Never closed,
+          year = 2021,
+
+        @article{good, title = {Again}}
+        @misc{notitle, author = {Ada Example}}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "bad.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines == [
+        "bad.bib:3: cannot parse this @inproceedings entry: Unexpected block start: "
+        "`@article`. Was still looking for field-value closing `}`",
+        "bad.bib:7: duplicate entry key 'good' (first used on line 1)",
+        "bad.bib:8: title: entry 'notitle' has no title; every paper needs one",
+        "nothing imported: 3 errors; the previous output is untouched",
+    ]
+    assert papers(site) == []
+
+
+def test_csv_row_without_title(site):
+    (site / "rows.csv").write_text("title,authors,year,doi\n"
+                                   "First,Ada Example,2020,N/A\n"
+                                   ",Grace Sample,2021,\n", encoding="utf-8")
+    result = run_cli("import", "csv", "rows.csv", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines == [
+        "warning: rows.csv:2: doi: 'N/A' is not a DOI such as 10.1109/CVPR.2023.00123; "
+        "left out",
+        "rows.csv:3: title: row has no title; every paper needs one",
+        "nothing imported: 1 error; the previous output is untouched",
+    ]
+    assert papers(site) == []
+
+
+def test_optional_values_that_do_not_fit_are_left_out_with_a_warning(site):
+    (site / "rows.csv").write_text("title,year,doi,url\n"
+                                   "First,circa 2020,N/A,javascript:alert(1)\n",
+                                   encoding="utf-8")
+    result = run_cli("import", "csv", "rows.csv", cwd=site)
+    assert result.code == 0
+    assert result.lines == [
+        "warning: rows.csv:2: doi: 'N/A' is not a DOI such as 10.1109/CVPR.2023.00123; "
+        "left out",
+        "warning: rows.csv:2: links.paper: 'javascript:alert(1)': only http(s) and "
+        "site-relative links are allowed; left out",
+        "warning: rows.csv:2: year: expected a whole number, found 'circa 2020'; left out",
+    ]
+    assert result.out.splitlines()[-1] == ("Imported 1 new paper from rows.csv into "
+                                           "content/papers/ (3 warnings)")
+    assert paper(site, "first") == {"title": "First"}
+
+
+def test_csv_without_a_title_column(site):
+    (site / "t.csv").write_text("name,who\nX,Y\n", encoding="utf-8")
+    result = run_cli("import", "csv", "t.csv", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == ("t.csv:1: no title column (columns: name, who); name one "
+                               "'title' or use --map COLUMN=title")
+
+
+def test_bad_map_options(site):
+    (site / "t.csv").write_text("title,who\nX,Y\n", encoding="utf-8")
+    result = run_cli("import", "csv", "t.csv", "--map", "who=auhtors", "--map", "nope",
+                     "--map", "missing=title", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines == [
+        "--map: 'auhtors' is not a paper field (did you mean 'authors'? use a field of the "
+        "paper schema, url, or links.LABEL)",
+        "--map: 'nope' must be COLUMN=FIELD",
+        "--map: no column 'missing' in t.csv (columns: title, who)",
+        "nothing imported: 3 errors; the previous output is untouched",
+    ]
+
+
+def test_jsonl_bad_lines(site):
+    (site / "p.jsonl").write_text('{"title": "Fine"}\n{"title": \n[1, 2]\n\n{"year": 2020}\n',
+                                  encoding="utf-8")
+    result = run_cli("import", "jsonl", "p.jsonl", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines == [
+        "p.jsonl:2: not valid JSON: Expecting value (column 11)",
+        "p.jsonl:3: expected one JSON object per line, found a list",
+        "nothing imported: 2 errors; the previous output is untouched",
+    ]
+    (site / "p.jsonl").write_text('{"title": "Fine"}\n{"year": 2020}\n', encoding="utf-8")
+    result = run_cli("import", "jsonl", "p.jsonl", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == "p.jsonl:2: title: record has no title; every paper needs one"
+
+
+def test_unreadable_inputs(site, tmp_path):
+    result = run_cli("import", "bibtex", "missing.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == "missing.bib: file not found"
+    (site / "latin1.bib").write_bytes("@article{a, title={Caf\xe9}}\n".encode("latin-1"))
+    result = run_cli("import", "bibtex", "latin1.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == ("latin1.bib:1: not valid UTF-8 (byte 0xe9); save the file "
+                               "as UTF-8")
+    (site / "empty.bib").write_text("% nothing here\n", encoding="utf-8")
+    result = run_cli("import", "bibtex", "empty.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == "empty.bib: no BibTeX entries found (is this a .bib file?)"
+
+
+def test_refuses_a_folder_that_is_not_a_site(tmp_path):
+    (tmp_path / "refs.bib").write_text("@article{a, title={T}}\n", encoding="utf-8")
+    result = run_cli("import", "bibtex", "refs.bib", cwd=tmp_path)
+    assert_clean_failure(result)
+    assert result.lines[0] == (".: no site.yaml here: this folder is not a Papersite site "
+                               "(pass --site DIR, or run `papersite init DIR` to create one)")
+    assert not (tmp_path / "content").exists()
+
+
+def test_refuses_while_existing_paper_files_do_not_load(make_site):
+    site = make_site({"content/papers/broken.yaml": "title: [unclosed\n"})
+    (site / "refs.bib").write_text("@article{a, title={T}}\n", encoding="utf-8")
+    result = run_cli("import", "bibtex", "refs.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0].startswith("content/papers/broken.yaml:")
+    assert result.lines[-1] == ("nothing imported (fix these files first): 1 error; "
+                                "the previous output is untouched")
+
+
+def test_unknown_macro_is_kept_with_a_warning(site):
+    (site / "m.bib").write_text(textwrap.dedent("""\
+        @string{conf = "Conference on " # cvprname}
+        @string{cvprname = "Computer Vision and Pattern Recognition"}
+        @inproceedings{a, title = {Macro Paper}, author = {Ada Example},
+          booktitle = conf, publisher = ieee, year = 2021, month = "mar"}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "m.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == [
+        "warning: m.bib:3: unknown @string macro 'ieee' kept as text (entry 'a')"]
+    # conf → "Conference on " # cvprname, defined after it: BibTeX order does not matter
+    # for us, and the alias names the cvpr series.
+    assert paper(site, "macro-paper")["venue"] == "cvpr"
