@@ -55,9 +55,15 @@ def _encode_char(ch: str) -> str:
     return ch  # letters with no LaTeX spelling (CJK, Greek, several accents) stay UTF-8
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9 .,;:!?()'/+=*@<>|\"-]*")
+
+
 def _encode_text(text: str, protect_caps: bool) -> str:
-    text = unicodedata.normalize("NFC", text)
-    encoded = "".join(_encode_char(ch) for ch in text)
+    if _PLAIN.fullmatch(text):   # most names and titles: nothing to encode
+        encoded = text
+    else:
+        text = unicodedata.normalize("NFC", text)
+        encoded = "".join(_encode_char(ch) for ch in text)
     if protect_caps:
         encoded = _WORD.sub(_protect, encoded)
     return encoded
@@ -154,9 +160,26 @@ _KINDS = {"conference": ("inproceedings", "booktitle"), "workshop": ("inproceedi
           "other": ("misc", "howpublished")}
 
 
+_entry_memo: tuple[object, dict[str, str]] = (None, {})
+
+
 def paper_bibtex(entry, catalog) -> str:
     """The BibTeX entry of a paper; a paper's own `bibtex` field replaces it (with its
-    key changed only when another paper's entry already has that key)."""
+    key changed only when another paper's entry already has that key).
+
+    Memoised per catalog: one paper's entry appears in its page, its .bib, its authors'
+    .bib files and the site's, and is encoded once."""
+    global _entry_memo
+    if _entry_memo[0] is not catalog:
+        _entry_memo = (catalog, {})
+    memo = _entry_memo[1]
+    text = memo.get(entry.id)
+    if text is None:
+        text = memo[entry.id] = _paper_bibtex(entry, catalog)
+    return text
+
+
+def _paper_bibtex(entry, catalog) -> str:
     p = entry.paper
     key = citation_keys(catalog)[p.id]
     if p.bibtex:
