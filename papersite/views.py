@@ -46,6 +46,7 @@ class Views:
         self.config = catalog.config
         self.base = router.base
         self._owner = catalog.people.get(catalog.owner) if catalog.owner else None
+        self._site: dict | None = None
 
     # --- pieces shared by every page ------------------------------------------------------
 
@@ -246,7 +247,9 @@ class Views:
 
     def context(self, route: Route) -> dict:
         ctx = getattr(self, "view_" + route.kind)(route)
-        ctx["site"] = self.site()
+        if self._site is None:
+            self._site = self.site()
+        ctx["site"] = self._site
         return ctx
 
     def view_home(self, route: Route) -> dict:
