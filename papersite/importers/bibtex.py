@@ -227,7 +227,7 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
     source = str(path)
     library = parse_bibtex(text)
     _report_failed(library, source, diags)
-    entries = [b for b in library.entries]
+    entries = list(library.entries)
     by_key = {e.key.casefold(): e for e in entries}
     parents: set[str] = set()
     for entry in entries:
