@@ -7,6 +7,7 @@ of every link on the site, so the same output works at a domain root or under /r
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -22,6 +23,16 @@ def _check_base_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"'{value}' must be an absolute http(s) URL such as "
                          "https://user.github.io/papers/")
+    if any(ch.isspace() or ch in "<>\"'`\\{}|^" or ord(ch) < 32 for ch in value.strip()):
+        raise ValueError(f"'{value}' is not a valid URL: it holds spaces or characters "
+                         "such as < > \" that must be percent-encoded")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"'{value}' has an invalid port") from None
+    if parts.username is not None or not re.fullmatch(r"[a-z0-9.-]+|[0-9a-f:.]+",
+                                                      parts.hostname or ""):
+        raise ValueError(f"'{value}' does not name a host such as user.github.io")
     if parts.query or parts.fragment:
         raise ValueError(f"'{value}' must not have a query or fragment")
     path = parts.path or "/"
