@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from .model import LISTING_FIELDS, Slug, Text
+from .model import LISTING_FIELDS, Slug, Text, Url
 
 GroupBy = Literal["year", "month", "date", "venue", "type", "none"]
 
@@ -49,7 +49,7 @@ class NavItem(_Settings):
     """A link in the site's navigation bar."""
 
     title: Text
-    url: Text
+    url: Url
 
 
 class Listing(_Settings):
