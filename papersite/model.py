@@ -69,7 +69,22 @@ def check_static_path(value: str) -> str:
     return v
 
 
+# Top-level names the engine writes itself: a listing or a free page may not take them.
+SITE_PATHS = frozenset({"papers", "authors", "venues", "tags", "years", "search", "pagefind",
+                        "assets", "page", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
+                        "papers.bib", "papers.json", "index.html", "cname"})
+
+
+def _check_free_slug(value: str) -> str:
+    if value.lower() in SITE_PATHS:
+        raise ValueError(f"'{value}' is taken by the site's own pages (/{value}/); "
+                         "choose another slug")
+    return value
+
+
 Slug = Annotated[str, AfterValidator(_check_slug)]
+# The slug of a page at the top of the site: a listing or a free page.
+PageSlug = Annotated[str, AfterValidator(_check_slug), AfterValidator(_check_free_slug)]
 Text = Annotated[str, AfterValidator(_check_text)]
 Url = Annotated[str, AfterValidator(check_url)]
 StaticPath = Annotated[str, AfterValidator(check_static_path)]
@@ -191,7 +206,7 @@ class Page(_Data):
     """A free page: content/pages/*.md with front matter."""
 
     title: Text
-    slug: Slug
+    slug: PageSlug
     nav_order: int | None = None
     draft: bool = False
     body: str = ""
