@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from .model import LISTING_FIELDS, Slug, Text, Url
+from .model import LISTING_FIELDS, PageSlug, Slug, Text, Url
 
 GroupBy = Literal["year", "month", "date", "venue", "type", "none"]
 
@@ -55,7 +55,7 @@ class NavItem(_Settings):
 class Listing(_Settings):
     """A listing page declared in site.yaml: a filter, a sort order, a grouping."""
 
-    slug: Slug
+    slug: PageSlug
     title: Text
     description: str | None = None
     filter: dict[str, str | int | bool | list[str | int]] = {}
