@@ -250,7 +250,17 @@ def validate_config(record: Record | None, diags: Diagnostics) -> SiteConfig:
                                          "(run `papersite init DIR` to create one)")
         return SiteConfig()
     config = _validate(SiteConfig, record, diags, "site.yaml")
-    return config if config is not None else SiteConfig()
+    if config is None:
+        return SiteConfig()
+    choices = ["owner", "papers", *(spec.slug for spec in config.listings)]
+    if config.home is not None and config.home not in choices:
+        diags.error(record.path, record.line_of("home"), "home",
+                    f"'{config.home}' is not a page of the site; use one of: "
+                    + ", ".join(choices))
+    elif config.home == "owner" and config.owner is None:
+        diags.error(record.path, record.line_of("home"), "home",
+                    "'owner' needs `owner:` set to an author profile id")
+    return config
 
 
 def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = False
