@@ -315,11 +315,17 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
         if tag is not None:
             tags.append(tag)
     pages: list[Page] = []
+    listing_slugs = {spec.slug for spec in config.listings}
     for record in loaded.pages:
         data = dict(record.data)
         data.setdefault("slug", _stem(record))
         page = _validate(Page, record, diags, "page", data)
         if page is None or not unique(f"page:{page.slug}", record, "page slug", "slug"):
+            continue
+        if page.slug in listing_slugs:
+            diags.error(record.path, record.line_of("slug"), "slug",
+                        f"'{page.slug}' is also the slug of a listing in site.yaml; "
+                        "choose another slug")
             continue
         if page.draft and not drafts:
             continue
