@@ -51,23 +51,42 @@ def _bytecode_cache(cache_dir: Path | None):
     return jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
 
 
-def template_error(exc: Exception, site_dir: Path | None) -> Diagnostic:
+def _template_frame(exc: Exception) -> tuple[str, int] | None:
+    """The innermost template (file, line) in the traceback: Jinja names its frames so."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") and Path(filename).is_file():
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def template_error(exc: Exception, site_dir: Path | None, page: str = "") -> Diagnostic:
     """A template problem as a diagnostic naming the template file and line."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
+    name = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", 0) or 0
+    if not name and (frame := _template_frame(exc)):  # raised while rendering
+        name, line = frame
+    name = name or getattr(exc, "name", None) or "templates"
     path = Path(name)
     try:
         shown = path.resolve().relative_to(site_dir.resolve()).as_posix() if site_dir else name
     except (ValueError, OSError):
         shown = f"(theme) {path.name}" if path.is_absolute() else name
-    line = getattr(exc, "lineno", 0) or 0
     if isinstance(exc, jinja2.UndefinedError):
         message = f"template error: {exc.message}"
     elif isinstance(exc, jinja2.TemplateSyntaxError):
         message = f"template syntax error: {exc.message}"
     elif isinstance(exc, jinja2.TemplateNotFound):
         message = f"template not found: {exc.name}"
-    else:
+    elif isinstance(exc, jinja2.TemplateError):
         message = f"template error: {exc}"
+    else:
+        message = f"template error: {type(exc).__name__}: {exc}"
+    if page:
+        message += f" (rendering {page})"
     return Diagnostic(shown, line, "", message)
 
 
@@ -101,9 +120,13 @@ class Renderer:
 
     def render(self, route: Route) -> bytes:
         template_name = {"notfound": "404.html"}.get(route.kind, f"{route.kind}.html")
+        context = self.views.context(route)
         try:
-            context = self.views.context(route)
             html = self.env.get_template(template_name).render(context)
-        except jinja2.TemplateError as exc:
-            raise BuildError([template_error(exc, self.site_dir)]) from None
+        except Exception as exc:
+            # A mistake in a template (an error raised on one of its lines) is the user's;
+            # anything else is a bug in the engine and keeps its traceback.
+            if not isinstance(exc, jinja2.TemplateError) and _template_frame(exc) is None:
+                raise
+            raise BuildError([template_error(exc, self.site_dir, route.output)]) from None
         return html.encode("utf-8")
