@@ -32,7 +32,13 @@ class Diagnostic:
         text += self.message
         if self.severity == "warning":
             text = "warning: " + text
-        return text
+        return text.translate(_VISIBLE)
+
+
+# A report is one line per problem: control characters and line breaks quoted in a
+# message (from the user's text) are shown as escapes.
+_VISIBLE = {i: f"\\x{i:02x}" for i in (*range(32), 127, 0x85)}
+_VISIBLE.update({9: "\\t", 10: "\\n", 13: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 
 
 @dataclass
