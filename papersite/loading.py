@@ -184,9 +184,14 @@ def _key_text(key) -> str:
     return str(key)
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def _yaml_message(exc: yaml.YAMLError, first_line: int = 1) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    start = getattr(exc, "context_mark", None)
+    end = getattr(exc, "problem_mark", None)
+    if context and start and end and start.line != end.line:
+        # The error is reported where it was noticed; say where the construct began.
+        context += f" (from line {start.line + first_line})"
     text = f"{context}, {problem}" if context else problem
     return "invalid YAML: " + " ".join(text.split())
 
@@ -236,9 +241,11 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict[str, int], 
         if "expected a single document" in str(exc):
             raise YamlProblem(_error_line(exc) + first_line - 1,
                               "more than one YAML document ('---') in one file") from None
-        raise YamlProblem(_error_line(exc) + first_line - 1, _yaml_message(exc)) from None
+        raise YamlProblem(_error_line(exc) + first_line - 1,
+                          _yaml_message(exc, first_line)) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(_error_line(exc) + first_line - 1, _yaml_message(exc)) from None
+        raise YamlProblem(_error_line(exc) + first_line - 1,
+                          _yaml_message(exc, first_line)) from None
     except RecursionError:
         raise YamlProblem(first_line, f"nested more than {MAX_DEPTH} levels deep") from None
     if node is None:
