@@ -131,6 +131,23 @@ def test_resolver_rules():
         "../../../x/ is outside the site's base path /repo/"
 
 
+def test_check_pages_reports_real_links_only():
+    pages = {
+        "index.html": b'<a href="a/">a</a> <!-- <a href="/gone-in-comment/"> --> '
+                      b'text href="/gone-in-text/" <script>x = "<a href=\'/gone-js/\'>"</script>',
+        "a/index.html": b'<A HREF="/gone-upper/">x</A><a href="b/">b</a><img src="../logo.png">',
+        "a/b/index.html": b'<a href="b/">b</a><link href="/a/">',  # a/b/b/ does not exist
+        "c/index.html": b'<base href="/a/"><a href="b/">b</a>',  # resolves through <base>
+    }
+    files = [*pages, "logo.png"]
+    resolver = LinkResolver(files, "/", "https://example.org")
+    found = links.check_pages(pages, pages.__getitem__, resolver)
+    assert [str(d) for d in found] == [
+        "1. a/b/index.html: href: b/ not found",
+        "2. a/index.html: href: /gone-upper/ not found",
+    ]
+
+
 # --- the command line -----------------------------------------------------------------------
 
 

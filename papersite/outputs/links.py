@@ -9,11 +9,13 @@ A root-relative or relative link that leaves the base path is broken: under
 `https://user.github.io/repo/`, `/papers/x/` points to another site. An absolute link to
 the same origin outside the base path is left alone (a sibling project site).
 
-HTML is scanned with literal-prefix regular expressions rather than a full parser (an
-attribute counts when it sits inside a tag, outside comments and `<script>`/`<style>`
-bodies), and large sites are checked by several processes, which keeps the check fast
-at hundreds of thousands of pages. Each problem reads `N. papers/x/index.html: href: /papers/y/ not found`, numbered in page
-order.
+HTML is scanned with literal-prefix regular expressions rather than a full parser, in
+two passes: a fast one that takes every attribute value anywhere in the page and skips
+values already known to resolve, and, only on a page where that finds a suspect, an
+exact one in document order (an attribute counts when it sits inside a tag, outside
+comments and `<script>`/`<style>` bodies). Large sites are checked by several processes.
+Each problem reads `N. papers/x/index.html: href: /papers/y/ not found`, numbered in
+page order.
 """
 
 from __future__ import annotations
@@ -90,34 +92,48 @@ class LinkResolver:
         self.files = set(files)
         self.base = base_path if base_path.endswith("/") else base_path + "/"
         self.origin = origin.rstrip("/")
-        self._memo: dict[str, str] = {}
+        self._fixed: dict[str, str] = {}   # link → verdict, for page-independent links
+        self._memo: dict[str, str] = {}    # resolved URL → verdict, for relative links
 
     def problem(self, page: str, link: str, page_base: str | None = None) -> str | None:
-        """None when `link` on output file `page` resolves, else what is wrong with it."""
+        """None when `link` on output file `page` resolves, else what is wrong with it.
+
+        `page_base` is the page's `<base href>` made absolute, when it has one.
+        """
+        verdict = self._fixed.get(link)
+        if verdict is None:
+            verdict = self._fixed[link] = self._classify(link)
+        if verdict == "relative":
+            key = urljoin(page_base or self.base + page, link)
+            verdict = self._memo.get(key)
+            if verdict is None:
+                verdict = self._memo[key] = self._check(urlsplit(key).path)
+        return self._message(verdict, link)
+
+    def depends_on_page(self, link: str) -> bool:
+        """True for a relative link (known after `problem` has seen it)."""
+        return self._fixed.get(link) == "relative"
+
+    def _classify(self, link: str) -> str:
+        """The verdict for a link whose meaning does not depend on the page, or
+        'relative'."""
         if not link or link.startswith("#"):
-            return None
+            return "ok"
         if link.startswith("//"):
             link = urlsplit(self.origin).scheme + ":" + link
         if _SCHEME.match(link):
             if not link.lower().startswith(("http://", "https://")):
-                return None  # mailto:, data:, tel:, javascript: ...
+                return "ok"  # mailto:, data:, tel:, javascript: ...
             parts = urlsplit(link)
             if f"{parts.scheme}://{parts.netloc}".lower() != self.origin.lower():
-                return None  # another site
+                return "ok"  # another site
             path = parts.path or "/"
             if not path.startswith(self.base):
-                return None  # a sibling site on the same host
-            return self._message(self._check(path), link)
-        if link.startswith("/") and page_base is None:
-            key = link
-        else:
-            if page_base is None:
-                page_base = self.base + page
-            key = urljoin(page_base, link)
-        verdict = self._memo.get(key)
-        if verdict is None:
-            verdict = self._memo[key] = self._check(urlsplit(key).path)
-        return self._message(verdict, link)
+                return "ok"  # a sibling site on the same host
+            return self._check(path)
+        if link.startswith("/"):
+            return self._check(urlsplit(link).path)
+        return "relative"
 
     def _message(self, verdict: str, link: str) -> str | None:
         if verdict == "ok":
@@ -146,9 +162,47 @@ def _base_href(data: bytes) -> str | None:
     return html.unescape(m.group(1).decode("utf-8", "replace")) if m else None
 
 
+_NAMES = (b"href", b"src", b"action")
+
+
+def _values(match: tuple[bytes, bytes, bytes, bytes]) -> list[str]:
+    is_set, dq, sq, uq = match
+    value = (dq or sq or uq).decode("utf-8", "replace")
+    if "&" in value:
+        value = html.unescape(value)
+    if is_set:
+        return [c.split()[0] for c in value.split(",") if c.strip()]
+    return [value.strip()]
+
+
+def _maybe_broken(data: bytes, page: str, page_base: str | None, resolver: LinkResolver,
+                  known_ok: set) -> bool:
+    """False when no link of the page can be broken, by a fast scan.
+
+    The scan takes every lower-case href/src/srcset/action value wherever it is (in
+    text, comments and scripts too: a superset of the exact scan), and skips values
+    already known to resolve from any page. A page that spells an attribute name in
+    capitals is left to the exact scan.
+    """
+    low = data.lower()
+    if any(low.count(name) != data.count(name) for name in _NAMES):
+        return True
+    for _, regex in _ATTRS:
+        for match in set(regex.findall(data)) - known_ok:
+            anywhere = True
+            for link in _values(match):
+                if resolver.problem(page, link, page_base):
+                    return True
+                anywhere = anywhere and not resolver.depends_on_page(link)
+            if anywhere:
+                known_ok.add(match)
+    return False
+
+
 def _broken_on(pages: list[str], read: Callable[[str], bytes],
                resolver: LinkResolver) -> list[tuple[str, str, str]]:
     found = []
+    known_ok: set = set()
     for page in pages:
         data = read(page)
         page_base = None
@@ -156,11 +210,11 @@ def _broken_on(pages: list[str], read: Callable[[str], bytes],
             href = _base_href(data)
             if href:
                 page_base = urljoin(resolver.base + page, href)
-        seen = set()
+        # Most pages have no broken link and the fast scan proves it; a page where it
+        # finds a suspect is scanned again exactly, in document order.
+        if not _maybe_broken(data, page, page_base, resolver, known_ok):
+            continue
         for attr, link in extract_links(data):
-            if (attr, link) in seen:
-                continue
-            seen.add((attr, link))
             message = resolver.problem(page, link, page_base)
             if message:
                 found.append((page, attr, message))
