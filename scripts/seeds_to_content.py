@@ -637,13 +637,20 @@ def parse_002(text: str, dehyphenate):
         else:
             assert cells[1:] in ([], [""]), slug  # the row with neither text
         if abstract:
-            p["abstract"] = dehyphenate(abstract)
+            p["abstract"] = plain_to_markdown(dehyphenate(abstract))
         if introduction:
-            p["introduction"] = dehyphenate(introduction)
+            p["introduction"] = plain_to_markdown(dehyphenate(introduction))
         papers.append((slug, p))
     assert set(CELL_JOINS_002) <= {s for s, _ in papers}
     assert set(TITLES_002) <= {s for s, _ in papers}
     return [p for _, p in papers]
+
+
+def plain_to_markdown(text: str) -> str:
+    """The seeds are plain text, the schema's abstracts markdown: a citation followed by
+    a parenthesis ("[55]( 7 6 9 9S P S )", PDF extraction debris) would read as a link,
+    so its brackets are escaped."""
+    return re.sub(r"\[([^\]\n]*)\]\(", r"\\[\1\\](", text)
 
 
 # --------------------------------------------------------------------------------------
