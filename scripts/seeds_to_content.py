@@ -736,9 +736,19 @@ def venue_aliases(vid: str, forms: set[str]) -> list[str]:
     return out
 
 
+# Editors with the YAML language server check and complete fields against these
+# schemas (written by `papersite schema` into schemas/ at the site root).
+SCHEMAS = {"papers": "../../schemas/paper.schema.json",
+           "authors": "../../schemas/author.schema.json",
+           "venues.yaml": "../schemas/venues.schema.json",
+           "tags.yaml": "../schemas/tags.schema.json"}
+
+
 def dump(path: Path, header: str, data) -> None:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    comment = "".join(f"# {l}\n" if l else "#\n" for l in header.strip().split("\n"))
+    schema = SCHEMAS.get(path.parent.name) or SCHEMAS[path.name]
+    comment = f"# yaml-language-server: $schema={schema}\n"
+    comment += "".join(f"# {l}\n" if l else "#\n" for l in header.strip().split("\n"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(comment + text, encoding="utf-8")
     assert yaml.safe_load(path.read_text(encoding="utf-8")) == data, path
