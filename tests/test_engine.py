@@ -356,3 +356,12 @@ def test_listing_ranks_by_sort_with_missing_values_last(site):
     from papersite.pipeline import prepare
     catalog = prepare(site, use_cache=False).catalog
     assert [e.id for e in catalog.listings["ranked"]] == ["beta", "alpha", "gamma"]
+
+
+def test_repository_schemas_match_the_models(tmp_path):
+    """schemas/ is committed for editors; it must say what the loader enforces."""
+    from papersite.schema import write_schemas
+    root = Path(__file__).resolve().parent.parent
+    for path in write_schemas(tmp_path):
+        assert (root / "schemas" / path.name).read_text() == path.read_text(), (
+            f"schemas/{path.name} is stale: run `python build.py schema`")
