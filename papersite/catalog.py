@@ -262,9 +262,10 @@ def _resolve_people(content: Content, diags: Diagnostics
             where = (record.path, record.line_of(f"authors[{i}]")) if record else ("", 0)
             if entry.id is not None:
                 if entry.id not in index.by_id:
-                    diags.error(where[0], where[1], f"authors[{i}].id",
-                                f"no author profile '{entry.id}' "
-                                f"(expected content/authors/{entry.id}.yaml)")
+                    if not content.exists(f"profile:{entry.id}"):
+                        diags.error(where[0], where[1], f"authors[{i}].id",
+                                    f"no author profile '{entry.id}' "
+                                    f"(expected content/authors/{entry.id}.yaml)")
                     rows.append((entry, None, None))
                 else:
                     rows.append((entry, entry.id, None))
@@ -396,7 +397,7 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
         record = content.origin(f"profile:{profile.id}")
         for i, pid in enumerate(profile.papers):
             if pid not in by_id:
-                if record and f"paper:{pid}" not in content.origins:
+                if record and not content.exists(f"paper:{pid}"):
                     diags.error(record.path, record.line_of(f"papers[{i}]"), f"papers[{i}]",
                                 f"no paper with id '{pid}'")
                 continue
@@ -427,9 +428,10 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
     owner = config.owner
     if owner and owner not in people:
         record = content.origin("site")
-        diags.error(record.path if record else "site.yaml",
-                    record.line_of("owner") if record else 0, "owner",
-                    f"no author profile '{owner}' (expected content/authors/{owner}.yaml)")
+        if not content.exists(f"profile:{owner}"):
+            diags.error(record.path if record else "site.yaml",
+                        record.line_of("owner") if record else 0, "owner",
+                        f"no author profile '{owner}' (expected content/authors/{owner}.yaml)")
         owner = None
 
     redirects: dict[str, str] = {}

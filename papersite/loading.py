@@ -81,6 +81,9 @@ class LoadedContent:
     pages: list[Record]
     # site-relative path → content hash of every file read, for incremental rebuilds
     hashes: dict[str, str]
+    # "paper:<stem>", "profile:<stem>" of files that gave no record (already reported),
+    # so that references to them are not reported a second time
+    refused: set[str] = field(default_factory=set)
 
 
 class YamlProblem(Exception):
@@ -514,18 +517,24 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
             hashes[_relative(path, site_dir)] = got[3]
         return got
 
+    refused: set[str] = set()
     papers: list[Record] = []
     for path in _yaml_files(content / "papers"):
         got = one(path)
-        if got is not None:
-            papers.extend(_records(got[0], got[1], got[2], _relative(path, site_dir),
-                                   "paper", diags))
+        found = [] if got is None else _records(got[0], got[1], got[2],
+                                                _relative(path, site_dir), "paper", diags)
+        papers.extend(found)
+        if not found:
+            refused.add(f"paper:{path.stem}")
     authors: list[Record] = []
     for path in _yaml_files(content / "authors"):
         got = one(path)
-        if got is not None:
-            authors.extend(_records(got[0], got[1], got[2], _relative(path, site_dir),
-                                    "author profile", diags, allow_list=False))
+        found = [] if got is None else _records(got[0], got[1], got[2],
+                                                _relative(path, site_dir), "author profile",
+                                                diags, allow_list=False)
+        authors.extend(found)
+        if not found:
+            refused.add(f"profile:{path.stem}")
     venues: list[Record] = []
     for name in ("venues.yaml", "venues.yml"):
         path = content / name
@@ -575,7 +584,7 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
                     diags.error(name, got[2], message=f"expected a mapping of settings, "
                                                       f"found {_describe(data)}")
             break
-    return LoadedContent(site, papers, authors, venues, tags, pages, hashes)
+    return LoadedContent(site, papers, authors, venues, tags, pages, hashes, refused)
 
 
 def static_files(folder: Path, site_dir: Path | None = None) -> dict[str, Path]:

@@ -35,9 +35,16 @@ class Content:
     # "paper:<id>", "profile:<id>", "venue:<id>", "page:<slug>" → the record it came from
     origins: dict[str, Record] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
+    # keys of objects written but refused by validation ("profile:ada")
+    rejected: set[str] = field(default_factory=set)
 
     def origin(self, key: str) -> Record | None:
         return self.origins.get(key)
+
+    def exists(self, key: str) -> bool:
+        """The content has an object with this key, valid or not: a reference to one that
+        was refused is not reported again (its own errors say what is wrong)."""
+        return key in self.origins or key in self.rejected
 
 
 # Messages for pattern checks, by field name.
@@ -279,13 +286,17 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
         origins[key] = record
         return True
 
+    rejected: set[str] = set(loaded.refused)
     papers: list[Paper] = []
     for record in loaded.papers:
         data = _with_default_id(record, diags, "paper")
         if data is None:
             continue
         paper = _validate(Paper, record, diags, "paper", data)
-        if paper is None or not unique(f"paper:{paper.id}", record, "paper id"):
+        if paper is None:
+            rejected.add(f"paper:{data['id']}")
+            continue
+        if not unique(f"paper:{paper.id}", record, "paper id"):
             continue
         if paper.draft and not drafts:
             continue
@@ -294,7 +305,9 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
     for record in loaded.authors:
         data = _with_default_id(record, diags, "profile")
         profile = _validate(Profile, record, diags, "author profile", data)
-        if profile is not None and unique(f"profile:{profile.id}", record, "author id"):
+        if profile is None and data is not None:
+            rejected.add(f"profile:{data['id']}")
+        elif profile is not None and unique(f"profile:{profile.id}", record, "author id"):
             profiles.append(profile)
     venues: list[Venue] = []
     for record in loaded.venues:
@@ -332,4 +345,5 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
         pages.append(page)
     if loaded.site is not None:
         origins["site"] = loaded.site
-    return Content(config, papers, profiles, venues, tags, pages, origins, loaded.hashes)
+    return Content(config, papers, profiles, venues, tags, pages, origins, loaded.hashes,
+                   {key for key in rejected if key not in origins})
