@@ -24,6 +24,7 @@ LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project", "data": "Data
 TYPE_LABELS = {"conference": "Conference paper", "journal": "Journal article",
                "workshop": "Workshop paper", "preprint": "Preprint", "thesis": "Thesis",
                "book": "Book", "chapter": "Book chapter", "report": "Report", "other": "Other"}
+COAUTHORS_SHOWN = 12   # co-authors listed before "N more co-authors"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 
@@ -385,6 +386,9 @@ class Views:
         feed = r.url(f"authors/{person.key}/feed.xml")
         coauthors = [{"name": p.name, "url": r.person(p.key), "count": n}
                      for p, n in c.coauthors(person)]
+        # The most frequent co-authors show; the rest fold away (an author page can
+        # name hundreds, and on a phone this column comes before the papers).
+        shown = COAUTHORS_SHOWN if len(coauthors) > COAUTHORS_SHOWN + 2 else len(coauthors)
         venues = [{"name": s.label, "title": s.name, "url": r.series(s.key), "count": n}
                   for s, n in c.venue_counts(person.papers)]
         years = c.year_counts(person.papers)
@@ -406,7 +410,8 @@ class Views:
             },
             "metrics": metrics,
             "chart": bar_chart(years, f"Papers per year by {person.name}"),
-            "coauthors": coauthors,
+            "coauthors": coauthors[:shown],
+            "coauthors_more": coauthors[shown:],
             "venues": venues,
             "selected": selected,
             "groups": self.groups(person.papers, "year"),
@@ -471,7 +476,10 @@ class Views:
         venue = self._venue(e)
         bibtex = paper_bibtex(e, c)
         meta = metadata.citation_meta(e, c, r)
+        # The page's JSON-LD already carries the abstract: the export buttons take it
+        # from there rather than embedding it a third time (paper pages stay small).
         csl = metadata.csl_item(e, c, r)
+        csl.pop("abstract", None)
         return {
             "heading": plain_text(p.title),
             "paper": dict(

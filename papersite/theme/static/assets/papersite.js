@@ -11,6 +11,9 @@
     };
     var label = function () { toggle.setAttribute("aria-pressed", current() === "dark" ? "true" : "false"); };
     label();
+    // With no stored choice the page follows the system, live.
+    var system = window.matchMedia("(prefers-color-scheme: dark)");
+    if (system.addEventListener) { system.addEventListener("change", label); }
     toggle.addEventListener("click", function () {
       var next = current() === "dark" ? "light" : "dark";
       root.dataset.theme = next;
@@ -60,6 +63,8 @@
         function () { status("Select the text and copy it."); });
     } else if (button.dataset.export) {
       var data = JSON.parse(document.getElementById("csl-data").textContent);
+      var ld = document.querySelector('script[type="application/ld+json"]');
+      try { if (ld && !data.abstract) { data.abstract = JSON.parse(ld.textContent).abstract; } } catch (e) { /* no abstract */ }
       if (button.dataset.export === "ris") {
         download(data.id + ".ris", "application/x-research-info-systems", ris(data));
       } else {
