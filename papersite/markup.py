@@ -42,6 +42,7 @@ _ATTRIBUTES = {
     "ol": {"start"},
     **{tag: _MATHML_ATTRS for tag in _MATHML_TAGS},
 }
+_MATH_ONLY = {tag: _MATHML_ATTRS for tag in _MATHML_TAGS}
 _SCHEMES = {"http", "https", "mailto"}
 # Characters and line starts that need the markdown parser; plain text takes a fast path.
 _SPECIAL = re.compile(
@@ -59,10 +60,13 @@ _md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
 @lru_cache(maxsize=4096)
 def tex_to_mathml(tex: str, display: bool) -> str | None:
     try:
-        return latex2mathml.converter.convert(tex.strip(), display="block" if display
-                                              else "inline")
+        mathml = latex2mathml.converter.convert(tex.strip(), display="block" if display
+                                                else "inline")
     except Exception:  # any parse failure: keep the user's text
         return None
+    # latex2mathml copies \text{...} verbatim and turns \href, \style and \class into
+    # attributes: its output passes the same allow-list as markdown, MathML only.
+    return nh3.clean(mathml, tags=_MATHML_TAGS, attributes=_MATH_ONLY, url_schemes=set())
 
 
 def _extract_math(text: str) -> tuple[str, list[str]]:
@@ -85,7 +89,11 @@ def _extract_math(text: str) -> tuple[str, list[str]]:
 def _restore_math(rendered: str, formulas: list[str]) -> str:
     if not formulas:
         return rendered
-    return _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], rendered)
+    def formula(match: re.Match) -> str:
+        index = int(match.group(1))  # the user may have typed a placeholder: keep it
+        return formulas[index] if index < len(formulas) else match.group(0)
+
+    return _PLACEHOLDER.sub(formula, rendered)
 
 
 def _sanitise(rendered: str, base: str) -> str:
