@@ -2,9 +2,10 @@
 
 Citation keys are `<family><year><first title word>` in ASCII, made unique across the
 site by a letter suffix given in paper-id order, so a key never changes because an
-unrelated paper was added elsewhere in the file order. Text is LaTeX-encoded (accents
-as `{\\'e}`, specials escaped, acronyms braced so styles keep their capitals); `$...$`
-math is kept as math.
+unrelated paper was added elsewhere in the file order; a paper's own `bibtex` entry
+keeps its key. Text is LaTeX-encoded (accents as `{\\'e}`, specials escaped, acronyms
+and camel case braced so styles keep their capitals); `$...$` math is kept as math;
+names are written `von Last, Jr, First`, and `et_al` adds `and others`.
 """
 
 from __future__ import annotations
