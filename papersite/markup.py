@@ -107,6 +107,27 @@ def _sanitise(rendered: str, base: str) -> str:
                      attribute_filter=rebase, link_rel="noopener noreferrer")
 
 
+# Every HTML element name: markup using one is HTML (allowed tags kept, the rest removed
+# by the sanitiser); any other '<' is text.
+_HTML_ELEMENTS = _TAGS | {
+    "html", "head", "body", "title", "base", "link", "meta", "style", "script", "noscript",
+    "template", "slot", "iframe", "frame", "frameset", "noframes", "object", "embed",
+    "param", "applet", "video", "audio", "source", "track", "canvas", "svg", "picture",
+    "form", "input", "button", "select", "option", "optgroup", "textarea", "label",
+    "fieldset", "legend", "datalist", "output", "progress", "meter", "dialog", "menu",
+    "main", "section", "search", "address", "portal", "marquee", "blink", "font", "big",
+    "image", "xmp", "listing", "plaintext", "isindex", "keygen", "basefont", "nobr",
+    "math", "foreignobject"}
+_STRAY_LT = re.compile(r"<(?!/?(?:%s)(?=[\s/>])|[a-z][a-z0-9+.-]*:|!)" % "|".join(
+    sorted(_HTML_ELEMENTS, key=len, reverse=True)), re.I)
+
+
+def _escape_stray_html(body: str) -> str:
+    """A '<' that opens no HTML element is text ("x<y and y>z", "<Robust>"), not markup
+    for the sanitiser to drop; real elements still go through the allow-list."""
+    return _STRAY_LT.sub("&lt;", body) if "<" in body else body
+
+
 def _plain_paragraphs(text: str) -> str:
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
@@ -120,7 +141,7 @@ def render_markdown(text: str, base: str = "/") -> str:
     body, formulas = _extract_math(text)
     if _SPECIAL.search(body):
         _md.reset()
-        rendered = _sanitise(_md.convert(body), base)
+        rendered = _sanitise(_md.convert(_escape_stray_html(body)), base)
     else:
         rendered = _plain_paragraphs(body)
     return _restore_math(rendered, formulas)
@@ -132,7 +153,7 @@ def render_inline(text: str, base: str = "/") -> str:
     body, formulas = _extract_math(text)
     if _SPECIAL.search(body):
         _md.reset()
-        rendered = _md.convert(body).strip()
+        rendered = _md.convert(_escape_stray_html(body)).strip()
         if rendered.startswith("<p>") and rendered.endswith("</p>"):
             rendered = rendered[3:-4]
         rendered = _sanitise(rendered, base)
@@ -154,5 +175,5 @@ def plain_text(text: str) -> str:
     body, _ = text, None
     if _SPECIAL.search(body):
         _md.reset()
-        body = html.unescape(_TAG.sub("", _md.convert(body)))
+        body = html.unescape(_TAG.sub("", _md.convert(_escape_stray_html(body))))
     return " ".join(body.split())

@@ -365,3 +365,10 @@ def test_repository_schemas_match_the_models(tmp_path):
     for path in write_schemas(tmp_path):
         assert (root / "schemas" / path.name).read_text() == path.read_text(), (
             f"schemas/{path.name} is stale: run `python build.py schema`")
+
+
+def test_angle_brackets_that_are_not_html_stay_as_text():
+    from papersite.markup import plain_text, render_inline, render_markdown
+    assert render_inline("x<y and y>z") == "x&lt;y and y&gt;z"
+    assert plain_text("Fast & <Robust>") == "Fast & <Robust>"
+    assert render_markdown("a <sub>2</sub> <script>alert(1)</script>") == "<p>a <sub>2</sub> </p>"
