@@ -258,7 +258,7 @@ class Views:
         if home == "owner" and self._owner:
             ctx = self.view_person(route, self._owner, home=True)
             ctx["page"] = self._page(route, self.config.title, jsonld=ctx["page"]["jsonld"],
-                                     og_type="profile")
+                                     feeds=ctx["page"]["feeds"], og_type="profile")
             return ctx
         spec = next((s for s in self.config.listings if s.slug == home), None)
         if spec is not None:
@@ -360,7 +360,8 @@ class Views:
             "groups": self.groups(papers, "none"),
             "entry_variant": "entry_abstract",
             "page": self._page(route, f"{s.label} {year}", f"{len(papers)} papers at "
-                               f"{s.name} {year}"),
+                               f"{s.name} {year}",
+                               feeds=[(s.label, self.router.url(f"venues/{key}/feed.xml"))]),
         }
 
     def view_person(self, route: Route, person: Person | None = None,
