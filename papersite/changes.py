@@ -95,23 +95,25 @@ def state_path(site_dir: Path, output: Path, cache_dir: str) -> Path:
     return site_dir / cache_dir / f"render-{where}.json"
 
 
-def load_state(path: Path) -> Fingerprints | None:
+def load_state(path: Path, output: str | None = None) -> Fingerprints | None:
+    """The last build's fingerprints, if the output still holds that build (`output`
+    is the writer's token): another site or a concurrent build may have written it since."""
     try:
         data = json.loads(path.read_text("utf-8"))
-        if data.get("version") != STATE_VERSION:
+        if data.get("version") != STATE_VERSION or data.get("output") != output:
             return None
         return Fingerprints(data["global"], data["structure"], data["papers"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def save_state(path: Path, fp: Fingerprints) -> None:
+def save_state(path: Path, fp: Fingerprints, output: str | None = None) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"version": STATE_VERSION, "global": fp.global_,
-                                   "structure": fp.structure, "papers": fp.papers},
-                                  sort_keys=True), "utf-8")
+                                   "structure": fp.structure, "papers": fp.papers,
+                                   "output": output}, sort_keys=True), "utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # without state the next build is a full one; nothing is lost

@@ -262,7 +262,8 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
         t = time.perf_counter()
         state_file = state_path(site_dir, output, CACHE_DIR)
         current = fingerprints(site, options.drafts, options.search)
-        last = load_state(state_file) if options.use_cache and writer.old else None
+        last = (load_state(state_file, writer.old_token) if options.use_cache and writer.old
+                else None)
         pages = pages_to_render(site.catalog, last, current)
         timings["plan"] = time.perf_counter() - t
         say(f"rendering {len(site.routes) if pages is None else len(pages):,} pages")
@@ -290,7 +291,7 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
         changed = sorted(writer.changed)
         written, removed = writer.commit()
         if options.use_cache:
-            save_state(state_file, current)
+            save_state(state_file, current, writer.token)
         timings["commit"] = time.perf_counter() - t
     except (KeyboardInterrupt, Interrupted):
         writer.abort()

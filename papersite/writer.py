@@ -52,6 +52,10 @@ class OutputWriter:
         self.changed: set[str] = set()
         self.staging: Path | None = None
         self._lock_file = None
+        # A digest of the manifest: which build the output holds (before, then after the
+        # commit). Whatever is remembered about a build must match it to be trusted.
+        self.old_token: str | None = None
+        self.token: str | None = None
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -93,7 +97,9 @@ class OutputWriter:
         path = self.output / MANIFEST
         if path.is_file():
             try:
-                self.old = json.loads(path.read_text("utf-8")).get("files", {})
+                text = path.read_text("utf-8")
+                self.old = json.loads(text).get("files", {})
+                self.old_token = digest_of(text.encode("utf-8"))
             except (OSError, ValueError, AttributeError):
                 self.old = {}
             return
@@ -209,6 +215,7 @@ class OutputWriter:
                     tmp = self.staging / MANIFEST
                     tmp.write_text(text, "utf-8")
                     journal.put(tmp, path)
+                self.token = digest_of(text.encode("utf-8"))
             except OSError as exc:
                 message = _io_message(exc, "the output")
                 if not journal.undo():
