@@ -82,7 +82,8 @@ class OutputWriter:
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
         self._read_manifest()
         try:
-            self.staging = Path(_mkdtemp(parent, f".{self.output.name}.staging-"))
+            with _signals_deferred():  # no staging folder is made without being known
+                self.staging = Path(_mkdtemp(parent, f".{self.output.name}.staging-"))
         except OSError as exc:
             self._release()
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
@@ -192,7 +193,7 @@ class OutputWriter:
             raise BuildError([Diagnostic(self.display, message=(
                 f"{clash[0]} would be both a file and the folder of {clash[1]}: two ids or "
                 "slugs clash, rename one; the previous site is untouched"))])
-        with _signals_deferred():
+        with _signals_deferred(redeliver=False):
             journal = _Journal(self.staging)
             try:
                 journal.make_folders(self.output / MANIFEST)
@@ -325,8 +326,13 @@ def _remove_empty_parents(path: Path, root: Path) -> None:
 
 
 @contextlib.contextmanager
-def _signals_deferred():
-    """Hold SIGINT/SIGTERM until the block is done, then act on them."""
+def _signals_deferred(redeliver: bool = True):
+    """Hold SIGINT/SIGTERM until the block is done, then act on them.
+
+    Around the commit (redeliver=False) a signal is dropped once the block is done: the
+    new site is then complete, and the build ends as it would have a moment later (a
+    report of "interrupted, previous output untouched" would be false).
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -339,7 +345,7 @@ def _signals_deferred():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if received:
+        if received and redeliver:
             if received[0] == signal.SIGINT:
                 raise KeyboardInterrupt
             os.kill(os.getpid(), received[0])
