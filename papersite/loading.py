@@ -303,15 +303,20 @@ class ParseCache:
             self.dirty = True
         if not self.dirty:
             return
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"version": CACHE_VERSION, "entries": self.entries},
                                       ensure_ascii=False, separators=(",", ":")), "utf-8")
             os.replace(tmp, self.path)
             self.dirty = False
         except OSError:
             pass  # a cache that cannot be written only costs time
+        finally:  # a full disk or an interrupt leaves no half-written file behind
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def _relative(path: Path, site_dir: Path) -> str:
