@@ -374,8 +374,18 @@ def test_theme_toggle_is_remembered_and_applied_before_first_paint(browser, serv
         context.close()
 
 
-def test_focus_is_visible(tabs):
-    page = tabs("light").open(PAGES["paper-full"])
+CONTRAST = """([a, b]) => {
+    const lum = c => { const v = c.match(/[\\d.]+/g).slice(0, 3).map(x => x / 255)
+        .map(x => x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_focus_is_visible(theme, tabs):
+    page = tabs(theme).open(PAGES["paper-full"])
     page.keyboard.press("Tab")
     focused = page.evaluate("""() => {
         const el = document.activeElement, s = getComputedStyle(el);
@@ -386,8 +396,14 @@ def test_focus_is_visible(tabs):
     assert focused["style"] != "none" and focused["width"] != "0px"
     assert focused["left"] >= 0                     # the skip link comes into view
     page.keyboard.press("Tab")
-    style = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-    assert style != "none"
+    ring = page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement);
+        return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor,
+                page: getComputedStyle(document.querySelector('.site-header')).backgroundColor};
+    }""")
+    assert ring["style"] == "solid" and ring["width"] >= 2
+    # The ring stands out from what is around it (WCAG 2.2: 3:1).
+    assert page.evaluate(CONTRAST, [ring["color"], ring["page"]]) >= 3
 
 
 @pytest.mark.parametrize("kind", ["home", "paper-full", "author-profile", "edition"])
