@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -194,6 +195,61 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _in_children(work, jobs: int) -> list:
+    """[work(0), ..., work(jobs - 1)], each run in a forked child, results by pipe.
+
+    Not multiprocessing.Pool: interrupted, its terminate() can kill a worker that holds
+    the result queue's lock and then wait for that lock forever (a build that hangs on
+    Ctrl-C). Here an interrupt kills the children and reaps them, nothing else.
+    """
+    children: list[tuple[int, int]] = []
+    try:
+        for index in range(jobs):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: never returns into the caller's code
+                code = 0
+                try:
+                    os.close(read_end)
+                    _worker_init()
+                    payload = pickle.dumps(("ok", work(index)))
+                except BaseException as exc:  # noqa: BLE001 — reported by the parent
+                    try:
+                        payload = pickle.dumps(("error", exc))
+                    except Exception:
+                        payload = pickle.dumps(("error", RuntimeError(repr(exc))))
+                try:
+                    with os.fdopen(write_end, "wb") as pipe:
+                        pipe.write(payload)
+                except BaseException:  # noqa: BLE001
+                    code = 1
+                os._exit(code)
+            os.close(write_end)
+            children.append((pid, read_end))
+        results = []
+        while children:
+            pid, read_end = children[0]
+            with os.fdopen(read_end, "rb") as pipe:
+                payload = pipe.read()
+            children.pop(0)
+            os.waitpid(pid, 0)
+            if not payload:
+                raise RuntimeError(f"a render worker (pid {pid}) died")
+            kind, value = pickle.loads(payload)
+            if kind == "error":
+                raise value
+            results.append(value)
+        return results
+    finally:
+        for pid, read_end in children:  # interrupted or failed: stop the rest
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(read_end)
+            except OSError:
+                pass
+
+
 def render_all(site: Site, writer, jobs: int, pages=None) -> int:
     """Render the pages (kind, key) given, or all; returns how many were rendered."""
     tasks, keep = select_tasks(site.routes + file_tasks(site.catalog), pages)
@@ -211,10 +267,10 @@ def render_all(site: Site, writer, jobs: int, pages=None) -> int:
         else:
             gc.collect()
             gc.freeze()  # children share the catalog's pages instead of copying them
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, initializer=_worker_init) as pool:
-                results = pool.map(_render_share, range(jobs), chunksize=1)
-            gc.unfreeze()
+            try:
+                results = _in_children(_render_share, jobs)
+            finally:
+                gc.unfreeze()
         for share in results:
             for item in share:
                 writer.record(*item)
