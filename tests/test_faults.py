@@ -1,0 +1,380 @@
+"""Faults: interrupts, concurrent builds, unwritable output and a full disk lose nothing.
+
+The previous output is compared byte for byte; a build that did finish must have left
+exactly the new site. Signals are sent to real `papersite build` processes at points
+found by watching the staging folder (not by timing), so the test holds on a busy machine.
+Disk faults are simulated in-process by making the writer's file operations fail.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from papersite import pipeline, writer as writer_module
+from papersite.diagnostics import BuildError
+from papersite.pipeline import BuildOptions
+from papersite.writer import MANIFEST, OutputWriter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generate(root: Path, papers: int, edition: int, seed: int = 7) -> Path:
+    """A site with `papers` papers in list files; `edition` changes every title."""
+    rnd = random.Random(seed)
+    first = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "John", "Frances"]
+    last = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "McCarthy",
+            "Allen", "Wirth", "Lamport", "Backus", "Naur", "Ritchie", "Thompson", "Kay"]
+    venues = ["CVPR", "ICCV", "ECCV", "NeurIPS", "ICML", "ICLR"]
+    (root / "content/papers").mkdir(parents=True, exist_ok=True)
+    (root / "site.yaml").write_text("title: Big Site\nbase_url: https://example.org/\n")
+    for start in range(0, papers, 100):
+        items = []
+        for i in range(start, min(start + 100, papers)):
+            authors = ", ".join(f"{rnd.choice(first)} {rnd.choice(last)}"
+                                for _ in range(rnd.randint(1, 4)))
+            items.append(f"- id: p{i}\n  title: Paper {i} on topic {rnd.randint(1, 40)} "
+                         f"(edition {edition})\n  authors: [{authors}]\n"
+                         f"  year: {rnd.randint(2012, 2024)}\n  venue: {rnd.choice(venues)}\n"
+                         f"  tags: [t{rnd.randint(1, 15)}]\n"
+                         f"  abstract: A short abstract of paper {i}.\n")
+        (root / f"content/papers/batch{start // 100:03d}.yaml").write_text("".join(items))
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def same_site(folder: Path, reference: dict[str, bytes]) -> bool:
+    """Same files and bytes as a reference build (the manifest records mtimes: its file
+    list must match, and every file must carry the digest it lists)."""
+    now = snapshot(folder)
+    manifest = json.loads(now.pop(MANIFEST))["files"]
+    reference = {k: v for k, v in reference.items() if k != MANIFEST}
+    return now == reference and set(manifest) == set(now) and all(
+        writer_module.digest_of(now[rel]) == entry[0] for rel, entry in manifest.items())
+
+
+def leftovers(site: Path) -> list[str]:
+    """Staging folders beside the output, temporary files anywhere in the site."""
+    found = [p.name for p in site.iterdir() if ".staging-" in p.name]
+    found += [p.relative_to(site).as_posix() for p in site.rglob("*.tmp")]
+    return found
+
+
+def cli_build(site: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                           "--no-search", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def _editions(base: Path, papers: int):
+    """A built site (edition 1), and a site of edition 2 with the exact output it gives."""
+    one = generate(base / "one", papers, edition=1)
+    assert cli_build(one, "--jobs", "2").returncode == 0
+    two = generate(base / "two", papers, edition=2)
+    assert cli_build(two, "--jobs", "2").returncode == 0
+    return one, snapshot(one / "_site"), two, snapshot(two / "_site")
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    """Big enough (600 papers, ~1,700 files) for a signal to land in any stage."""
+    return _editions(tmp_path_factory.mktemp("faults"), 600)
+
+
+@pytest.fixture(scope="module")
+def small_editions(tmp_path_factory):
+    return _editions(tmp_path_factory.mktemp("faults-small"), 60)
+
+
+@pytest.fixture
+def half_edited(editions, tmp_path):
+    """A copy of the built edition-1 site whose content is now edition 2."""
+    one, before, two, after = editions
+    site = tmp_path / "site"
+    shutil.copytree(one, site)
+    shutil.rmtree(site / "content")
+    shutil.copytree(two / "content", site / "content")
+    return site, before, after
+
+
+# --- interrupts ------------------------------------------------------------------------------
+
+
+def _staged_files(site: Path) -> int:
+    return sum(len(os.listdir(p)) for p in site.iterdir() if ".staging-" in p.name)
+
+
+def _wait_for(point: str, site: Path, proc: subprocess.Popen, total: int) -> None:
+    """Return once the build is at `point` (or over)."""
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        staged = _staged_files(site)
+        if point == "start" or (point == "staging" and any(
+                ".staging-" in p.name for p in site.iterdir())) or \
+                (point == "half-rendered" and staged >= total // 2) or \
+                (point == "rendered" and staged >= total * 9 // 10):
+            return
+        time.sleep(0.002)
+
+
+@pytest.mark.parametrize("point", ["start", "staging", "half-rendered", "rendered"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_keeps_the_previous_output(half_edited, sig, point):
+    site, before, after = half_edited
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(point, site, proc, len(after))
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err
+    if proc.returncode == 0:            # the signal came after the build (or in its commit)
+        assert same_site(site / "_site", after)
+    else:
+        assert proc.returncode in (130, -sig), err
+        assert snapshot(site / "_site") == before
+        if proc.returncode == 130:
+            assert err.strip().endswith("interrupted; the previous output is untouched")
+    assert leftovers(site) == []
+
+
+def test_ctrl_c_in_a_terminal_reaches_every_process(half_edited):
+    """A terminal sends SIGINT to the whole process group, render workers included."""
+    site, before, after = half_edited
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for("half-rendered", site, proc, len(after))
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err
+    if proc.returncode == 0:
+        assert same_site(site / "_site", after)
+    else:
+        assert proc.returncode == 130, err
+        assert snapshot(site / "_site") == before
+    assert leftovers(site) == []
+    # and a build afterwards still gives exactly the new site
+    assert cli_build(site, "--jobs", "2").returncode == 0
+    assert same_site(site / "_site", after)
+
+
+def test_a_template_error_in_a_render_worker_is_reported(half_edited):
+    """With several jobs the error comes back from a worker process, reported the same."""
+    site, before, after = half_edited
+    (site / "templates").mkdir()
+    (site / "templates/paper.html").write_text(
+        "{% extends 'base.html' %}{% block main %}\n{{ paper.nope }}{% endblock %}")
+    result = cli_build(site, "--jobs", "2")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [problem, summary] = result.stderr.splitlines()
+    assert re.fullmatch(r"templates/paper\.html:2: template error: 'dict object' has no "
+                        r"attribute 'nope' \(rendering papers/p\d+/index\.html\)", problem)
+    assert summary == "build failed: 1 error; the previous output is untouched"
+    assert snapshot(site / "_site") == before
+    assert leftovers(site) == []
+
+
+def _build(site: Path, **options):
+    return pipeline.build(BuildOptions(site_dir=site, search=False, jobs=1, **options))
+
+
+def test_a_signal_during_the_commit_lets_it_finish(small_editions, tmp_path, monkeypatch):
+    """The commit is one step: a SIGINT inside it is held, and the new site is complete."""
+    one, before, two, after = small_editions
+    site = tmp_path / "site"
+    shutil.copytree(one, site)
+    shutil.rmtree(site / "content")
+    shutil.copytree(two / "content", site / "content")
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def replace(src, dst):
+        if str(dst).startswith(str(site / "_site")):   # a rename into the output
+            calls["n"] += 1
+            if calls["n"] == 10:
+                os.kill(os.getpid(), signal.SIGINT)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(writer_module.os, "replace", replace)
+    _build(site)
+    assert calls["n"] > 10
+    assert same_site(site / "_site", after)
+    assert leftovers(site) == []
+
+
+# --- two builds at once --------------------------------------------------------------------
+
+
+def test_two_builds_into_one_output_do_not_mix(small_editions, tmp_path):
+    one, before, two, after = small_editions
+    out = tmp_path / "out"
+    procs = [subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(s),
+                               "--no-search", "--jobs", "1", "--output", str(out)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for s in (one, two)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert same_site(out, before) or same_site(out, after)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # Whichever came last, a build of the other site now gives exactly that site
+    # (its incremental state from before must not be trusted on this output).
+    for site, expected in ((one, before), (two, after), (one, before)):
+        assert cli_build(site, "--output", str(out)).returncode == 0
+        assert same_site(out, expected)
+
+
+def test_a_build_waits_for_the_one_writing_its_output(tmp_path):
+    out = tmp_path / "out"
+    held = os.open(tmp_path, os.O_RDONLY)   # what a build in progress holds
+    fcntl.flock(held, fcntl.LOCK_EX)
+    said: list[str] = []
+    opened = threading.Event()
+
+    def second_build():
+        OutputWriter(out, "out").open(wait_message=said.append).abort()
+        opened.set()
+
+    thread = threading.Thread(target=second_build)
+    thread.start()
+    while not said and thread.is_alive():
+        time.sleep(0.001)
+    assert said == ["another build is writing out; waiting for it"]
+    assert not opened.is_set()
+    fcntl.flock(held, fcntl.LOCK_UN)
+    os.close(held)
+    thread.join(timeout=60)
+    assert opened.is_set()
+
+
+# --- output that cannot be written, a full disk ------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path):
+    """A small built site whose content has since changed."""
+    site = generate(tmp_path / "site", 30, edition=1)
+    _build(site)
+    before = snapshot(site / "_site")
+    (site / "content/papers/batch000.yaml").write_text(
+        (site / "content/papers/batch000.yaml").read_text().replace("edition 1", "edition 2"))
+    return site, before
+
+
+def _failing_open(error: int, after: int):
+    """The writer's `open`, failing with `error` from the (after+1)-th file on."""
+    calls = {"n": 0}
+
+    def fake(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            calls["n"] += 1
+            if calls["n"] > after:
+                raise OSError(error, os.strerror(error), str(path))
+        return open(path, mode, *args, **kwargs)
+
+    return fake
+
+
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "the disk is full"),
+                                          (errno.EACCES, "permission denied"),
+                                          (errno.EROFS, "the file system is read-only"),
+                                          (errno.EIO, "Input/output error")])
+def test_a_write_that_fails_while_staging_loses_nothing(small, monkeypatch, error, words):
+    site, before = small
+    monkeypatch.setattr(writer_module, "open", _failing_open(error, after=5), raising=False)
+    with pytest.raises(BuildError) as failed:
+        _build(site)
+    [problem] = failed.value.diagnostics
+    assert problem.path == "_site"
+    assert problem.message.startswith("cannot write ")
+    assert problem.message.endswith(f": {words}; the previous site is untouched")
+    assert snapshot(site / "_site") == before
+    assert leftovers(site) == []
+
+
+@pytest.mark.parametrize("fail_at", [1, 20, "last"])
+def test_a_commit_that_fails_midway_is_undone(small, monkeypatch, fail_at):
+    """ENOSPC on the n-th rename into the output (the last one writes the manifest)."""
+    site, before = small
+    real_replace = os.replace
+    calls = {"n": 0, "fail": None}
+
+    def replace(src, dst):
+        if not str(dst).startswith(str(site / "_site")):   # not a rename into the output
+            return real_replace(src, dst)
+        calls["n"] += 1
+        target = fail_at if fail_at != "last" else None
+        if calls["fail"] is None and (calls["n"] == target or (
+                target is None and str(dst).endswith(MANIFEST))):
+            calls["fail"] = str(dst)
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(writer_module.os, "replace", replace)
+    with pytest.raises(BuildError) as failed:
+        _build(site)
+    assert calls["fail"] is not None
+    assert [str(d) for d in failed.value.diagnostics] == [
+        "_site: cannot write the output: the disk is full; the previous site is untouched"]
+    assert snapshot(site / "_site") == before
+    assert leftovers(site) == []
+
+
+def test_a_staging_folder_that_cannot_be_made(small, monkeypatch):
+    site, before = small
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(writer_module, "_mkdtemp", refuse)
+    with pytest.raises(BuildError) as failed:
+        _build(site)
+    assert [str(d) for d in failed.value.diagnostics] == [
+        "_site: cannot write the output: permission denied; the previous site is untouched"]
+    assert snapshot(site / "_site") == before
+
+
+def test_an_output_under_a_file(small, tmp_path):
+    site, before = small
+    (tmp_path / "a-file").write_text("not a folder")
+    result = cli_build(site, "--output", str(tmp_path / "a-file/out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{tmp_path}/a-file/out: cannot create the output folder: {tmp_path}/a-file is a "
+        "file, not a folder",
+        "build failed: 1 error; the previous output is untouched"]
+    assert (tmp_path / "a-file").read_text() == "not a folder"
+
+
+def test_an_output_that_is_a_file_or_someone_elses_folder(small, tmp_path):
+    site, _ = small
+    (tmp_path / "file").write_text("mine")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder/thesis.tex").write_text("precious")
+    for name, message in [
+            ("file", "exists and is not a folder"),
+            ("folder", "is not empty and was not written by Papersite; refusing to replace "
+                       "its contents (remove it or choose another --output)")]:
+        result = cli_build(site, "--output", str(tmp_path / name))
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[0] == f"{tmp_path / name}: {message}"
+    assert (tmp_path / "file").read_text() == "mine"
+    assert (tmp_path / "folder/thesis.tex").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder", "site"]
