@@ -1,0 +1,339 @@
+// Papersite search page: Pagefind's JS API with facets, sort and the state in the URL.
+// Loaded only on /search/. No network beyond this site's own pagefind/ folder.
+//
+// URL: ?q=diffusion&venue=CVPR&venue=ICCV&year=2023&sort=newest — values of one facet
+// are OR'ed, facets are AND'ed. A facet's counts ignore its own selection (so choosing
+// CVPR still shows how many ICCV papers match), which costs one extra search per facet
+// in use; Pagefind caches the index chunks, so those searches run in memory.
+//
+// A large site's index comes in shards (pagefind/papersite-search.json lists them,
+// oldest papers first): each is a Pagefind instance; results are merged here, by score
+// for relevance and by shard order for dates, and facet counts are summed.
+
+const FACETS = [
+  { key: "year", label: "Year", order: "value-desc", top: Infinity },
+  { key: "venue", label: "Venue", order: "count", top: 8 },
+  { key: "type", label: "Type", order: "count", top: Infinity },
+  { key: "tag", label: "Tag", order: "count", top: 8 },
+  { key: "author", label: "Author", order: "count", top: 8, find: true },
+];
+const PAGE = 20;          // results rendered per "Show more"
+const FIND_LIMIT = 50;    // matches listed for a facet's find box
+const SORTS = { newest: { date: "desc" }, oldest: { date: "asc" } };
+
+const root = document.getElementById("search");
+const form = document.getElementById("search-form");
+const input = document.getElementById("search-q");
+const sortSelect = document.getElementById("search-sort");
+const statusEl = document.getElementById("search-status");
+const facetsEl = document.getElementById("search-facets");
+const resultsEl = document.getElementById("search-results");
+const moreButton = document.getElementById("search-more");
+
+let shards = null;        // Pagefind instances, oldest papers first
+let state = readState(location.search);
+let results = [];
+let shown = 0;
+let runId = 0;
+const facetUi = {};       // key → {list, find, more, expanded}
+const ids = {};           // facet value → stable element id, so focus survives redraws
+let idCounter = 0;
+let lastCounts = {};
+
+function readState(search) {
+  const params = new URLSearchParams(search);
+  const filters = {};
+  for (const f of FACETS) {
+    const values = params.getAll(f.key).filter((v) => v !== "");
+    if (values.length) filters[f.key] = [...new Set(values)];
+  }
+  const sort = params.get("sort") || "";
+  return { q: (params.get("q") || "").trim(), filters, sort: SORTS[sort] ? sort : "" };
+}
+
+function stateUrl(s) {
+  const params = new URLSearchParams();
+  if (s.q) params.set("q", s.q);
+  for (const f of FACETS) for (const v of s.filters[f.key] || []) params.append(f.key, v);
+  if (s.sort) params.set("sort", s.sort);
+  const text = params.toString();
+  return location.pathname + (text ? "?" + text : "");
+}
+
+function commit(push) {
+  const url = stateUrl(state);
+  if (url !== location.pathname + location.search) {
+    history[push ? "pushState" : "replaceState"](null, "", url);
+  }
+  run();
+}
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+function valueId(facet, value) {
+  const k = facet + "\u0000" + value;
+  if (!ids[k]) ids[k] = `facet-${facet}-${++idCounter}`;
+  return ids[k];
+}
+
+// --- searching ---------------------------------------------------------------------------
+
+function pagefindFilters(filters, except) {
+  const out = {};
+  for (const [k, values] of Object.entries(filters)) {
+    if (k !== except && values.length) out[k] = { any: values };
+  }
+  return out;
+}
+
+async function search(filters) {
+  const term = state.q ? state.q : null;   // null: every paper matching the filters
+  const sort = SORTS[state.sort] || (term ? undefined : SORTS.newest);
+  const parts = await Promise.all(shards.map((s) => s.search(term, { filters, ...(sort ? { sort } : {}) })));
+  if (parts.some((p) => !p)) return null;
+  let results;
+  if (!sort) results = parts.flatMap((p) => p.results).sort((a, b) => b.score - a.score);
+  else if (sort.date === "desc") results = parts.slice().reverse().flatMap((p) => p.results);
+  else results = parts.flatMap((p) => p.results);
+  const counts = {};
+  for (const p of parts) {
+    for (const [facet, values] of Object.entries(p.filters || {})) {
+      const into = counts[facet] || (counts[facet] = {});
+      for (const [value, n] of Object.entries(values)) into[value] = (into[value] || 0) + n;
+    }
+  }
+  return { results, filters: counts };
+}
+
+async function run() {
+  const id = ++runId;
+  input.value = state.q;
+  sortSelect.value = state.sort;
+  if (!shards) return;
+  const main = await search(pagefindFilters(state.filters));
+  if (id !== runId || !main) return;
+  // A facet in use gets its counts from the same search without its own selection.
+  const counts = { ...main.filters };
+  const selected = FACETS.filter((f) => (state.filters[f.key] || []).length);
+  const others = await Promise.all(selected.map((f) =>
+    search(pagefindFilters(state.filters, f.key))));
+  if (id !== runId) return;
+  selected.forEach((f, i) => { if (others[i]) counts[f.key] = others[i].filters[f.key] || {}; });
+  lastCounts = counts;
+  results = main.results;
+  shown = 0;
+  resultsEl.replaceChildren();
+  renderFacets();
+  await showMore(false);
+  if (id !== runId) return;
+  announce();
+}
+
+function announce() {
+  const n = results.length;
+  const parts = [`${n.toLocaleString("en")} ${n === 1 ? "paper" : "papers"}`];
+  if (state.q) parts.push(`for “${state.q}”`);
+  const chosen = FACETS.flatMap((f) => (state.filters[f.key] || []).map((v) => `${f.label.toLowerCase()} ${v}`));
+  if (chosen.length) parts.push(`with ${chosen.join(", ")}`);
+  const sort = state.sort ? sortSelect.selectedOptions[0].textContent.toLowerCase()
+    : (state.q ? "by relevance" : "newest first");
+  statusEl.textContent = parts.join(" ") + (n ? `, ${sort}.` : ".");
+}
+
+// --- results -----------------------------------------------------------------------------
+
+async function showMore(moveFocus) {
+  const id = runId;
+  const batch = results.slice(shown, shown + PAGE);
+  const data = await Promise.all(batch.map((r) => r.data()));
+  if (id !== runId) return;
+  const items = data.map(renderResult);
+  resultsEl.append(...items);
+  shown += batch.length;
+  moreButton.hidden = shown >= results.length;
+  moreButton.textContent = `Show more results (${(results.length - shown).toLocaleString("en")} left)`;
+  if (moveFocus && items.length) items[0].querySelector("a").focus();
+}
+
+function renderResult(d) {
+  const m = d.meta || {};
+  const title = el("h3", { class: "entry-title" }, el("a", { href: d.url, text: m.title || d.url }));
+  const li = el("li", { class: "search-result" }, title);
+  if (m.authors) li.append(el("p", { class: "entry-authors", text: m.authors }));
+  // "CVPR 2023 · Conference paper", or "Preprint · Dec 8, 2025" when there is no venue.
+  const facts = [m.venue, m.type, m.venue ? null : m.date].filter(Boolean);
+  if (facts.length || m.note) {
+    const meta = el("p", { class: "result-meta", text: facts.join(" · ") });
+    if (m.note) meta.append(" ", el("span", { class: "badge note", text: m.note }));
+    li.append(meta);
+  }
+  if (state.q && d.excerpt) li.append(el("p", { class: "result-excerpt" }, ...excerptNodes(d.excerpt)));
+  return li;
+}
+
+// Pagefind's excerpt is text with <mark> around matches: keep exactly that, nothing else.
+function excerptNodes(excerpt) {
+  const t = document.createElement("template");
+  t.innerHTML = excerpt;
+  return [...t.content.childNodes].map((n) =>
+    n.nodeName === "MARK" ? el("mark", { text: n.textContent }) : document.createTextNode(n.textContent));
+}
+
+// --- facets ------------------------------------------------------------------------------
+
+function buildFacets() {
+  for (const f of FACETS) {
+    const list = el("ul", { class: "facet-values", id: `facet-${f.key}-values` });
+    const fieldset = el("fieldset", {}, el("legend", { text: f.label }));
+    let find = null;
+    let note = null;
+    if (f.find) {
+      const findId = `facet-${f.key}-find`;
+      find = el("input", { type: "search", id: findId, class: "facet-find", autocomplete: "off",
+        "aria-controls": list.id });
+      fieldset.append(el("label", { for: findId, class: "facet-find-label", text: `Find ${f.label.toLowerCase()}` }), find);
+      find.addEventListener("input", () => renderFacet(f));
+      note = el("p", { class: "facet-note", id: `facet-${f.key}-note`, "aria-live": "polite" });
+      find.setAttribute("aria-describedby", note.id);
+    }
+    fieldset.append(list);
+    const more = el("button", { type: "button", class: "facet-more", hidden: true, "aria-expanded": "false",
+      "aria-controls": list.id });
+    more.addEventListener("click", () => {
+      facetUi[f.key].expanded = !facetUi[f.key].expanded;
+      renderFacet(f);
+    });
+    fieldset.append(more);
+    if (note) fieldset.append(note);
+    list.addEventListener("change", (event) => {
+      const box = event.target;
+      if (box.type !== "checkbox") return;
+      const values = new Set(state.filters[f.key] || []);
+      if (box.checked) values.add(box.value); else values.delete(box.value);
+      state.filters = { ...state.filters, [f.key]: [...values] };
+      if (!values.size) delete state.filters[f.key];
+      commit(true);
+    });
+    const wrap = el("div", { class: "facet", "data-facet": f.key }, fieldset);
+    facetUi[f.key] = { wrap, list, find, more, note, expanded: false };
+    facetsEl.append(wrap);
+  }
+}
+
+function orderValues(f, counts) {
+  const entries = Object.entries(counts);
+  if (f.order === "value-desc") {
+    return entries.sort((a, b) => b[0].localeCompare(a[0], "en", { numeric: true }));
+  }
+  return entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], "en"));
+}
+
+function renderFacets() {
+  for (const f of FACETS) renderFacet(f);
+}
+
+function renderFacet(f) {
+  const ui = facetUi[f.key];
+  const chosen = state.filters[f.key] || [];
+  const counts = { ...(lastCounts[f.key] || {}) };
+  for (const v of chosen) if (!(v in counts)) counts[v] = 0;   // a shared URL's value may match nothing
+  let entries = orderValues(f, counts).filter(([v, n]) => n > 0 || chosen.includes(v));
+  const query = ui.find ? ui.find.value.trim().toLocaleLowerCase() : "";
+  let limit = ui.expanded ? Infinity : f.top;
+  if (query) {
+    entries = entries.filter(([v]) => v.toLocaleLowerCase().includes(query));
+    limit = FIND_LIMIT;
+  }
+  const total = entries.length;
+  // Selected values always stay in view, then the most frequent ones.
+  const picked = entries.filter(([v]) => chosen.includes(v));
+  const rest = entries.filter(([v]) => !chosen.includes(v));
+  let visible = picked.concat(rest.slice(0, Math.max(0, limit - picked.length)));
+  if (f.order === "value-desc") visible = orderValues(f, Object.fromEntries(visible));
+
+  const active = document.activeElement && document.activeElement.id;
+  ui.list.replaceChildren(...visible.map(([value, count]) => {
+    const id = valueId(f.key, value);
+    const box = el("input", { type: "checkbox", id, name: f.key, value });
+    box.checked = chosen.includes(value);
+    return el("li", {}, el("label", { for: id }, box,
+      el("span", { class: "facet-value", text: value }),
+      el("span", { class: "count", text: count.toLocaleString("en") })));
+  }));
+  if (active && document.activeElement === document.body) document.getElementById(active)?.focus();
+
+  ui.wrap.hidden = total === 0 && !query;
+  const hidden = total - visible.length;
+  // Thousands of authors: the find box reaches them, not a list of all of them.
+  const huge = f.find && total > 500;
+  ui.more.hidden = Boolean(query) || huge || !(hidden > 0 || ui.expanded);
+  ui.more.textContent = ui.expanded ? "Show fewer" : `Show all ${total.toLocaleString("en")}`;
+  ui.more.setAttribute("aria-expanded", ui.expanded ? "true" : "false");
+  if (ui.note) {
+    ui.note.textContent = query
+      ? `${total.toLocaleString("en")} matching` + (total > visible.length ? `, first ${visible.length} shown` : "")
+      : (hidden > 0 && huge ? `Top ${visible.length} of ${total.toLocaleString("en")}; type to find others` : "");
+  }
+}
+
+// --- start -------------------------------------------------------------------------------
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  state = { ...state, q: input.value.trim() };
+  commit(true);
+});
+let typing = null;
+input.addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => { state = { ...state, q: input.value.trim() }; commit(false); }, 250);
+});
+sortSelect.addEventListener("change", () => { state = { ...state, sort: sortSelect.value }; commit(true); });
+moreButton.addEventListener("click", () => showMore(true));
+window.addEventListener("popstate", () => { state = readState(location.search); run(); });
+
+async function start() {
+  input.value = state.q;
+  sortSelect.value = state.sort;
+  const header = document.getElementById("site-search");
+  if (header) header.value = state.q;
+  buildFacets();
+  statusEl.textContent = "Loading search…";
+  const base = root.dataset.base;
+  try {
+    const response = await fetch(base + "pagefind/papersite-search.json");
+    if (!response.ok) throw new Error(`search manifest: HTTP ${response.status}`);
+    const manifest = await response.json();
+    const pagefind = await import(base + "pagefind/pagefind.js");
+    const open = (s) => pagefind.createInstance({
+      basePath: base + "pagefind/" + s.path, baseUrl: base, excerptLength: 30 });
+    // Instances share one WebAssembly module, which the first one loads: the others may
+    // start only when it is there. Loading every facet's values (filters()) makes each
+    // search return their counts.
+    const first = open(manifest.shards[0]);
+    await first.filters();
+    const rest = manifest.shards.slice(1).map(open);
+    await Promise.all(rest.map((i) => i.filters()));
+    shards = [first, ...rest];
+  } catch (error) {
+    console.error("search: cannot load the index:", error);
+    shards = null;
+    statusEl.textContent = "";
+    resultsEl.replaceChildren(el("li", { class: "search-unavailable",
+      text: "Search is not available: this site was built without its search index. " +
+        "(A preview builds it only with `serve --search`.)" }));
+    return;
+  }
+  await run();
+}
+
+start();
