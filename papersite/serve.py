@@ -43,7 +43,7 @@ PREVIEW_PREFIX = "preview-"
 WATCHED_FOLDERS = ("content", "templates", "static")
 CONFIG_FILES = ("site.yaml", "site.yml")
 TICK_MS = 100          # how often the watcher also looks at site.yaml and missing folders
-DEBOUNCE_STEP_MS = 50  # a burst of saves ends after this much quiet
+DEBOUNCE_STEP_MS = 30  # a burst of saves ends after this much quiet (editors: a few ms)
 LIVE_ASSET = re.compile(r"\.(css|jpe?g|png|gif)$", re.I)   # livereload.js swaps these live
 
 
@@ -141,14 +141,14 @@ function show(s){var e=s.errors||[],w=s.warnings||[],all=text(s),k=all.join("\\n
  var ol=r.querySelector("ol");ol.textContent="";
  all.forEach(function(t){var li=document.createElement("li");li.textContent=t;
   ol.appendChild(li);});}
-function refresh(){fetch(URL,{cache:"no-store"}).then(function(r){return r.json();})
- .then(function(s){if(s.ok&&s.generation!==S.generation){location.reload();return;}show(s);})
- .catch(function(){});}
+function refresh(connected){fetch(URL,{cache:"no-store"}).then(function(r){return r.json();})
+ .then(function(s){if(connected&&s.ok&&s.generation!==S.generation){location.reload();return;}
+ show(s);}).catch(function(){});}
 function Plugin(){}
 Plugin.identifier="papersite";Plugin.version="1";
-Plugin.prototype.reload=function(path){if(path===URL){refresh();return true;}return false;};
+Plugin.prototype.reload=function(path){if(path===URL){refresh(false);return true;}return false;};
 window.LiveReloadPluginPapersite=Plugin;
-document.addEventListener("LiveReloadConnect",refresh);
+document.addEventListener("LiveReloadConnect",function(){refresh(true);});
 document.addEventListener("keydown",function(k){if(k.key==="Escape")hide();});
 show(S);})();"""
 
@@ -426,7 +426,8 @@ class SourceWatcher:
         candidates = [self.site_dir / name for name in WATCHED_FOLDERS] + self.extra
         return [p for p in candidates if p.is_dir()]
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Watch from now on: saves made while a build runs are not lost."""
         from watchfiles import DefaultFilter, watch
 
         self.close()
@@ -435,6 +436,9 @@ class SourceWatcher:
             self._gen = watch(*self.folders, watch_filter=DefaultFilter(),
                               step=DEBOUNCE_STEP_MS, rust_timeout=TICK_MS,
                               yield_on_timeout=True, raise_interrupt=True)
+            # The generator sets up its watches when first run: run it now. What it sees
+            # happened before the build that follows, so it needs no rebuild of its own.
+            next(self._gen)
 
     def close(self) -> None:
         if self._gen is not None:
@@ -452,15 +456,13 @@ class SourceWatcher:
 
     def wait(self) -> list[str]:
         """Block until something changed; the changed paths, for the terminal."""
-        if self._gen is None:
-            self._start()
         while True:
             if self._gen is not None:
-                raw = next(self._gen)
+                raw = _real_changes(next(self._gen))
             else:
                 time.sleep(TICK_MS / 1000)
                 raw = set()
-            changed = {self.display(path) for path in _real_changes(raw)}
+            changed = {self.display(path) for path in raw}
             config = _config_signature(self.site_dir)
             if config != self.config:
                 changed.update(new[0] for new, old in zip(config, self.config) if new != old)
@@ -468,7 +470,7 @@ class SourceWatcher:
             existing = self._existing()
             if existing != self.folders:
                 changed.update(self.display(str(p)) for p in set(existing) ^ set(self.folders))
-                self._start()
+                self.start()
             if changed:
                 return sorted(changed)
 
@@ -712,8 +714,9 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         print(f"serve: {problem}", file=sys.stderr)
         return 1
     _quiet_logging()
-    handlers = {sig: signal.signal(sig, _raise_interrupt)
-                for sig in (signal.SIGTERM, signal.SIGHUP)}
+    handlers = {sig: signal.signal(sig, _raise_interrupt)   # stop cleanly on these too,
+                for sig in (signal.SIGTERM, signal.SIGHUP)     # unless told to ignore them
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     preview = None
     try:
         preview = Preview(site_dir, host, drafts, search)
@@ -723,9 +726,10 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
             import webbrowser
             threading.Thread(target=webbrowser.open, args=(preview.url(),),
                              daemon=True).start()
-        preview.rebuild()
         watcher = SourceWatcher(site_dir, _development_theme())
         try:
+            watcher.start()
+            preview.rebuild()
             while True:
                 preview.rebuild(watcher.wait())
         finally:
@@ -735,6 +739,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not cut cleanup
         if preview is not None:
+            print("\nStopping: removing the preview folder…", flush=True)
             preview.close()
         else:
             for sock in sockets:
@@ -742,5 +747,5 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    print("\nStopped; the preview folder is removed.", flush=True)
+    print("Stopped.", flush=True)
     return 0
