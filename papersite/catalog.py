@@ -9,6 +9,7 @@ the output never depends on the order files were read in.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -112,6 +113,14 @@ class Catalog:
     pages: list
     owner: str | None
     redirects: dict[str, str]               # old paper id → current id
+    rank: dict[str, int] = field(init=False, repr=False)   # id → place in `entries`
+    _rank_lists: dict = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every list of entries is sorted like `entries`, so a paper's place there (its
+        # rank) orders any of them: ints to compare instead of sort keys to build.
+        self.rank = {e.id: i for i, e in enumerate(self.entries)}
+        self._rank_lists = {}
 
     def metrics(self, person: Person) -> Metrics | None:
         """Paper count, citations, h-index and i10 (by hand when the profile gives them).
@@ -158,11 +167,11 @@ class Catalog:
 
     def more_by_authors(self, entry: Entry, limit: int = RELATED) -> list[Entry]:
         """Papers sharing the most linked authors with this one, nearest in time first."""
-        return self._neighbours(entry, [self.people[b.person].papers for b in entry.bylines
+        return self._neighbours(entry, [self._ranks("person", b.person) for b in entry.bylines
                                         if b.person], limit)
 
     def related_by_tags(self, entry: Entry, limit: int = RELATED) -> list[Entry]:
-        return self._neighbours(entry, [self.tags[t].papers for t in entry.tags], limit)
+        return self._neighbours(entry, [self._ranks("tag", t) for t in entry.tags], limit)
 
     def pages_of(self, entry: Entry) -> set[tuple[str, object]]:
         """Every page that shows this paper, as (page kind, key): the explicit map an
@@ -187,40 +196,36 @@ class Catalog:
                      if any(e is entry for e in items))
         # Papers whose "more by these authors" / "related by tags" may show this one:
         # those within the look-around window of it in a shared group.
-        groups = [self.people[k].papers for k in people] + [self.tags[t].papers
-                                                           for t in entry.tags]
+        groups = [self._ranks("person", k) for k in people] + [self._ranks("tag", t)
+                                                                 for t in entry.tags]
         window = RELATED * 2
-        for papers in groups:
-            at = _position(papers, entry)
-            pages.update(("paper", other.id) for other in
-                         papers[max(0, at - window): at + window + 1])
+        me = self.rank[entry.id]
+        for ranks in groups:
+            at = bisect_left(ranks, me)
+            pages.update(("paper", self.entries[r].id) for r in
+                         ranks[max(0, at - window): at + window + 1])
         return pages
 
-    def _neighbours(self, entry: Entry, groups: list[list[Entry]], limit: int) -> list[Entry]:
+    def _ranks(self, kind: str, key: str) -> list[int]:
+        """The ranks of a person's or tag's papers, in list order (made once per process)."""
+        ranks = self._rank_lists.get((kind, key))
+        if ranks is None:
+            group = self.people[key] if kind == "person" else self.tags[key]
+            ranks = self._rank_lists[kind, key] = [self.rank[e.id] for e in group.papers]
+        return ranks
+
+    def _neighbours(self, entry: Entry, groups: list[list[int]], limit: int) -> list[Entry]:
         # Look only at the papers next to this one in each (date-sorted) group: linear in
         # the window, not in the size of the group, so large tags stay cheap.
-        score: Counter[str] = Counter()
+        me = self.rank[entry.id]
+        score: Counter[int] = Counter()
         window = limit * 2
-        for papers in groups:
-            at = _position(papers, entry)
-            for other in papers[max(0, at - window): at + window + 1]:
-                if other.id != entry.id:
-                    score[other.id] += 1
-        ranked = sorted(score.items(), key=lambda kv: (-kv[1], _sort_key(self.by_id[kv[0]])))
-        return [self.by_id[k] for k, _ in ranked[:limit]]
-
-
-def _position(papers: list[Entry], entry: Entry) -> int:
-    """Index of entry in a newest-first list (binary search on the sort key)."""
-    key = _sort_key(entry)
-    lo, hi = 0, len(papers)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _sort_key(papers[mid]) < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+        for ranks in groups:
+            at = bisect_left(ranks, me)
+            score.update(ranks[max(0, at - window): at + window + 1])
+        score.pop(me, None)
+        ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [self.entries[r] for r, _ in ranked[:limit]]
 
 
 def _sort_key(entry: Entry):
