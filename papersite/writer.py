@@ -7,6 +7,10 @@ last build, according to a manifest of content hashes checked against the file's
 and mtime) are not rewritten, so a second build of the same content writes nothing.
 A lock on the output's parent folder serialises builds into the same output; a folder that Papersite did not
 write is never pruned.
+
+A first build (no output yet, or an empty folder) stages the site as a folder tree
+instead, and its commit is a single rename of that tree into place: no file-by-file
+renames, and nothing to undo but that one step.
 """
 
 from __future__ import annotations
@@ -50,7 +54,9 @@ class OutputWriter:
         self.old: dict[str, list] = {}
         self.new: dict[str, str] = {}
         self.changed: set[str] = set()
+        self.stats: dict[str, tuple[int, int]] = {}   # first build: rel → (size, mtime_ns)
         self.staging: Path | None = None
+        self.fresh = False   # a first build: staged as a tree, committed by one rename
         self._lock_file = None
         # A digest of the manifest: which build the output holds (before, then after the
         # commit). Whatever is remembered about a build must match it to be trusted.
@@ -81,9 +87,11 @@ class OutputWriter:
             self._release()
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
         self._read_manifest()
+        self.fresh = not self.old and not (self.output.is_dir() and any(self.output.iterdir()))
         try:
             with _signals_deferred():  # no staging folder is made without being known
                 self.staging = Path(_mkdtemp(parent, f".{self.output.name}.staging-"))
+                self._tree = os.path.join(self.staging, "site")
         except OSError as exc:
             self._release()
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
@@ -136,21 +144,45 @@ class OutputWriter:
             return False
         return st.st_size == old[1] and st.st_mtime_ns == old[2]
 
-    def stage(self, rel: str, data: bytes) -> tuple[str, str, bool]:
+    def stage(self, rel: str, data: bytes) -> tuple:
         """Write `data` to staging unless the output already has these bytes.
 
-        Returns (rel, digest, changed); the caller hands it to `record`.
+        Returns (rel, digest, changed), plus the file's (size, mtime_ns) in a first build;
+        the caller hands it to `record`.
         """
         digest = digest_of(data)
         if self.unchanged(rel, digest):
             return rel, digest, False
-        target = self._staged(rel)
         try:
-            with open(target, "wb") as fh:
+            if self.fresh:
+                return rel, digest, True, self._stage_in_tree(rel, data)
+            with open(self._staged(rel), "wb") as fh:
                 fh.write(data)
         except OSError as exc:
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, rel))]) from None
         return rel, digest, True
+
+    def _stage_in_tree(self, rel: str, data: bytes) -> tuple[int, int] | None:
+        """Write a first build's file under its own path in the staging tree; returns its
+        (size, mtime_ns) for the manifest (a rename keeps both)."""
+        target = os.path.join(self._tree, rel)
+        try:
+            try:
+                fh = open(target, "wb")
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                fh = open(target, "wb")
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):
+            # One output path is the folder of another: staged flat, and the commit
+            # reports the clash before it touches anything.
+            with open(self._staged(rel), "wb") as fh:
+                fh.write(data)
+            return None
+        with fh:
+            fh.write(data)
+            fh.flush()
+            st = os.fstat(fh.fileno())
+        return st.st_size, st.st_mtime_ns
 
     def _staged(self, rel: str) -> Path:
         """Staged files sit flat, named by a hash of their path: no folder tree to build
@@ -159,13 +191,21 @@ class OutputWriter:
 
     def staged_bytes(self, rel: str) -> bytes:
         """The bytes this build gives `rel`: staged if changed, else the output's."""
-        path = self._staged(rel) if rel in self.changed else self.output / rel
+        if rel not in self.changed:
+            path = self.output / rel
+        elif rel in self.stats:
+            path = Path(self._tree, rel)
+        else:
+            path = self._staged(rel)
         return path.read_bytes()
 
-    def record(self, rel: str, digest: str, changed: bool) -> None:
+    def record(self, rel: str, digest: str, changed: bool,
+               stat: tuple[int, int] | None = None) -> None:
         self.new[rel] = digest
         if changed:
             self.changed.add(rel)
+        if stat is not None:
+            self.stats[rel] = stat
 
     def keep(self, rel: str) -> bool:
         """Carry a file over from the last build unrendered, if it is still intact there."""
@@ -193,6 +233,8 @@ class OutputWriter:
             raise BuildError([Diagnostic(self.display, message=(
                 f"{clash[0]} would be both a file and the folder of {clash[1]}: two ids or "
                 "slugs clash, rename one; the previous site is untouched"))])
+        if self.fresh:
+            return self._commit_tree()
         with _signals_deferred(redeliver=False):
             journal = _Journal(self.staging)
             try:
@@ -228,6 +270,33 @@ class OutputWriter:
             for rel in stale:
                 _remove_empty_parents(self.output / rel, self.output)
         return len(self.changed), len(stale)
+
+    def _commit_tree(self) -> tuple[int, int]:
+        """A first build: write the manifest into the staged tree and rename the tree
+        into place in one step (over an empty output folder, if there is one)."""
+        try:
+            with _signals_deferred(redeliver=False):
+                try:
+                    manifest = {}
+                    for rel in sorted(self.new):
+                        stat = self.stats.get(rel)
+                        if stat is None:
+                            st = os.stat(os.path.join(self._tree, rel))
+                            stat = (st.st_size, st.st_mtime_ns)
+                        manifest[rel] = [self.new[rel], *stat]
+                    text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
+                                      separators=(",", ":"))
+                    os.makedirs(self._tree, exist_ok=True)
+                    with open(os.path.join(self._tree, MANIFEST), "w", encoding="utf-8") as fh:
+                        fh.write(text)
+                    os.replace(self._tree, self.output)
+                    self.token = digest_of(text.encode("utf-8"))
+                finally:
+                    self.abort()
+        except OSError as exc:
+            raise BuildError([Diagnostic(self.display, message=_io_message(
+                exc, "the output"))]) from None
+        return len(self.changed), 0
 
 
 class _Journal:
