@@ -293,6 +293,7 @@ def sample(serve, tmp_path_factory):
         result = run_cli("build", "--site", str(site), "--output", str(out),
                          "--base-url", origins[name] + base)
         assert result.code == 0, result.err
+    origins["dir"] = work / "root"
     return origins
 
 
@@ -471,6 +472,20 @@ def test_author_facet_find_box(sample, page):
     assert facet_box(page, "author", "Qianru Sun").is_checked()
 
 
+def test_browsing_without_a_query_loads_one_chunk_of_the_word_index(sample, page):
+    # Pagefind loads every chunk of the word index for an empty query; browsing searches
+    # for the word every paper has instead.
+    assert len(list((sample["dir"] / "pagefind" / "index").iterdir())) > 3
+    chunks = []
+    page.on("request", lambda r: "/pagefind/index/" in r.url and chunks.append(r.url))
+    page.goto(sample["root"] + "/search/?venue=CVPR&year=2023")
+    assert re.match(r"[\d,]+ papers with year 2023, venue CVPR, newest first", settled(page))
+    assert len(chunks) == 1
+    assert all(m.startswith("CVPR 2023") for m in
+               page.locator("#search-results .result-meta").all_inner_texts())
+    assert not page.locator("#search-results .result-excerpt").count()
+
+
 def test_search_works_under_a_base_path(sample, page):
     page.goto(sample["repo"] + "/repo/search/?q=InstructPix2Pix&venue=CVPR")
     status = settled(page)
@@ -530,3 +545,18 @@ def test_site_without_index_says_so(fixture_site, page):
     page.goto(f"{fixture_site}/bare/search/?q=diffusion")
     page.wait_for_selector(".search-unavailable")
     assert "built without its search index" in page.inner_text("#search-results")
+
+
+def test_filters_fold_above_results_on_a_phone(sample, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    pg = context.new_page()
+    pg.errors = []
+    pg.goto(sample["root"] + "/search/?q=learning&venue=CVPR")
+    settled(pg)
+    assert not pg.eval_on_selector("#search-filters", "d => d.open")
+    assert pg.inner_text("#search-filters > summary") == "Filters (1)"
+    assert pg.locator("#search-results > li").first.is_visible()
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    pg.click("#search-filters > summary")
+    assert facet_box(pg, "venue", "CVPR").is_visible()
+    context.close()

@@ -41,10 +41,14 @@ FACETS = ("year", "venue", "type", "tag", "author")
 OUTPUT = "pagefind"
 MANIFEST = "papersite-search.json"
 SHARD_SIZE = 10_000       # papers per Pagefind index (see bench/RESULTS.md, "Search")
+# A word in every paper's text: the search page browses by searching for it, which loads
+# one index chunk instead of every chunk (what Pagefind loads for an empty query).
+EVERY_PAPER = "papersiteeverypaper"
 AUTHORS_SHOWN = 10        # names in a result's author line; all are searchable
 BATCH = 500               # records in flight to the Pagefind service at once
 # Pagefind's ready-made UIs: the search page drives pagefind.js itself.
 _UNUSED = re.compile(r"^pagefind-(?:component-ui|modular-ui|ui|highlight)\.(?:js|css)$")
+_SHARD_DIR = re.compile(r"shard-\d+/")
 _REPLY_LIMIT = 1 << 30    # the reply carrying a shard's files is one line of base64
 try:
     _PAGEFIND_VERSION = importlib.metadata.version("pagefind")
@@ -67,8 +71,10 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
                                  if b.person] + list(claimed)))
     also = [name for name in people if name not in printed]   # profile names, "et al." claims
     authors = ", ".join(printed[:AUTHORS_SHOWN])
-    if len(printed) > AUTHORS_SHOWN or p.et_al:
+    if len(printed) > AUTHORS_SHOWN or (p.et_al and printed):
         authors += " et al."
+    elif not printed and p.author_count:
+        authors = f"{p.author_count} authors"
     venue_words = []
     if series:
         venue_words = [series.name] + ([series.short] if series.short else [])
@@ -80,16 +86,19 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     sort_date = p.date.isoformat() if p.date else (f"{p.year:04d}-00-00" if p.year else
                                                    "0000-00-00")
 
-    out = [f"<html><head><title>{esc(plain_text(p.title))}</title></head><body>",
-           f'<h1 data-pagefind-meta="title">{esc(plain_text(p.title))}</h1>']
+    title = esc(plain_text(p.title))
+    out = [f"<html><head><title>{title}</title></head><body>",
+           f'<h1 data-pagefind-meta="title">{title}</h1>']
+    # The abstract right after the title, so that excerpts come from it.
+    if p.abstract:
+        out.append(f"<p>{esc(plain_text(p.abstract))}</p>")
     if printed or also:
         out.append(f"<p>{esc(', '.join(printed + also))}</p>")
     if venue_words:
         out.append(f"<p>{esc(' · '.join(venue_words))}</p>")
     if tags:
         out.append(f"<p>{esc(', '.join(tags))}</p>")
-    if p.abstract:
-        out.append(f"<p>{esc(plain_text(p.abstract))}</p>")
+    out.append(f"<p>{EVERY_PAPER}</p>")
     # Not searchable text: what a result shows, its facets and its sort key.
     out.append(f'<div data-pagefind-ignore data-pagefind-sort="date:{sort_date}">')
     for key, value in (("authors", authors), ("venue", venue_meta), ("date", when),
@@ -140,22 +149,21 @@ def index_files(site, writer=None) -> Iterator[tuple[str, bytes]]:
     """
     docs = documents(site.catalog)
     language = site.config.language.lower()
-    previous = _previous_shards(writer)
+    previous = _previous_keys(writer)
+    old_files = _old_shard_files(writer)
     shards = []
     for n, start in enumerate(range(0, max(len(docs), 1), SHARD_SIZE)):
         part = docs[start:start + SHARD_SIZE]
         prefix = "" if n == 0 else f"shard-{n}/"
         key = _shard_key(part, language)
-        files = previous.get(prefix, {}).get("files") \
-            if previous.get(prefix, {}).get("key") == key else None
-        if files is None or not _keep(writer, [f"{OUTPUT}/{prefix}{f}" for f in files]):
+        if previous.get(prefix) != key or not _keep(writer, old_files.get(prefix, [])):
             built = _run(lambda: _build(part, language))
-            files = sorted(path for path in built if not _UNUSED.match(path))
-            for path in files:
-                yield f"{OUTPUT}/{prefix}{path}", built.pop(path)
+            for path in sorted(built):
+                if not _UNUSED.match(path):
+                    yield f"{OUTPUT}/{prefix}{path}", built[path]
             del built
-        shards.append({"path": prefix, "papers": len(part), "key": key, "files": files})
-    manifest = {"format": 1, "papers": len(docs), "shards": shards}
+        shards.append({"path": prefix, "papers": len(part), "key": key})
+    manifest = {"format": 1, "papers": len(docs), "every": EVERY_PAPER, "shards": shards}
     yield f"{OUTPUT}/{MANIFEST}", (json.dumps(manifest, indent=1) + "\n").encode()
 
 
@@ -167,15 +175,25 @@ def _shard_key(part: list[tuple[str, str]], language: str) -> str:
     return h.hexdigest()
 
 
-def _previous_shards(writer) -> dict[str, dict]:
-    """The last build's shards by path, from the manifest in the live output."""
+def _previous_keys(writer) -> dict[str, str]:
+    """Shard path → key of the last build, from the manifest in the live output."""
     if writer is None or not getattr(writer, "old", None):
         return {}
     try:
         data = json.loads((Path(writer.output) / OUTPUT / MANIFEST).read_text("utf-8"))
-        return {s["path"]: s for s in data["shards"]}
+        return {s["path"]: s["key"] for s in data["shards"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+
+
+def _old_shard_files(writer) -> dict[str, list[str]]:
+    """The last build's index files, by shard path ('' for the first, at pagefind/)."""
+    groups: dict[str, list[str]] = {}
+    for rel in (writer.old if writer is not None else ()):
+        if rel.startswith(f"{OUTPUT}/") and rel != f"{OUTPUT}/{MANIFEST}":
+            match = _SHARD_DIR.match(rel, len(OUTPUT) + 1)
+            groups.setdefault(match.group(0) if match else "", []).append(rel)
+    return groups
 
 
 def _keep(writer, rels: list[str]) -> bool:

@@ -29,8 +29,10 @@ const statusEl = document.getElementById("search-status");
 const facetsEl = document.getElementById("search-facets");
 const resultsEl = document.getElementById("search-results");
 const moreButton = document.getElementById("search-more");
+const filtersSummary = document.querySelector("#search-filters > summary");
 
 let shards = null;        // Pagefind instances, oldest papers first
+let everyPaper = "";      // the word in every paper's text (from the manifest)
 let state = readState(location.search);
 let results = [];
 let shown = 0;
@@ -96,8 +98,10 @@ function pagefindFilters(filters, except) {
 }
 
 async function search(filters) {
-  const term = state.q ? state.q : null;   // null: every paper matching the filters
-  const sort = SORTS[state.sort] || (term ? undefined : SORTS.newest);
+  // With no query, browse: search for the word every paper has (an empty query would
+  // make Pagefind load the whole word index), newest first.
+  const term = state.q || everyPaper;
+  const sort = SORTS[state.sort] || (state.q ? undefined : SORTS.newest);
   const parts = await Promise.all(shards.map((s) => s.search(term, { filters, ...(sort ? { sort } : {}) })));
   if (parts.some((p) => !p)) return null;
   let results;
@@ -139,6 +143,8 @@ async function run() {
 }
 
 function announce() {
+  const chosenCount = Object.values(state.filters).reduce((n, v) => n + v.length, 0);
+  filtersSummary.textContent = chosenCount ? `Filters (${chosenCount})` : "Filters";
   const n = results.length;
   const parts = [`${n.toLocaleString("en")} ${n === 1 ? "paper" : "papers"}`];
   if (state.q) parts.push(`for “${state.q}”`);
@@ -184,8 +190,9 @@ function renderResult(d) {
 function excerptNodes(excerpt) {
   const t = document.createElement("template");
   t.innerHTML = excerpt;
-  return [...t.content.childNodes].map((n) =>
-    n.nodeName === "MARK" ? el("mark", { text: n.textContent }) : document.createTextNode(n.textContent));
+  return [...t.content.childNodes].map((n) => n.nodeName === "MARK"
+    ? el("mark", { text: n.textContent })
+    : document.createTextNode(n.textContent.replace(everyPaper, "")));
 }
 
 // --- facets ------------------------------------------------------------------------------
@@ -302,6 +309,8 @@ moreButton.addEventListener("click", () => showMore(true));
 window.addEventListener("popstate", () => { state = readState(location.search); run(); });
 
 async function start() {
+  // Filters sit beside the results on a wide screen; on a phone they fold above them.
+  if (window.matchMedia("(min-width: 721px)").matches) document.getElementById("search-filters").open = true;
   input.value = state.q;
   sortSelect.value = state.sort;
   const header = document.getElementById("site-search");
@@ -313,6 +322,7 @@ async function start() {
     const response = await fetch(base + "pagefind/papersite-search.json");
     if (!response.ok) throw new Error(`search manifest: HTTP ${response.status}`);
     const manifest = await response.json();
+    everyPaper = manifest.every;
     const pagefind = await import(base + "pagefind/pagefind.js");
     const open = (s) => pagefind.createInstance({
       basePath: base + "pagefind/" + s.path, baseUrl: base, excerptLength: 30 });
