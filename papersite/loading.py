@@ -157,7 +157,8 @@ class _Builder:
         if tag in (_INT, _FLOAT, _BOOL, _NULL):
             try:
                 value = _constructor.yaml_constructors[tag](_constructor, node)
-            except (ValueError, yaml.YAMLError):
+            except (ValueError, IndexError, KeyError, yaml.YAMLError):
+                # `!!int` with no digits, `!!bool maybe`: the text, for the schema to judge
                 return node.value
             if isinstance(value, float) and value != value:  # NaN is never meant
                 return node.value
