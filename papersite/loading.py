@@ -247,6 +247,13 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict[str, int], 
                               "more than one YAML document ('---') in one file") from None
         raise YamlProblem(_error_line(exc) + first_line - 1,
                           _yaml_message(exc, first_line)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, unquoted
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        at = text.find(char)
+        raise YamlProblem(text.count("\n", 0, max(at, 0)) + first_line,
+                          f"invalid YAML: the control character U+{ord(char):04X} is not "
+                          f"allowed; remove it, or write it as \\x{ord(char):02x} inside "
+                          "double quotes") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(_error_line(exc) + first_line - 1,
                           _yaml_message(exc, first_line)) from None
