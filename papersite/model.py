@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
@@ -47,8 +48,12 @@ def check_url(value: str) -> str:
     scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", v)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         raise ValueError(f"'{value}': only http(s) and site-relative links are allowed")
-    if any(ch in v for ch in "\x00\r\n\t<>\"' ") or "\\" in v:
-        raise ValueError(f"'{value}' is not a valid URL")
+    bad = next((ch for ch in v if ch in "<>\"'\\" or ch.isspace()
+                or unicodedata.category(ch) in ("Cc", "Cf")), None)
+    if bad is not None:  # spaces, controls, invisible formatting: never in a real link
+        what = ("a space" if bad.isspace() else f"the character {bad}" if bad in "<>\"'\\"
+                else f"the invisible character U+{ord(bad):04X}")
+        raise ValueError(f"'{value}' is not a valid URL: it holds {what}")
     if scheme:
         if not re.match(r"^https?://[^/?#]+", v, re.I):
             raise ValueError(f"'{value}': only http(s) and site-relative links are allowed")
