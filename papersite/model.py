@@ -61,6 +61,9 @@ def check_url(value: str) -> str:
         raise ValueError(f"'{value}': write the full URL with https://")
     elif not v:
         raise ValueError("must not be blank")
+    elif ":" in re.split(r"[/?#]", v, maxsplit=1)[0]:  # reads as a scheme somewhere
+        raise ValueError(f"'{value}' is not a valid URL: a ':' before the first '/' "
+                         "reads as a scheme")
     return v
 
 
