@@ -8,6 +8,7 @@ pipeline decides at the end whether the build may continue.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -32,13 +33,20 @@ class Diagnostic:
         text += self.message
         if self.severity == "warning":
             text = "warning: " + text
-        return text.translate(_VISIBLE)
+        return _INVISIBLE.sub(_escape, text)
 
 
-# A report is one line per problem: control characters and line breaks quoted in a
-# message (from the user's text) are shown as escapes.
-_VISIBLE = {i: f"\\x{i:02x}" for i in (*range(32), 127, 0x85)}
-_VISIBLE.update({9: "\\t", 10: "\\n", 13: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+# A report is one line per problem, and says what the file holds: control characters,
+# line breaks and invisible formatting characters (zero-width spaces, bidirectional
+# overrides) quoted in a message from the user's text are shown as escapes.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u206f\ufeff\ufff9-\ufffb]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match) -> str:
+    ch = match.group(0)
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
 @dataclass
