@@ -51,7 +51,7 @@ def check_url(value: str) -> str:
     bad = next((ch for ch in v if ch in "<>\"'\\" or ch.isspace()
                 or unicodedata.category(ch) in ("Cc", "Cf")), None)
     if bad is not None:  # spaces, controls, invisible formatting: never in a real link
-        what = ("a space" if bad.isspace() else f"the character {bad}" if bad in "<>\"'\\"
+        what = ("white space" if bad.isspace() else f"the character {bad}" if bad in "<>\"'\\"
                 else f"the invisible character U+{ord(bad):04X}")
         raise ValueError(f"'{value}' is not a valid URL: it holds {what}")
     if scheme:
