@@ -491,7 +491,8 @@ CASES = {
          "site-relative links are allowed",
          "content/papers/a.yaml:7: links.poster: '  javascript:alert(1)': only http(s) and "
          "site-relative links are allowed",
-         "content/papers/a.yaml:8: links.supp: 'java\\tscript:alert(1)' is not a valid URL",
+         "content/papers/a.yaml:8: links.supp: 'java\\tscript:alert(1)' is not a valid URL: "
+         "it holds white space",
          "content/papers/a.yaml:9: links.data: '//evil.example/x': write the full URL with "
          "https://",
          "content/papers/a.yaml:10: links.project: 'file:///etc/passwd': only http(s) and "
@@ -531,6 +532,36 @@ CASES = {
         ["content/papers/more.yaml:2: [0].title: unsupported YAML tag "
          "!!python/object/apply:os.system: content is data, and tags that construct objects "
          "are refused"]),
+    "typed values that cannot be built": (
+        {"content/papers/a.yaml": "title: A\nyear: !!int\nselected: !!bool maybe\n"
+                                  "citations: !!float _\n"},
+        ["content/papers/a.yaml:2: year: expected a whole number, found ''",
+         "content/papers/a.yaml:3: selected: expected true or false, found 'maybe'",
+         "content/papers/a.yaml:4: citations: expected a whole number, found '_'"]),
+    "a control character in YAML": (
+        {"content/papers/a.yaml": "title: A\nnote: Best\x1b[31m paper\n"},
+        ["content/papers/a.yaml:2: invalid YAML: the control character U+001B is not allowed; "
+         "remove it, or write it as \\x1b inside double quotes"]),
+    "links with invisible or misleading characters": (
+        {"content/papers/a.yaml": """\
+            title: A
+            links:
+              pdf: "https://example.org/a\\u200b.pdf"
+              code: "https://example.org/\\u202egpj.exe"
+              data: "https://example.org/\\x1b"
+              video: https://example.org/a b
+              slides: "0javascript:alert(1)"
+            """},
+        ["content/papers/a.yaml:3: links.pdf: 'https://example.org/a\\u200b.pdf' is not a valid "
+         "URL: it holds the invisible character U+200B",
+         "content/papers/a.yaml:4: links.code: 'https://example.org/\\u202egpj.exe' is not a "
+         "valid URL: it holds the invisible character U+202E",
+         "content/papers/a.yaml:5: links.data: 'https://example.org/\\x1b' is not a valid URL: "
+         "it holds the invisible character U+001B",
+         "content/papers/a.yaml:6: links.video: 'https://example.org/a b' is not a valid URL: "
+         "it holds white space",
+         "content/papers/a.yaml:7: links.slides: '0javascript:alert(1)' is not a valid URL: a "
+         "':' before the first '/' reads as a scheme"]),
     "a non-Python tag that constructs a set": (
         {"content/papers/a.yaml": "title: A\ntags: !!set {a, b}\n"},
         ["content/papers/a.yaml:2: tags: unsupported YAML tag !!set: content is data, and "

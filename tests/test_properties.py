@@ -1,0 +1,333 @@
+"""Property tests: whatever a file holds, only diagnostics come out; slugs are safe and
+distinct; escaping and sanitising hold for any string.
+
+Example counts stay modest (the suite must stay fast); a failure prints the smallest
+input hypothesis found, which becomes a case in test_bad_input.py once fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import textwrap
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from conftest import write_files
+from test_injection import page_problems
+from papersite import loading, markup, names
+from papersite.diagnostics import BuildError, Diagnostic
+from papersite.model import RESERVED_IDS, SLUG_PATTERN, check_static_path, check_url
+from papersite.outputs.metadata import script_json
+from papersite.pipeline import BuildOptions, build, prepare
+
+# PAPERSITE_PROPERTY_SCALE=20 multiplies every example count, for a thorough run by hand.
+SCALE = int(os.environ.get("PAPERSITE_PROPERTY_SCALE", "1"))
+FEW = settings(max_examples=100 * SCALE, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SOME = settings(max_examples=200 * SCALE, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+# --- strategies ------------------------------------------------------------------------------
+
+# Pieces of YAML syntax, so that random documents reach deep into the parser.
+TOKENS = ["\n", "  ", "- ", ": ", "? ", "[", "]", "{", "}", ",", "&a ", "*a", "&b ", "*b",
+          "!!python/object:os.system ", "!!str ", "!!int ", "!!binary ", "!!set ", "!!map ",
+          "!!omap ", "!local ", "<<: ", "'", '"', "|", ">", "#", "---", "...", "%YAML 1.1",
+          "title", "authors", "id", "year", "date", "2023-02-30", "1e9", "0x1F", "~", "null",
+          "yes", "no", ".nan", "-.inf", "\t", "\\u0000", "é", "😀", "\u2028", "\ufeff"]
+yaml_like = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)),
+                     max_size=40).map("".join)
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+                    st.floats(allow_nan=False), st.text(max_size=30),
+                    st.dates().map(lambda d: d.isoformat()))
+plain_data = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=5)),
+    max_leaves=20)
+FIELDS = ["id", "title", "authors", "et_al", "author_count", "year", "date", "venue", "track",
+          "type", "abstract", "introduction", "tags", "category", "links", "arxiv", "doi",
+          "note", "selected", "citations", "upvotes", "organization", "image", "bibtex",
+          "draft", "redirect_from", "name", "aliases", "affiliation", "photo", "bio",
+          "papers", "homepage", "base_url", "listings", "nav", "home", "owner", "slug"]
+# Mappings whose keys are real field names, with anything as values.
+field_data = st.dictionaries(st.sampled_from(FIELDS), plain_data, max_size=8)
+
+
+def dump(data) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# Text from every corner of Unicode (no surrogates: files are UTF-8), including controls.
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+# --- 1. the loader: only diagnostics come out -----------------------------------------------
+
+
+@FEW
+@given(yaml_like)
+@example("x: " + "[" * 600 + "]" * 600)        # past the depth prescan's bound
+@example("a: &a [*a]")                          # a recursive alias
+@example("a: !!int\nb: !!bool maybe\nc: !!float _")   # tags on values they cannot hold
+@example("<<: [*a]\na: &a {}")                  # a merge of an alias defined later
+def test_any_text_parses_or_gives_a_yaml_problem(text):
+    try:
+        loading.parse_yaml(text)
+    except loading.YamlProblem as problem:
+        assert problem.line >= 0 and problem.message
+
+
+def _site_with(files: dict[str, str]) -> tuple[Path, Path]:
+    tmp = Path(tempfile.mkdtemp(prefix="papersite-prop-"))
+    files = {"site.yaml": "title: T\nbase_url: https://example.org/\n", **files}
+    return tmp, write_files(tmp / "site", files)
+
+
+def _only_diagnostics(files: dict[str, str]):
+    """prepare() the site: it must succeed or raise BuildError, each problem one line."""
+    tmp, site = _site_with(files)
+    try:
+        return prepare(site, use_cache=False)
+    except BuildError as error:
+        assert error.diagnostics
+        for d in error.diagnostics:
+            assert isinstance(d, Diagnostic)
+            assert "\n" not in str(d) and "\r" not in str(d)
+            assert d.path and not d.path.startswith("/"), d
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+WHERE = ["content/papers/x.yaml", "content/authors/x.yaml", "content/venues.yaml",
+         "content/tags.yaml", "site.yaml"]
+
+
+@FEW
+@given(st.sampled_from(WHERE), yaml_like)
+def test_any_text_in_any_content_file_gives_only_diagnostics(where, text):
+    _only_diagnostics({where: text})
+
+
+@FEW
+@given(st.sampled_from(WHERE), st.one_of(field_data, st.lists(field_data, max_size=3),
+                                        plain_data))
+def test_any_document_in_any_content_file_gives_only_diagnostics(where, data):
+    _only_diagnostics({where: dump(data)})
+
+
+@FEW
+@given(field_data, any_text)
+def test_any_front_matter_and_body_in_a_page_gives_only_diagnostics(data, body):
+    _only_diagnostics({"content/pages/p.md": f"---\n{dump(data)}---\n{body}"})
+
+
+# --- 2. arbitrary Unicode in every field of a valid paper --------------------------------------
+
+line_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                    max_size=30).filter(lambda s: s.strip())
+paper = st.fixed_dictionaries({
+    "title": line_text, "authors": st.lists(line_text, max_size=4),
+    "venue": line_text, "track": line_text, "note": line_text, "organization": line_text,
+    "abstract": any_text, "introduction": any_text, "tags": st.lists(line_text, max_size=3),
+    "links": st.dictionaries(line_text, st.just("https://example.org/x"), max_size=2),
+    "bibtex": any_text,
+})
+
+
+@settings(max_examples=25 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(paper, min_size=1, max_size=3), line_text, any_text)
+def test_any_unicode_in_every_field_builds_or_gives_diagnostics(papers, name, bio):
+    files = {f"content/papers/p{i}.yaml": dump(p) for i, p in enumerate(papers)}
+    files["content/authors/someone.yaml"] = dump({"name": name, "bio": bio,
+                                                  "affiliation": name})
+    tmp, site = _site_with(files)
+    try:
+        try:
+            build(BuildOptions(site_dir=site, search=False, jobs=1, use_cache=False))
+        except BuildError as error:     # e.g. a name that is blank once folded
+            assert all("\n" not in str(d) for d in error.diagnostics)
+            return
+        page = (site / "_site/papers/p0/index.html").read_text("utf-8")
+        text = _Text()
+        text.feed(page)
+        shown = " ".join(text.parts)
+        for author in papers[0]["authors"]:
+            assert author in shown or " ".join(author.split()) in shown
+        path = site / "_site/papers/p0/index.html"
+        assert page_problems(path) == []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+# --- 3. slugs ------------------------------------------------------------------------------------
+
+SLUG = re.compile(SLUG_PATTERN)
+
+
+def _safe(slug: str) -> bool:
+    return (bool(SLUG.match(slug)) and slug.isascii() and ".." not in slug
+            and "/" not in slug and "\\" not in slug and len(slug) <= 120
+            and slug.split(".")[0] not in RESERVED_IDS)
+
+
+@SOME
+@given(any_text)
+@example("")
+@example("..")
+@example("CON")
+@example("aux.txt")
+@example("王伟")
+@example("../../etc/passwd")
+def test_a_slug_is_always_safe(text):
+    assert _safe(names.slugify(text)), names.slugify(text)
+
+
+@SOME
+@given(st.dictionaries(any_text, any_text, max_size=8), st.sets(st.sampled_from(
+    ["ada", "item", "wang-wei", "con-item", "x"]), max_size=3), st.randoms())
+def test_unique_slugs_are_safe_distinct_and_order_free(keys, taken, rnd):
+    slugs = names.unique_slugs(keys, taken=taken)
+    assert set(slugs) == set(keys)
+    assert len(set(slugs.values())) == len(slugs)          # distinct for distinct keys
+    assert not set(slugs.values()) & taken
+    assert all(_safe(s) for s in slugs.values()), slugs
+    shuffled = list(keys.items())
+    rnd.shuffle(shuffled)
+    assert names.unique_slugs(dict(shuffled), taken=taken) == slugs
+
+
+@SOME
+@given(any_text, any_text)
+def test_names_that_differ_get_different_people_pages(a, b):
+    assume(names.normalise(a) != names.normalise(b))
+    slugs = names.unique_slugs({names.normalise(a): a, names.normalise(b): b})
+    assert slugs[names.normalise(a)] != slugs[names.normalise(b)]
+
+
+# --- 4. escaping and sanitising ----------------------------------------------------------------
+
+ALLOWED_TAGS = markup._TAGS
+HTMLISH = ["<", ">", "&", '"', "'", "=", "/", "script", "a href=", "img src=x onerror=", "on",
+           "javascript:", "JaVaScRiPt:", "data:", "vbscript:", "&#106;", "&#x6A;", "<!--",
+           "-->", "<![CDATA[", "]]>", "</", "[x](", ")", "![i](", "<svg", "<math", "$",
+           "\\text{", "\\href{", "}", "\n", "\n\n", "    ", "`", "*", "_", "|", "#"]
+htmlish = st.lists(st.one_of(st.sampled_from(HTMLISH), st.text(max_size=5)),
+                   max_size=30).map("".join)
+
+
+class _Markup(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(("tag", tag))
+        allowed = markup._ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        for name, value in attrs:
+            if name not in allowed or name.startswith("on"):
+                self.problems.append(("attribute", tag, name))
+            if name in ("href", "src") and value and _scheme(value) not in (
+                    None, "http", "https", "mailto"):
+                self.problems.append(("url", tag, value))
+
+    def handle_comment(self, data):
+        self.problems.append(("comment", data))
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme a browser reads in an attribute value (WHATWG URL: tabs and newlines
+    removed, leading controls and spaces stripped, a scheme starts with a letter)."""
+    url = re.sub(r"[\t\n\r]", "", url).lstrip("".join(map(chr, range(33))))
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    return match.group(1).lower() if match else None
+
+
+def _bad_markup(html: str) -> list:
+    parser = _Markup()
+    parser.feed(html)
+    parser.close()
+    return parser.problems
+
+
+@SOME
+@given(st.one_of(htmlish, any_text))
+@example("<script>alert(1)</script>")
+@example("$\\text{</math><script>alert(1)</script>}$")
+@example("[x](javascript:alert(1))")
+@example("MATHXPH9XPH")
+def test_markdown_output_is_always_within_the_allow_list(text):
+    for rendered in (markup.render_markdown(text), markup.render_inline(text, "/base/")):
+        assert _bad_markup(rendered) == [], rendered
+
+
+@SOME
+@given(st.one_of(htmlish, any_text))
+def test_plain_text_never_fails(text):
+    assert isinstance(markup.plain_text(text), str)
+
+
+@SOME
+@given(plain_data)
+def test_json_in_a_script_block_never_closes_it(data):
+    text = script_json(data)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == json.loads(json.dumps(data))
+
+
+@SOME
+@given(st.one_of(htmlish, any_text))
+@example("java\tscript:alert(1)")
+@example(" //evil.example")
+@example("/\\evil.example")
+def test_a_link_that_passes_is_http_or_site_relative(url):
+    try:
+        checked = check_url(url)
+    except ValueError:
+        return
+    assert re.match(r"^(https?://[^/?#\s]+|/(?!/)|[^:/?#]*(?:[/?#]|$))", checked, re.I), checked
+    assert not re.search(r"[\x00-\x20<>\"'\\]", checked)
+
+
+@SOME
+@given(st.one_of(htmlish, any_text, st.lists(st.sampled_from(
+    ["..", ".", "a", "/", "\\", "~", "C:", "img", "%2e%2e"]), max_size=6).map("".join)))
+def test_a_static_path_that_passes_stays_inside_static(path):
+    try:
+        checked = check_static_path(path)
+    except ValueError:
+        return
+    normal = posixpath.normpath(checked)
+    assert not normal.startswith("/") and ".." not in normal.split("/")
+    assert "\\" not in checked and not re.match(r"^[A-Za-z]:", checked)
+
+
+@SOME
+@given(any_text, any_text, any_text)
+def test_a_diagnostic_is_always_one_line(path, field, message):
+    text = str(Diagnostic(path or "x", 3, field, message))
+    assert len(text.splitlines()) == 1
+
+
+def test_properties_module_uses_real_strategies():
+    """The strategies above reach the cases they are meant to (guards against a typo
+    that would make every example trivial)."""
+    assert textwrap.dedent(dump({"a": [1, {"b": None}]})) == "a:\n- 1\n- b: null\n"
