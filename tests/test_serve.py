@@ -379,6 +379,37 @@ def test_resolve_url_stays_inside_the_output(tmp_path):
         assert resolve_url(root, rel) == ("missing", None), rel
 
 
+def test_a_ctrl_c_held_and_dropped_by_a_commit_still_stops_the_preview(make_site, monkeypatch):
+    """The writer holds SIGINT during its commit and drops it afterwards (the build is done
+    by then); the preview must still stop rather than go on serving."""
+    import papersite.serve as serve_module
+    from papersite.diagnostics import BuildError, Diagnostic
+
+    def build_that_swallows_ctrl_c(options):
+        seen = []
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            deadline = time.monotonic() + 10
+            while not seen and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        assert seen
+        raise BuildError([Diagnostic("content/papers/a.yaml", 1, "title", "required")])
+
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    monkeypatch.setattr(serve_module, "build", build_that_swallows_ctrl_c)
+    preview = serve_module.Preview(site, "127.0.0.1", drafts=False, search=False)
+    preview.signals = serve_module._SignalLog()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            preview.rebuild()
+    finally:
+        preview.close()
+    assert preview_leftovers(site) == []
+
+
 def test_inject_goes_before_the_end_of_head():
     assert inject(b"<html><HEAD><title>x</title></HEAD><body>", "<s>") == \
         b"<html><HEAD><title>x</title><s></HEAD><body>"
