@@ -414,6 +414,18 @@ def test_header_search_facets_and_shared_url(sample, page):
     assert not facet_box(page, "year", "2023").is_checked()
 
 
+def test_results_follow_typing_without_eating_spaces(sample, page):
+    page.goto(sample["root"] + "/search/")
+    settled(page)
+    box = page.locator("#search-q")
+    box.press_sequentially("image ")
+    wait_status(page, "for “image”")     # the search ran while the reader paused
+    box.press_sequentially("editing")
+    wait_status(page, "for “image editing”")
+    assert page.input_value("#search-q") == "image editing"
+    assert query(page) == {"q": ["image editing"]}
+
+
 def test_sort_by_date_is_in_the_url_and_orders_results(sample, page):
     page.goto(sample["root"] + "/search/?q=learning")
     settled(page)

@@ -197,13 +197,11 @@ def _old_shard_files(writer) -> dict[str, list[str]]:
 
 
 def _keep(writer, rels: list[str]) -> bool:
-    """Record these output files as unchanged, if every one is still as written."""
-    old = [writer.old.get(rel) for rel in rels]
-    if not rels or any(o is None or not writer.unchanged(rel, o[0]) for rel, o in zip(rels, old)):
+    """Carry these files over from the last build, if every one is still intact there."""
+    if not rels or not all((old := writer.old.get(rel)) and writer.unchanged(rel, old[0])
+                           for rel in rels):
         return False
-    for rel, o in zip(rels, old):
-        writer.record(rel, o[0], False)
-    return True
+    return all(writer.keep(rel) for rel in rels)
 
 
 def _fail(message: str) -> BuildError:

@@ -120,8 +120,6 @@ async function search(filters) {
 
 async function run() {
   const id = ++runId;
-  input.value = state.q;
-  sortSelect.value = state.sort;
   if (!shards) return;
   const main = await search(pagefindFilters(state.filters));
   if (id !== runId || !main) return;
@@ -294,19 +292,25 @@ function renderFacet(f) {
 
 // --- start -------------------------------------------------------------------------------
 
+let typing = null;
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  clearTimeout(typing);
   state = { ...state, q: input.value.trim() };
   commit(true);
 });
-let typing = null;
 input.addEventListener("input", () => {
   clearTimeout(typing);
   typing = setTimeout(() => { state = { ...state, q: input.value.trim() }; commit(false); }, 250);
 });
 sortSelect.addEventListener("change", () => { state = { ...state, sort: sortSelect.value }; commit(true); });
 moreButton.addEventListener("click", () => showMore(true));
-window.addEventListener("popstate", () => { state = readState(location.search); run(); });
+window.addEventListener("popstate", () => {
+  state = readState(location.search);
+  input.value = state.q;
+  sortSelect.value = state.sort;
+  run();
+});
 
 async function start() {
   // Filters sit beside the results on a wide screen; on a phone they fold above them.
