@@ -235,7 +235,7 @@ class OutputWriter:
                 "slugs clash, rename one; the previous site is untouched"))])
         if self.fresh:
             return self._commit_tree()
-        with _signals_deferred(redeliver=False):
+        with _signals_deferred() as interrupted:
             journal = _Journal(self.staging)
             try:
                 journal.make_folders(self.output / MANIFEST)
@@ -259,6 +259,9 @@ class OutputWriter:
                     tmp.write_text(text, "utf-8")
                     journal.put(tmp, path)
                 self.token = digest_of(text.encode("utf-8"))
+                if interrupted:   # Ctrl-C during the commit: back to the previous site
+                    journal.undo()
+                    self.token = self.old_token
             except OSError as exc:
                 message = _io_message(exc, "the output")
                 if not journal.undo():
@@ -267,7 +270,7 @@ class OutputWriter:
                 raise BuildError([Diagnostic(self.display, message=message)]) from None
             finally:
                 self.abort()
-            for rel in stale:
+            for rel in stale if not interrupted else ():
                 _remove_empty_parents(self.output / rel, self.output)
         return len(self.changed), len(stale)
 
@@ -275,7 +278,7 @@ class OutputWriter:
         """A first build: write the manifest into the staged tree and rename the tree
         into place in one step (over an empty output folder, if there is one)."""
         try:
-            with _signals_deferred(redeliver=False):
+            with _signals_deferred() as interrupted:
                 try:
                     manifest = {}
                     for rel in sorted(self.new):
@@ -289,8 +292,15 @@ class OutputWriter:
                     os.makedirs(self._tree, exist_ok=True)
                     with open(os.path.join(self._tree, MANIFEST), "w", encoding="utf-8") as fh:
                         fh.write(text)
-                    os.replace(self._tree, self.output)
-                    self.token = digest_of(text.encode("utf-8"))
+                    existed = self.output.is_dir()
+                    if not interrupted:
+                        os.replace(self._tree, self.output)
+                        self.token = digest_of(text.encode("utf-8"))
+                        if interrupted:   # during the rename: back to no site
+                            os.replace(self.output, self._tree)
+                            if existed:
+                                os.mkdir(self.output)
+                            self.token = None
                 finally:
                     self.abort()
         except OSError as exc:
@@ -395,12 +405,11 @@ def _remove_empty_parents(path: Path, root: Path) -> None:
 
 
 @contextlib.contextmanager
-def _signals_deferred(redeliver: bool = True):
+def _signals_deferred():
     """Hold SIGINT/SIGTERM until the block is done, then act on them.
 
-    Around the commit (redeliver=False) a signal is dropped once the block is done: the
-    new site is then complete, and the build ends as it would have a moment later (a
-    report of "interrupted, previous output untouched" would be false).
+    Yields the signals received so far: a commit that sees one undoes itself before
+    the signal is acted on, so an interrupted build always leaves the previous site.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -410,11 +419,11 @@ def _signals_deferred(redeliver: bool = True):
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, lambda signum, frame: received.append(signum))
     try:
-        yield
+        yield received
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if received and redeliver:
+        if received:
             if received[0] == signal.SIGINT:
                 raise KeyboardInterrupt
             os.kill(os.getpid(), received[0])

@@ -196,8 +196,9 @@ def _build(site: Path, **options):
     return pipeline.build(BuildOptions(site_dir=site, search=False, jobs=1, **options))
 
 
-def test_a_signal_during_the_commit_lets_it_finish(small_editions, tmp_path, monkeypatch):
-    """The commit is one step: a SIGINT inside it is held, and the new site is complete."""
+def test_a_signal_during_the_commit_undoes_it(small_editions, tmp_path, monkeypatch):
+    """A SIGINT inside the commit is held until the commit's steps are undone, then acted
+    on: the previous site, whole (and a preview server still stops)."""
     one, before, two, after = small_editions
     site = tmp_path / "site"
     shutil.copytree(one, site)
@@ -214,10 +215,35 @@ def test_a_signal_during_the_commit_lets_it_finish(small_editions, tmp_path, mon
         return real_replace(src, dst)
 
     monkeypatch.setattr(writer_module.os, "replace", replace)
-    _build(site)
+    with pytest.raises(KeyboardInterrupt):
+        _build(site)
     assert calls["n"] > 10
-    assert same_site(site / "_site", after)
+    assert snapshot(site / "_site") == before
     assert leftovers(site) == []
+    monkeypatch.undo()
+    _build(site)                      # and the next build gives exactly the new site
+    assert same_site(site / "_site", after)
+
+
+def test_a_signal_during_a_first_builds_commit_leaves_no_site(small_editions, tmp_path,
+                                                             monkeypatch):
+    """A first build commits by renaming its staged tree into place; interrupted in that
+    step, it renames it back: no half-made site, no staging left."""
+    one, *_ = small_editions
+    real_replace = os.replace
+    output = tmp_path / "fresh"
+
+    def replace(src, dst):
+        result = real_replace(src, dst)
+        if Path(dst) == output:
+            os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(writer_module.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        _build(one, output=output)
+    assert not output.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 # --- two builds at once --------------------------------------------------------------------
