@@ -335,6 +335,17 @@ def test_a_write_that_fails_while_staging_loses_nothing(small, monkeypatch, erro
     assert leftovers(site) == []
 
 
+def test_a_first_build_that_fills_the_disk_leaves_nothing(small, monkeypatch, tmp_path):
+    site, _ = small
+    monkeypatch.setattr(writer_module, "open", _failing_open(errno.ENOSPC, after=10),
+                        raising=False)
+    with pytest.raises(BuildError) as failed:
+        _build(site, output=tmp_path / "new")
+    assert failed.value.diagnostics[0].message.endswith(
+        ": the disk is full; the previous site is untouched")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 @pytest.mark.parametrize("fail_at", [1, 20, "last"])
 def test_a_commit_that_fails_midway_is_undone(small, monkeypatch, fail_at):
     """ENOSPC on the n-th rename into the output (the last one writes the manifest)."""
