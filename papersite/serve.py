@@ -565,9 +565,10 @@ def _read_base_path(site_dir: Path) -> str | None:
 class _SignalLog:
     """Which signals arrived, whoever handled them (through Python's wakeup fd).
 
-    The writer holds SIGINT and SIGTERM while it commits and then drops them, since for
-    `build` the work is done by then; for a preview that would swallow a Ctrl-C, so
-    after each build the preview looks here and stops if one came in."""
+    A stage may hold SIGINT or SIGTERM for a moment (the writer does, around its commit)
+    and decide not to act on it, which is right for `build`, whose work ends there, but
+    would leave a preview running after Ctrl-C (it once did). After each build the
+    preview looks here and stops if one came in."""
 
     STOP = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 

@@ -380,8 +380,8 @@ def test_resolve_url_stays_inside_the_output(tmp_path):
 
 
 def test_a_ctrl_c_held_and_dropped_by_a_commit_still_stops_the_preview(make_site, monkeypatch):
-    """The writer holds SIGINT during its commit and drops it afterwards (the build is done
-    by then); the preview must still stop rather than go on serving."""
+    """A stage that holds SIGINT and then drops it (as the writer's commit once did) must
+    not leave the preview running after Ctrl-C."""
     import papersite.serve as serve_module
     from papersite.diagnostics import BuildError, Diagnostic
 
