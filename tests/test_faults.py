@@ -94,8 +94,8 @@ def _editions(base: Path, papers: int):
 
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
-    """Big enough (600 papers, ~1,700 files) for a signal to land in any stage."""
-    return _editions(tmp_path_factory.mktemp("faults"), 600)
+    """Big enough (400 papers, ~1,200 files) for a signal to land in any stage."""
+    return _editions(tmp_path_factory.mktemp("faults"), 400)
 
 
 @pytest.fixture(scope="module")
