@@ -798,7 +798,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         preview = Preview(site_dir, host, drafts, search)
         preview.signals = _SignalLog()
         preview.start_server(sockets)
-        print(f"Serving {site_dir} at {preview.url()} (Ctrl-C to stop)", flush=True)
+        print(f"Serving {site_dir.resolve()} at {preview.url()} (Ctrl-C to stop)", flush=True)
         if open_browser:
             import webbrowser
             threading.Thread(target=webbrowser.open, args=(preview.url(),),
