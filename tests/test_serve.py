@@ -275,6 +275,20 @@ def test_stops_cleanly_and_removes_the_preview_folder(make_site, serve, sig):
     assert not (site / "_site").exists()
 
 
+def test_a_preview_that_was_killed_is_cleaned_up_by_the_next(make_site, serve):
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    first = serve(site)
+    assert preview_leftovers(site) == [f"preview-{first.proc.pid}"]
+    first.stop(signal.SIGKILL)
+    assert preview_leftovers(site) == [f"preview-{first.proc.pid}"]
+    second = serve(site)
+    assert second.page("/papers/papers/alpha/")
+    second.wait_for(lambda: preview_leftovers(site) == [f"preview-{second.proc.pid}"],
+                    "the killed preview's folder to go")
+    assert second.stop() in (0, 130)
+    assert preview_leftovers(site) == []
+
+
 def test_a_site_that_never_built_shows_its_errors_then_recovers(make_site, serve):
     site = make_site({"site.yaml": SITE_YAML,
                       "content/papers/alpha.yaml": "title: Alpha\nyear: not a year\n"})
@@ -408,6 +422,21 @@ def test_a_ctrl_c_held_and_dropped_by_a_commit_still_stops_the_preview(make_site
     finally:
         preview.close()
     assert preview_leftovers(site) == []
+
+
+def test_a_large_preview_folder_is_removed_in_the_background(tmp_path):
+    from papersite.serve import remove_in_background
+
+    folder = tmp_path / "preview-1"
+    for i in range(100):
+        (folder / f"papers/p{i}").mkdir(parents=True)
+        (folder / f"papers/p{i}/index.html").write_text("x")
+    assert remove_in_background(folder)
+    assert not folder.exists()                      # renamed away at once ...
+    deadline = time.monotonic() + WAIT
+    while any(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.iterdir()) == []           # ... and then removed
 
 
 def test_inject_goes_before_the_end_of_head():
