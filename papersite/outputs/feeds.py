@@ -7,6 +7,7 @@ same bytes.
 
 from __future__ import annotations
 
+import heapq
 import re
 from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
@@ -38,9 +39,8 @@ def _stamp(entry) -> str | None:
 def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
               site_title: str) -> str:
     """An Atom document for the newest dated entries of a list."""
-    dated = [e for e in entries if _stamp(e)]
-    dated.sort(key=lambda e: (_stamp(e), e.id), reverse=True)
-    dated = dated[:FEED_SIZE]
+    dated = heapq.nlargest(FEED_SIZE, (e for e in entries if _stamp(e)),
+                           key=lambda e: (_stamp(e), e.id))
     updated = _stamp(dated[0]) if dated else "1970-01-01T00:00:00Z"
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -53,21 +53,34 @@ def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
            f"  <updated>{updated}</updated>",
            f"  <author><name>{escape(site_title)}</name></author>",
            "  <generator>Papersite</generator>"]
-    for e in dated:
-        p = e.paper
-        url = router.absolute(f"papers/{p.id}/")
-        out.append("  <entry>")
-        out.append(f"    <title>{escape(plain_text(p.title))}</title>")
-        out.append(f"    <id>{escape(url)}</id>")
-        out.append(f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url)}/>")
-        out.append(f"    <updated>{_stamp(e)}</updated>")
-        out.append(f"    <published>{_stamp(e)}</published>")
-        for b in e.bylines:
-            out.append(f"    <author><name>{escape(b.name)}</name></author>")
-        if p.abstract:
-            out.append(f"    <summary>{escape(plain_text(p.abstract))}</summary>")
-        for t in e.tags:
-            out.append(f"    <category term={quoteattr(t)}/>")
-        out.append("  </entry>")
+    out += [_entry_xml(e, router) for e in dated]
     out.append("</feed>")
     return "\n".join(out) + "\n"
+
+
+_memo: tuple[object, dict[str, str]] = (None, {})
+
+
+def _entry_xml(e, router) -> str:
+    """A paper's <entry>, made once per build (keyed by the build's router): the same
+    entry is in the site's feed and in its authors', venue's and tags' feeds."""
+    global _memo
+    if _memo[0] is not router:
+        _memo = (router, {})
+    text = _memo[1].get(e.id)
+    if text is None:
+        p = e.paper
+        url = router.absolute(f"papers/{p.id}/")
+        out = ["  <entry>",
+               f"    <title>{escape(plain_text(p.title))}</title>",
+               f"    <id>{escape(url)}</id>",
+               f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url)}/>",
+               f"    <updated>{_stamp(e)}</updated>",
+               f"    <published>{_stamp(e)}</published>"]
+        out += [f"    <author><name>{escape(b.name)}</name></author>" for b in e.bylines]
+        if p.abstract:
+            out.append(f"    <summary>{escape(plain_text(p.abstract))}</summary>")
+        out += [f"    <category term={quoteattr(t)}/>" for t in e.tags]
+        out.append("  </entry>")
+        text = _memo[1][e.id] = "\n".join(out)
+    return text
