@@ -323,7 +323,9 @@ def page(browser):
 
     context.route("**/*", route)
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    # Script errors, not "Failed to load resource" (a favicon the test sites lack).
+    pg.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load")
+          and pg.errors.append(m.text))
     yield pg
     context.close()
 
@@ -512,8 +514,8 @@ def test_search_works_under_a_base_path(sample, page):
 
 @pytest.fixture(scope="module")
 def fixture_site(serve, tmp_path_factory):
-    """The fixture site in three shards of two papers at /sharded/, and without its
-    index at /bare/."""
+    """The fixture site in three shards of two papers at /sharded/, without its index at
+    /bare/, and a site with no papers at /empty/."""
     work = tmp_path_factory.mktemp("fixture")
     root = work / "www"
     origin = serve(root)
@@ -526,6 +528,9 @@ def fixture_site(serve, tmp_path_factory):
     finally:
         search.SHARD_SIZE = saved
     build(BuildOptions(site, output=root / "bare", base_url=f"{origin}/bare/", search=False,
+                       use_cache=False))
+    empty = write_files(work / "empty", {"site.yaml": SITE})
+    build(BuildOptions(empty, output=root / "empty", base_url=f"{origin}/empty/",
                        use_cache=False))
     return origin
 
@@ -551,6 +556,7 @@ def test_hostile_text_stays_text(fixture_site, page):
     assert page.evaluate("window.pwned") is None
     assert page.locator("#search-results img, #search-results script").count() == 0
     assert page.locator("#search-results .result-excerpt mark").count() >= 3
+    assert search.EVERY_PAPER not in page.inner_text("#search-results")
 
 
 def test_site_without_index_says_so(fixture_site, page):
@@ -572,3 +578,9 @@ def test_filters_fold_above_results_on_a_phone(sample, browser):
     pg.click("#search-filters > summary")
     assert facet_box(pg, "venue", "CVPR").is_visible()
     context.close()
+
+
+def test_site_without_papers_says_so(fixture_site, page):
+    page.goto(f"{fixture_site}/empty/search/")
+    assert settled(page) == "This site has no papers to search yet."
+    assert not page.errors

@@ -190,7 +190,7 @@ function excerptNodes(excerpt) {
   t.innerHTML = excerpt;
   return [...t.content.childNodes].map((n) => n.nodeName === "MARK"
     ? el("mark", { text: n.textContent })
-    : document.createTextNode(n.textContent.replace(everyPaper, "")));
+    : document.createTextNode(n.textContent.split(everyPaper).join("").replace(/\.\s*\.\s*$/, ".")));
 }
 
 // --- facets ------------------------------------------------------------------------------
@@ -327,6 +327,10 @@ async function start() {
     if (!response.ok) throw new Error(`search manifest: HTTP ${response.status}`);
     const manifest = await response.json();
     everyPaper = manifest.every;
+    if (!manifest.papers) {
+      statusEl.textContent = "This site has no papers to search yet.";
+      return;
+    }
     const pagefind = await import(base + "pagefind/pagefind.js");
     const open = (s) => pagefind.createInstance({
       basePath: base + "pagefind/" + s.path, baseUrl: base, excerptLength: 30 });
