@@ -301,8 +301,12 @@ def machine() -> dict:
             "load": load, "date": datetime.date.today().isoformat()}
 
 
+def duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
 def ms(values: list[float]) -> str:
-    return f"{statistics.median(values) * 1000:.0f} ms" if values else "–"
+    return duration(statistics.median(values)) if values else "–"
 
 
 def table(results: list[dict], n: int) -> list[str]:
@@ -316,8 +320,8 @@ def table(results: list[dict], n: int) -> list[str]:
         median = statistics.median(r["served"])
         verdict = f"< {target:g} s: {'met' if median < target else 'NOT met'}"
         rows.append(f"| {label} | {r['pages']:,} | {r['first_build']:.1f} s | "
-                    f"{ms(r['signalled'])} | {median * 1000:.0f} ms | "
-                    f"{min(r['served']) * 1000:.0f} – {max(r['served']) * 1000:.0f} ms | "
+                    f"{ms(r['signalled'])} | {duration(median)} | "
+                    f"{duration(min(r['served']))} – {duration(max(r['served']))} | "
                     f"{ms(r['builds'])} | {r['stop']:.1f} s | {verdict} |")
     return rows
 
