@@ -826,6 +826,9 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         preview.signals = _SignalLog()
         preview.start_server(sockets)
         print(f"Serving {site_dir.resolve()} at {preview.url()} (Ctrl-C to stop)", flush=True)
+        if host in ("", "0.0.0.0", "::"):
+            print("Listening on every network interface: others on your network can open "
+                  "this preview too.", flush=True)
         if open_browser:
             import webbrowser
             threading.Thread(target=webbrowser.open, args=(preview.url(),),
