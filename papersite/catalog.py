@@ -260,15 +260,20 @@ def _resolve_people(content: Content, diags: Diagnostics
     # First pass: which names need a page of their own (no profile)?
     loose: dict[str, Counter[str]] = {}
     resolved: dict[str, list[tuple[AuthorEntry, str | None, str | None]]] = {}
+    # A name given as plain text becomes one AuthorEntry per distinct name, shared (they
+    # are frozen): 550,000 bylines at 100,000 papers, 50,000 distinct names.
+    plain: dict[str, AuthorEntry] = {}
     for paper in content.papers:
         record = content.origin(f"paper:{paper.id}")
         rows = []
-        for i, entry in enumerate(paper.author_entries):
-            where = (record.path, record.line_of(f"authors[{i}]")) if record else ("", 0)
+        for i, author in enumerate(paper.authors):
+            entry = author if isinstance(author, AuthorEntry) else plain.get(author)
+            if entry is None:
+                entry = plain[author] = AuthorEntry(name=author)
             if entry.id is not None:
                 if entry.id not in index.by_id:
                     if not content.exists(f"profile:{entry.id}"):
-                        diags.error(where[0], where[1], f"authors[{i}].id",
+                        diags.error(*_where(record, i), f"authors[{i}].id",
                                     f"no author profile '{entry.id}' "
                                     f"(expected content/authors/{entry.id}.yaml)")
                     rows.append((entry, None, None))
@@ -277,7 +282,7 @@ def _resolve_people(content: Content, diags: Diagnostics
                 continue
             matches = index.lookup(entry.name)
             if len(matches) > 1:
-                diags.error(where[0], where[1], f"authors[{i}]",
+                diags.error(*_where(record, i), f"authors[{i}]",
                             f"'{entry.name}' matches {len(matches)} author profiles "
                             f"({', '.join(sorted(matches))}); add `id:` to say which")
                 rows.append((entry, None, None))
@@ -318,6 +323,10 @@ def _resolve_people(content: Content, diags: Diagnostics
     for person in people.values():
         person.variants.sort()
     return bylines, people
+
+
+def _where(record, i: int) -> tuple[str, int]:
+    return (record.path, record.line_of(f"authors[{i}]")) if record else ("", 0)
 
 
 def _most_common(spellings: Counter[str]) -> str:
