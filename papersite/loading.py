@@ -334,6 +334,24 @@ def _relative(path: Path, site_dir: Path) -> str:
         return path.as_posix()
 
 
+_real_folders: dict[str, Path] = {}   # folder → its real path, for one load_content
+
+
+def _real_folder(folder: Path) -> Path:
+    real = _real_folders.get(str(folder))
+    if real is None:
+        real = _real_folders[str(folder)] = folder.resolve()
+    return real
+
+
+def _resolve(path: Path) -> Path:
+    """path.resolve(), each folder resolved once per load: a file that is not a link
+    costs one lstat instead of one per component of its path."""
+    if path.is_symlink():
+        return path.resolve()
+    return _real_folder(path.parent) / path.name
+
+
 def read_text(path: Path, site_dir: Path, diags: Diagnostics) -> tuple[str, str] | None:
     """Read a user file safely: inside the site, under the size limit, UTF-8 (BOM ok).
 
@@ -341,8 +359,8 @@ def read_text(path: Path, site_dir: Path, diags: Diagnostics) -> tuple[str, str]
     """
     rel = _relative(path, site_dir)
     try:
-        real = path.resolve()
-        if not real.is_relative_to(site_dir.resolve()):
+        real = _resolve(path)
+        if not real.is_relative_to(_real_folder(site_dir)):
             diags.error(rel, message="is a link to a file outside the site folder; refused")
             return None
         size = real.stat().st_size
@@ -521,6 +539,7 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
     """Read every content file of a site folder into records."""
     content = site_dir / "content"
     hashes: dict[str, str] = {}
+    _real_folders.clear()
     _check_links_inside(content, site_dir, diags)
     _check_links_inside(site_dir / "static", site_dir, diags)
 
