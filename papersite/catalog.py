@@ -173,27 +173,32 @@ class Catalog:
     def related_by_tags(self, entry: Entry, limit: int = RELATED) -> list[Entry]:
         return self._neighbours(entry, [self._ranks("tag", t) for t in entry.tags], limit)
 
-    def pages_of(self, entry: Entry) -> set[tuple[str, object]]:
-        """Every page that shows this paper, as (page kind, key): the explicit map an
-        incremental build re-renders from when the paper's text changes but not its
-        place in any list (its authors, venue, tags, year and sort keys are the same).
+    def pages_of(self, entry: Entry) -> set[tuple]:
+        """Every page that shows this paper, as (page kind, key), or (kind, key, page) for
+        the one page of a paginated list it is on: the explicit map an incremental build
+        re-renders from when the paper's text changes but not its place in any list (its
+        authors, venue, tags, year and sort keys are the same).
         """
-        pages: set[tuple[str, object]] = {("paper", entry.id), ("home", None),
-                                          ("papers", None)}
+        per = self.config.paginate
+        pages: set[tuple] = {("paper", entry.id), ("home", None),
+                             ("papers", None, _page_of(self.rank[entry.id], per))}
         people = [b.person for b in entry.bylines if b.person]
         people += [k for k, p in self.people.items()
                    if p.profile and entry.id in p.profile.papers]
         for key in people:
             pages.add(("person", key))
         if entry.venue:
-            pages.add(("series", entry.venue))
+            pages.add(("series", entry.venue, self._page_in("series", entry.venue, entry)))
             if entry.year is not None:
                 pages.add(("edition", (entry.venue, entry.year)))
-        pages.update(("tag", t) for t in entry.tags)
+        pages.update(("tag", t, self._page_in("tag", t, entry)) for t in entry.tags)
         if entry.year is not None:
-            pages.add(("year", entry.year))
-        pages.update(("listing", slug) for slug, items in self.listings.items()
-                     if any(e is entry for e in items))
+            pages.add(("year", entry.year, self._page_in("year", entry.year, entry)))
+        for spec in self.config.listings:
+            at = next((i for i, e in enumerate(self.listings[spec.slug]) if e is entry), None)
+            if at is not None:
+                pages.add(("listing", spec.slug, _page_of(
+                    at, spec.paginate if spec.paginate is not None else per)))
         # Papers whose "more by these authors" / "related by tags" may show this one:
         # those within the look-around window of it in a shared group.
         groups = [self._ranks("person", k) for k in people] + [self._ranks("tag", t)
@@ -206,12 +211,19 @@ class Catalog:
                          ranks[max(0, at - window): at + window + 1])
         return pages
 
-    def _ranks(self, kind: str, key: str) -> list[int]:
-        """The ranks of a person's or tag's papers, in list order (made once per process)."""
+    def _page_in(self, kind: str, key, entry: Entry) -> int:
+        """The page of a person's, tag's, venue's or year's list that shows entry."""
+        return _page_of(bisect_left(self._ranks(kind, key), self.rank[entry.id]),
+                        self.config.paginate)
+
+    def _ranks(self, kind: str, key) -> list[int]:
+        """The ranks of a person's, tag's, venue's or year's papers, in list order (made
+        once per process)."""
         ranks = self._rank_lists.get((kind, key))
         if ranks is None:
-            group = self.people[key] if kind == "person" else self.tags[key]
-            ranks = self._rank_lists[kind, key] = [self.rank[e.id] for e in group.papers]
+            papers = self.years[key] if kind == "year" else {
+                "person": self.people, "tag": self.tags, "series": self.series}[kind][key].papers
+            ranks = self._rank_lists[kind, key] = [self.rank[e.id] for e in papers]
         return ranks
 
     def _neighbours(self, entry: Entry, groups: list[list[int]], limit: int) -> list[Entry]:
@@ -226,6 +238,11 @@ class Catalog:
         score.pop(me, None)
         ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
         return [self.entries[r] for r, _ in ranked[:limit]]
+
+
+def _page_of(index: int, per: int | None) -> int:
+    """The page (from 1) of a paginated list that holds its index-th item."""
+    return index // per + 1 if per else 1
 
 
 def _sort_key(entry: Entry):

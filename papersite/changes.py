@@ -132,23 +132,26 @@ def pages_to_render(catalog: Catalog, previous: Fingerprints | None,
     return pages
 
 
-def select_tasks(tasks: list[Route], pages: set[tuple[str, object]] | None
+def select_tasks(tasks: list[Route], pages: set[tuple] | None
                  ) -> tuple[list[Route], list[Route]]:
     """Split tasks into (render, keep) for the given pages; files follow their page."""
     if pages is None:
         return tasks, []
-    kinds = {kind for kind, _ in pages}
-    keys = {(kind, key if not isinstance(key, list) else tuple(key)) for kind, key in pages}
+    kinds = {page[0] for page in pages}
+    # (kind, key), or (kind, key, page number) for one page of a paginated list
+    keys = {(page[0], tuple(page[1]) if isinstance(page[1], list) else page[1], *page[2:])
+            for page in pages}
+    scopes = {key[:2] for key in keys}
     render, keep = [], []
     for task in tasks:
-        if _affected(task, keys, kinds):
+        if _affected(task, keys, kinds, scopes):
             render.append(task)
         else:
             keep.append(task)
     return render, keep
 
 
-def _affected(task: Route, keys: set, kinds: set) -> bool:
+def _affected(task: Route, keys: set, kinds: set, scopes: set) -> bool:
     kind, key = task.kind, task.key
     if kind in ("site_bib", "site_csl"):
         return bool(kinds)
@@ -156,9 +159,9 @@ def _affected(task: Route, keys: set, kinds: set) -> bool:
         scope, k = key
         if scope == "site":
             return bool(kinds)
-        return ({"person": "person", "series": "series", "tag": "tag"}[scope], k) in keys
+        return ({"person": "person", "series": "series", "tag": "tag"}[scope], k) in scopes
     if kind == "paper_bib":
         return ("paper", key) in keys
     if kind == "person_bib":
         return ("person", key) in keys
-    return (kind, key) in keys
+    return (kind, key) in keys or (kind, key, task.page) in keys
