@@ -17,7 +17,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -477,19 +477,14 @@ def _describe(value) -> str:
 describe = _describe
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml")
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-
-
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
 
-def load_page(path: Path, site_dir: Path, diags: Diagnostics) -> Record | None:
-    """A free page: YAML front matter between '---' lines, then markdown."""
-    read = read_text(path, site_dir, diags)
+def load_page(path: Path, site_dir: Path, diags: Diagnostics,
+              read: tuple[str, str] | None = None) -> Record | None:
+    """A free page: YAML front matter between '---' lines, then markdown (`read`: the
+    file's (text, hash) when already read)."""
+    read = read or read_text(path, site_dir, diags)
     if read is None:
         return None
     text, _ = read
@@ -515,108 +510,201 @@ def load_page(path: Path, site_dir: Path, diags: Diagnostics) -> Record | None:
 _LOOP = "is a symbolic link that loops back on itself; refused"
 
 
+def _walk(folder: str, suffixes: tuple[str, ...], skip_hidden: bool, rel: str = ""):
+    """(site-relative path, os.DirEntry) of the files under folder whose names end in
+    one of the suffixes, as `Path.rglob` finds them (links to folders are not entered);
+    with os.scandir, so that a link costs no system call of its own."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError:
+        return
+    for entry in entries:
+        if skip_hidden and entry.name.startswith("."):
+            continue
+        sub = f"{rel}/{entry.name}" if rel else entry.name
+        if entry.name.endswith(suffixes):
+            yield sub, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path, suffixes, skip_hidden, sub)
+
+
 def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics) -> None:
     """Symlinks under content/ or static/ must stay inside the site folder."""
     if not folder.exists():
         return
-    root = site_dir.resolve()
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        for name in sorted(dirnames + filenames):
-            p = Path(dirpath) / name
-            if p.is_symlink():
-                try:
-                    target = p.resolve()
-                except RuntimeError:
-                    diags.error(_relative(p, site_dir), message=_LOOP)
-                    continue
-                if not target.is_relative_to(root):
-                    diags.error(_relative(p, site_dir),
-                                message="is a link to a file outside the site folder; refused")
+    root = _real_folder(site_dir)
+    links = sorted((rel.split("/"), entry.path) for rel, entry
+                   in _walk(str(folder), ("",), False) if entry.is_symlink())
+    for _, path in links:
+        p = Path(path)
+        try:
+            target = p.resolve()
+        except RuntimeError:
+            diags.error(_relative(p, site_dir), message=_LOOP)
+            continue
+        if not target.is_relative_to(root):
+            diags.error(_relative(p, site_dir),
+                        message="is a link to a file outside the site folder; refused")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A content file to load: where it is and what it holds."""
+
+    rel: str                        # site-relative, with forward slashes
+    kind: str                       # paper | profile | venues | tags | page | site
+    path: Path
+    signature: tuple = ()           # (size, mtime_ns, inode) when asked for: a cheap
+                                    # way to tell that the file may have changed
+
+
+@dataclass
+class FileLoad:
+    """One content file as loaded: its records and what it adds to `LoadedContent`.
+
+    Loading is a function of the file alone, so a long-running preview keeps these per
+    file and re-reads only the files that changed."""
+
+    source: SourceFile
+    records: list[Record]
+    digest: str | None              # content hash, when the file could be read and parsed
+    refused: str | None = None      # "paper:<stem>" of a file that gave no record
+    problems: list = field(default_factory=list)   # its Diagnostic items
+
+    @property
+    def rel(self) -> str:
+        return self.source.rel
+
+
+_KIND_ORDER = {"paper": 0, "profile": 1, "venues": 2, "tags": 3, "page": 4, "site": 5}
+
+
+def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
+                 ) -> list[SourceFile]:
+    """Every content file of a site folder, in the order `load_content` reads them;
+    links that leave the site folder are reported here."""
+    _real_folders.clear()
+    content = site_dir / "content"
+    _check_links_inside(content, site_dir, diags)
+    _check_links_inside(site_dir / "static", site_dir, diags)
+    found: list[SourceFile] = []
+
+    def add(rel: str, kind: str, entry) -> None:
+        sig: tuple = ()
+        if signatures:
+            try:
+                st = entry.stat()
+            except OSError:
+                st = None
+            sig = (st.st_size, st.st_mtime_ns, st.st_ino) if st else (None,)
+        found.append(SourceFile(rel, kind, site_dir / rel, sig))
+
+    for sub, kind, suffixes, hidden in (("papers", "paper", (".yaml", ".yml"), True),
+                                        ("authors", "profile", (".yaml", ".yml"), True)):
+        folder = content / sub
+        if folder.is_dir():
+            for rel, entry in sorted(_walk(str(folder), suffixes, hidden),
+                                     key=lambda item: item[0].split("/")):
+                add(f"content/{sub}/{rel}", kind, entry)
+    for kind in ("venues", "tags"):
+        for name in (f"{kind}.yaml", f"{kind}.yml"):
+            if (content / name).is_file():
+                add(f"content/{name}", kind, _Stat(content / name))
+    pages = content / "pages"
+    if pages.is_dir():
+        for rel, entry in sorted(_walk(str(pages), (".md",), False),
+                                 key=lambda item: item[0].split("/")):
+            add(f"content/pages/{rel}", "page", entry)
+    for name in ("site.yaml", "site.yml"):
+        if (site_dir / name).is_file():
+            add(name, "site", _Stat(site_dir / name))
+            break
+    return found
+
+
+class _Stat:
+    """The `stat` of an os.DirEntry, for a file found by name."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def stat(self):
+        return os.stat(self.path)
+
+
+def load_file(source: SourceFile, site_dir: Path, diags: Diagnostics,
+              cache: ParseCache | None = None) -> FileLoad:
+    """One content file → its records; problems go to diags and into the result."""
+    mark = len(diags.items)
+    kind, path, rel = source.kind, source.path, source.rel
+    stem = PurePosixPath(rel).stem
+    records: list[Record] = []
+    digest = refused = None
+    if kind == "page":
+        read = read_text(path, site_dir, diags)
+        page = load_page(path, site_dir, diags, read) if read is not None else None
+        records = [page] if page is not None else []
+        digest = read[1] if read is not None and page is not None else None
+        return FileLoad(source, records, digest, None, diags.items[mark:])
+    got = load_yaml_file(path, site_dir, diags, cache)
+    if got is not None:
+        digest = got[3]
+    if kind in ("paper", "profile"):
+        if got is not None:
+            records = _records(got[0], got[1], got[2], rel,
+                               "paper" if kind == "paper" else "author profile", diags,
+                               allow_list=kind == "paper")
+        if not records:
+            refused = f"{kind}:{stem}"
+    elif kind == "venues" and got is not None and got[0] is not None:
+        if isinstance(got[0], list):
+            records = _records(got[0], got[1], got[2], rel, "venue", diags)
+        else:
+            diags.error(rel, got[2],
+                        message=f"expected a list of venues, found {_describe(got[0])}")
+    elif kind == "tags" and got is not None and got[0] is not None:
+        data, lines = got[0], got[1]
+        if isinstance(data, dict):
+            records = [Record(rel, lines.get(tag_name, 1), {"name": tag_name, "info": info},
+                              _sub_lines(lines, tag_name)) for tag_name, info in data.items()]
+        else:
+            diags.error(rel, got[2],
+                        message=f"expected a mapping of tag names, found {_describe(data)}")
+    elif kind == "site":
+        # A site.yaml that cannot be used is reported as such, not as a missing one.
+        records = [Record(rel, 1, {}, {})]
+        if got is not None:
+            data = got[0] if got[0] is not None else {}
+            if isinstance(data, dict):
+                records = [Record(rel, got[2], data, got[1])]
+            else:
+                diags.error(rel, got[2], message=f"expected a mapping of settings, "
+                                                 f"found {_describe(data)}")
+    return FileLoad(source, records, digest, refused, diags.items[mark:])
+
+
+def assemble(loads: list[FileLoad]) -> LoadedContent:
+    """LoadedContent from files loaded one by one, given in `source_files` order."""
+    groups: dict[str, list[Record]] = {kind: [] for kind in _KIND_ORDER}
+    hashes: dict[str, str] = {}
+    refused: set[str] = set()
+    for load in loads:
+        groups[load.source.kind].extend(load.records)
+        if load.digest is not None and load.source.kind != "page":
+            hashes[load.rel] = load.digest
+        if load.refused:
+            refused.add(load.refused)
+    site = groups["site"][0] if groups["site"] else None
+    return LoadedContent(site, groups["paper"], groups["profile"], groups["venues"],
+                         groups["tags"], groups["page"], hashes, refused)
 
 
 def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = None
                  ) -> LoadedContent:
     """Read every content file of a site folder into records."""
-    content = site_dir / "content"
-    hashes: dict[str, str] = {}
-    _real_folders.clear()
-    _check_links_inside(content, site_dir, diags)
-    _check_links_inside(site_dir / "static", site_dir, diags)
-
-    def one(path: Path):
-        got = load_yaml_file(path, site_dir, diags, cache)
-        if got is not None:
-            hashes[_relative(path, site_dir)] = got[3]
-        return got
-
-    refused: set[str] = set()
-    papers: list[Record] = []
-    for path in _yaml_files(content / "papers"):
-        got = one(path)
-        found = [] if got is None else _records(got[0], got[1], got[2],
-                                                _relative(path, site_dir), "paper", diags)
-        papers.extend(found)
-        if not found:
-            refused.add(f"paper:{path.stem}")
-    authors: list[Record] = []
-    for path in _yaml_files(content / "authors"):
-        got = one(path)
-        found = [] if got is None else _records(got[0], got[1], got[2],
-                                                _relative(path, site_dir), "author profile",
-                                                diags, allow_list=False)
-        authors.extend(found)
-        if not found:
-            refused.add(f"profile:{path.stem}")
-    venues: list[Record] = []
-    for name in ("venues.yaml", "venues.yml"):
-        path = content / name
-        if path.is_file() and (got := one(path)) is not None:
-            if got[0] is None:
-                continue
-            if not isinstance(got[0], list):
-                diags.error(_relative(path, site_dir), got[2],
-                            message=f"expected a list of venues, found {_describe(got[0])}")
-                continue
-            venues.extend(_records(got[0], got[1], got[2], _relative(path, site_dir),
-                                   "venue", diags))
-    tags: list[Record] = []
-    for name in ("tags.yaml", "tags.yml"):
-        path = content / name
-        if path.is_file() and (got := one(path)) is not None:
-            data, lines = got[0], got[1]
-            if data is None:
-                continue
-            if not isinstance(data, dict):
-                diags.error(_relative(path, site_dir), got[2],
-                            message=f"expected a mapping of tag names, found {_describe(data)}")
-                continue
-            for tag_name, info in data.items():
-                sub = _sub_lines(lines, tag_name)
-                tags.append(Record(_relative(path, site_dir), lines.get(tag_name, 1),
-                                   {"name": tag_name, "info": info}, sub))
-    pages: list[Record] = []
-    pages_dir = content / "pages"
-    if pages_dir.is_dir():
-        for path in sorted(pages_dir.rglob("*.md")):
-            page = load_page(path, site_dir, diags)
-            if page is not None:
-                pages.append(page)
-    site = None
-    for name in ("site.yaml", "site.yml"):
-        path = site_dir / name
-        if path.is_file():
-            # A site.yaml that cannot be used is reported below, not as a missing one.
-            site = Record(name, 1, {}, {})
-            got = one(path)
-            if got is not None:
-                data = got[0] if got[0] is not None else {}
-                if isinstance(data, dict):
-                    site = Record(_relative(path, site_dir), got[2], data, got[1])
-                else:
-                    diags.error(name, got[2], message=f"expected a mapping of settings, "
-                                                      f"found {_describe(data)}")
-            break
-    return LoadedContent(site, papers, authors, venues, tags, pages, hashes, refused)
+    return assemble([load_file(source, site_dir, diags, cache)
+                     for source in source_files(site_dir, diags)])
 
 
 def static_files(folder: Path, site_dir: Path | None = None) -> dict[str, Path]:
