@@ -331,3 +331,15 @@ def test_properties_module_uses_real_strategies():
     """The strategies above reach the cases they are meant to (guards against a typo
     that would make every example trivial)."""
     assert textwrap.dedent(dump({"a": [1, {"b": None}]})) == "a:\n- 1\n- b: null\n"
+
+
+# The characters and line starts markdown cares about, mixed with plain text.
+markdownish = st.text(alphabet=st.sampled_from(list("ab _*`<>\\![]()&#;:-+=|~09 \n\t.")),
+                      max_size=16)
+
+
+@SOME
+@given(st.one_of(markdownish, any_text))
+def test_the_plain_text_fast_path_is_taken_only_when_markdown_changes_nothing(text):
+    # _needs_markdown is a cheap scan in front of the _SPECIAL pattern: the two must agree.
+    assert markup._needs_markdown(text) == (markup._SPECIAL.search(text) is not None)
