@@ -48,7 +48,6 @@ class Views:
         self.base = router.base
         self._owner = catalog.people.get(catalog.owner) if catalog.owner else None
         self._site: dict | None = None
-        self._entries: dict[str, dict] = {}
 
     # --- pieces shared by every page ------------------------------------------------------
 
@@ -106,14 +105,7 @@ class Views:
     # --- a paper as an entry in a list ----------------------------------------------------
 
     def entry(self, pid: str) -> dict:
-        """What the list entry template shows for one paper (owner highlighted); made once
-        per Views, as each paper has several entry styles and a page of its own."""
-        made = self._entries.get(pid)
-        if made is None:
-            made = self._entries[pid] = self._make_entry(pid)
-        return made
-
-    def _make_entry(self, pid: str) -> dict:
+        """What the list entry template shows for one paper (owner highlighted)."""
         e = self.catalog.by_id[pid]
         p = e.paper
         limit = self.config.author_list_limit
