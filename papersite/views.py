@@ -528,7 +528,8 @@ class Views:
                 "page": self._page(route, "Moved", noindex=True)}
 
 
-def _summary(text: str | None, limit: int = 300) -> str:
+def _summary(text: str | None, limit: int = 160) -> str:
+    """A page's meta description: search results show about 160 characters of it."""
     plain = plain_text(text or "")
     if len(plain) <= limit:
         return plain

@@ -2,7 +2,20 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+  // The dark-theme button works only with this script, so the script makes it (and
+  // pages do not each carry its markup); a site template may place its own instead.
   var toggle = document.querySelector(".theme-toggle");
+  var row = document.querySelector(".site-header .header-row");
+  if (!toggle && row) {
+    toggle = document.createElement("button");
+    toggle.className = "theme-toggle";
+    toggle.type = "button";
+    toggle.setAttribute("aria-label", "Dark theme");
+    toggle.title = "Dark theme";
+    toggle.innerHTML = '<svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24">' +
+      '<path fill="currentColor" d="M12 3a9 9 0 1 0 9 9 7 7 0 0 1-9-9z"/></svg>';
+    row.appendChild(toggle);
+  }
   if (toggle) {
     toggle.hidden = false;
     var current = function () {
