@@ -38,6 +38,27 @@ def date_label(date: dt.date) -> str:
     return f"{MONTHS[date.month - 1][:3]} {date.day}, {date.year}"
 
 
+class LazyMarkdown:
+    """A paper's abstract as HTML, rendered when a template first uses it. Every list entry
+    carries it, but only the entries with abstracts show it, and markdown is the costly
+    part of an entry (about 1 ms for an abstract with markup)."""
+
+    __slots__ = ("text", "base", "_html")
+
+    def __init__(self, text: str, base: str):
+        self.text, self.base, self._html = text, base, None
+
+    def __html__(self) -> str:
+        if self._html is None:
+            self._html = render_markdown(self.text, self.base)
+        return self._html
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return bool(self.__html__())
+
+
 class Views:
     """Builds template contexts from the catalog, one method per page kind."""
 
@@ -133,7 +154,7 @@ class Views:
             "upvotes": p.upvotes,
             "organization": p.organization,
             "citations": p.citations,
-            "abstract_html": render_markdown(p.abstract, self.base) if p.abstract else None,
+            "abstract_html": LazyMarkdown(p.abstract, self.base) if p.abstract else None,
             "selected": p.selected,
         }
 
