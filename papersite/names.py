@@ -8,6 +8,7 @@ Comparison folds case, accents, spacing and punctuation, so "José  Müller" and
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 import unicodedata
 from functools import lru_cache
@@ -17,6 +18,14 @@ from slugify import slugify as _slugify
 from .model import RESERVED_IDS
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+# Transliterate with text-unidecode, python-slugify's own dependency, always: slugs (URLs)
+# must not change with whether the optional `unidecode` package happens to be installed.
+# (python-slugify 9.2's "auto" also retried importing `unidecode` on every non-ASCII
+# call: a failed import scans sys.path, about 60 µs per author name.) Older releases
+# take no `backend` and always use text-unidecode.
+_SLUG_OPTIONS = {"max_length": 80, "word_boundary": True, "lowercase": True}
+if "backend" in inspect.signature(_slugify).parameters:
+    _SLUG_OPTIONS["backend"] = "text-unidecode"
 
 
 @lru_cache(maxsize=None)
@@ -34,7 +43,7 @@ def short_hash(text: str, length: int = 6) -> str:
 @lru_cache(maxsize=None)
 def slugify(text: str, fallback: str = "item") -> str:
     """An ASCII slug; text with no ASCII transliteration gets a hash-based slug."""
-    slug = _slugify(text, max_length=80, word_boundary=True, lowercase=True)
+    slug = _slugify(text, **_SLUG_OPTIONS)
     if not slug:
         slug = f"{fallback}-{short_hash(text)}"
     if slug.split(".")[0] in RESERVED_IDS:
