@@ -62,10 +62,16 @@ class OutputWriter:
         # commit). Whatever is remembered about a build must match it to be trusted.
         self.old_token: str | None = None
         self.token: str | None = None
+        # After a commit: what the manifest says of every file (rel → [digest, size,
+        # mtime_ns]), for a long-running preview to hand to its next writer.
+        self.manifest: dict[str, list] | None = None
 
     # --- life cycle -----------------------------------------------------------------------
 
-    def open(self, wait_message=None) -> "OutputWriter":
+    def open(self, wait_message=None, manifest: dict[str, list] | None = None
+             ) -> "OutputWriter":
+        """Lock the output and make the staging folder. `manifest`: the last commit's,
+        kept in memory by the caller (a preview), instead of reading it from the output."""
         parent = self.output.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +92,10 @@ class OutputWriter:
         except OSError as exc:
             self._release()
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
-        self._read_manifest()
+        if manifest is None or not self.output.is_dir():
+            self._read_manifest()
+        else:
+            self.old = manifest
         self.fresh = not self.old and not (self.output.is_dir() and any(self.output.iterdir()))
         try:
             with _signals_deferred():  # no staging folder is made without being known
@@ -220,14 +229,21 @@ class OutputWriter:
 
     # --- commit ---------------------------------------------------------------------------
 
-    def commit(self) -> tuple[int, int]:
+    def commit(self, partial: bool = False) -> tuple[int, int]:
         """Move staged files into place and prune stale ones; returns (written, removed).
 
         Every step is journaled: when one fails (a full disk, a permission), the steps
         already done are undone, so the output holds either the previous site or the new.
+
+        `partial`: this build gave only some files of the site (a preview re-rendering
+        the pages an edit touched); the others stay as they are, nothing is pruned, and
+        the manifest is updated in memory only (`self.manifest`): rewriting the file is
+        work in proportion to the whole site, and a later full commit writes it.
         """
-        stale = sorted(set(self.old) - set(self.new))
-        clash = _file_folder_clash(self.new)
+        stale = [] if partial else sorted(set(self.old) - set(self.new))
+        added = not partial or any(rel not in self.old for rel in self.new)
+        clash = _file_folder_clash(set(self.new) | set(self.old) if partial else self.new) \
+            if added else None
         if clash:
             self.abort()
             raise BuildError([Diagnostic(self.display, message=(
@@ -239,7 +255,7 @@ class OutputWriter:
             journal = _Journal(self.staging)
             try:
                 journal.make_folders(self.output / MANIFEST)
-                manifest = {}
+                manifest = dict(self.old) if partial else {}
                 for rel in sorted(self.new):
                     target = self.output / rel
                     if rel in self.changed:
@@ -251,17 +267,22 @@ class OutputWriter:
                         manifest[rel] = self.old[rel]
                 for rel in stale:
                     journal.remove(self.output / rel)
-                text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
-                                  separators=(",", ":"))
-                path = self.output / MANIFEST
-                if not path.is_file() or path.read_text("utf-8") != text:
-                    tmp = self.staging / MANIFEST
-                    tmp.write_text(text, "utf-8")
-                    journal.put(tmp, path)
-                self.token = digest_of(text.encode("utf-8"))
+                if partial:
+                    self.token = None   # the file no longer describes the output
+                else:
+                    text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
+                                      separators=(",", ":"))
+                    path = self.output / MANIFEST
+                    if not path.is_file() or path.read_text("utf-8") != text:
+                        tmp = self.staging / MANIFEST
+                        tmp.write_text(text, "utf-8")
+                        journal.put(tmp, path)
+                    self.token = digest_of(text.encode("utf-8"))
+                self.manifest = manifest
                 if interrupted:   # Ctrl-C during the commit: back to the previous site
                     journal.undo()
                     self.token = self.old_token
+                    self.manifest = None
             except OSError as exc:
                 message = _io_message(exc, "the output")
                 if not journal.undo():
@@ -296,11 +317,12 @@ class OutputWriter:
                     if not interrupted:
                         os.replace(self._tree, self.output)
                         self.token = digest_of(text.encode("utf-8"))
+                        self.manifest = manifest
                         if interrupted:   # during the rename: back to no site
                             os.replace(self.output, self._tree)
                             if existed:
                                 os.mkdir(self.output)
-                            self.token = None
+                            self.token = self.manifest = None
                 finally:
                     self.abort()
         except OSError as exc:
