@@ -211,6 +211,54 @@ class Catalog:
                          ranks[max(0, at - window): at + window + 1])
         return pages
 
+    def replace_paper(self, paper: Paper) -> bool:
+        """Put a new version of a paper in place of the old one, if the change leaves it
+        in the same place in every list: the same authors, venue, type, tags, date,
+        redirects and values of the fields listings filter by, and the same neighbours
+        in `entries` and in every listing. False (the catalog untouched) when it must be
+        built again. A preview's edit of a title or an abstract takes this path."""
+        entry = self.by_id.get(paper.id)
+        if entry is None:
+            return False
+        old = entry.paper
+        if (paper.authors != old.authors or paper.venue != old.venue or paper.tags != old.tags
+                or paper.year != old.year or paper.date != old.date or paper.draft != old.draft
+                or paper.redirect_from != old.redirect_from
+                or _paper_type(paper, self.series.get(entry.venue) if entry.venue else None)
+                != entry.type):
+            return False
+        filters = {f for spec in self.config.listings for f in spec.filter}
+        if any(getattr(paper, f, None) != getattr(old, f, None) for f in filters):
+            return False
+        moved = Entry(paper, entry.bylines, entry.venue, entry.type, entry.tags, entry.month)
+        key, rank = _sort_key(moved), self.rank[paper.id]
+        if (rank > 0 and not _sort_key(self.entries[rank - 1]) < key) or (
+                rank + 1 < len(self.entries) and not key < _sort_key(self.entries[rank + 1])):
+            return False
+        for spec in self.config.listings:     # the same neighbours in every listing
+            items = self.listings[spec.slug]
+            at = next((i for i, e in enumerate(items) if e is entry), None)
+            if at is not None and (
+                    (at > 0 and not self._listed_before(items[at - 1], moved, spec.sort))
+                    or (at + 1 < len(items)
+                        and not self._listed_before(moved, items[at + 1], spec.sort))):
+                return False
+        entry.paper = paper
+        return True
+
+    def _listed_before(self, a: Entry, b: Entry, sort: list[str]) -> bool:
+        """Whether `select` puts a before b: by each sort field in turn, missing values
+        last, then in the order of `entries`."""
+        for spec in sort:
+            name = spec.lstrip("+-")
+            x, y = _sortable(field_value(a, name)), _sortable(field_value(b, name))
+            if x is None or y is None:
+                if (x is None) != (y is None):
+                    return y is None
+            elif x != y:
+                return x > y if spec.startswith("-") else x < y
+        return self.rank[a.id] < self.rank[b.id]
+
     def _page_in(self, kind: str, key, entry: Entry) -> int:
         """The page of a person's, tag's, venue's or year's list that shows entry."""
         return _page_of(bisect_left(self._ranks(kind, key), self.rank[entry.id]),
