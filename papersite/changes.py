@@ -57,25 +57,37 @@ class Fingerprints:
     papers: dict[str, str] = field(default_factory=dict)
 
 
+def template_signature(site_dir: Path) -> str:
+    """The engine (its code, theme templates and assets) and the site's templates."""
+    return _hash(_tree_hash(_ENGINE, (".py", ".html", ".css", ".js")),
+                 _tree_hash(Path(site_dir) / "templates", (".html", ".xml", ".txt")))
+
+
+def paper_fingerprint(record) -> str:
+    """A paper's data as written (its text as much as its place)."""
+    data = record.data if record is not None else {}
+    return _hash(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False))
+
+
 def fingerprints(site, drafts: bool, search: bool) -> Fingerprints:
     content = site.content
     catalog: Catalog = site.catalog
-    engine = _tree_hash(_ENGINE, (".py", ".html", ".css", ".js"))
-    templates = _tree_hash(site.site_dir / "templates", (".html", ".xml", ".txt"))
     others = [json.dumps([m.model_dump(mode="json") for m in group], sort_keys=True)
               for group in (content.profiles, content.venues, content.tags, content.pages)]
-    global_ = _hash(__version__, engine, templates, content.config.model_dump_json(),
+    global_ = _hash(__version__, template_signature(site.site_dir),
+                    content.config.model_dump_json(),
                     str(drafts), str(search), *others)
     keys = citation_keys(catalog)
     # The order of every list, and what places each paper in lists (not its text).
     orders = [",".join(e.id for e in catalog.entries)]
     orders += [",".join(e.id for e in items) for items in catalog.listings.values()]
-    structure = _hash(*orders, *(_structure(e, keys[e.id], catalog) for e in catalog.entries))
-    papers = {}
-    for e in catalog.entries:
-        record = content.origins.get(f"paper:{e.id}")
-        data = record.data if record is not None else {}
-        papers[e.id] = _hash(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False))
+    # People's names are derived from every byline (the most common spelling of a name
+    # without a profile): shown on many pages, they change with the lists' shapes.
+    names = [f"{k}:{p.name}:{','.join(p.variants)}" for k, p in catalog.people.items()]
+    structure = _hash(*orders, *names,
+                      *(_structure(e, keys[e.id], catalog) for e in catalog.entries))
+    papers = {e.id: paper_fingerprint(content.origins.get(f"paper:{e.id}"))
+              for e in catalog.entries}
     return Fingerprints(global_, structure, papers)
 
 
@@ -126,9 +138,26 @@ def pages_to_render(catalog: Catalog, previous: Fingerprints | None,
             or previous.structure != current.structure:
         return None
     changed = [pid for pid, h in current.papers.items() if previous.papers.get(pid) != h]
-    pages: set[tuple[str, object]] = set()
-    for pid in changed:
-        pages |= catalog.pages_of(catalog.by_id[pid])
+    return pages_showing(catalog, changed)
+
+
+def pages_showing(catalog: Catalog, ids) -> set[tuple]:
+    """The pages that show these papers, when their text changed but not their place.
+
+    `Catalog.pages_of` names every paper page near the paper in a shared author's or
+    tag's list (any of them may list it under "more by these authors" or "related by
+    tags"); of those, only the pages whose lists do hold it are kept. Those lists depend
+    on places alone, so they are the same before and after a change of text."""
+    pages: set[tuple] = set()
+    for pid in ids:
+        entry = catalog.by_id[pid]
+        for page in catalog.pages_of(entry):
+            if page[0] == "paper" and page[1] != pid:
+                other = catalog.by_id[page[1]]
+                shown = catalog.more_by_authors(other) + catalog.related_by_tags(other)
+                if all(e is not entry for e in shown):
+                    continue
+            pages.add(page)
     return pages
 
 
