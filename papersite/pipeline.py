@@ -8,6 +8,7 @@ final commit.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -24,7 +25,7 @@ from .changes import (fingerprints, load_state, pages_to_render, save_state, sel
                       state_path)
 from .config import SiteConfig
 from .diagnostics import BuildError, Diagnostic, Diagnostics
-from .loading import ParseCache, load_content, read_bytes, static_files
+from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
 from .outputs.bibtex import collection_bibtex, paper_bibtex
 from .outputs.feeds import atom_feed
 from .outputs.metadata import csl_item
@@ -97,13 +98,25 @@ def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
     cache = ParseCache(site_dir / CACHE_DIR / "parsed.json" if use_cache else None)
     loaded = load_content(site_dir, diags, cache)
     timings["load"] = time.perf_counter() - t0
+    site = resolve(site_dir, loaded, diags, drafts, strict, base_url, timings)
+    if use_cache:
+        cache.save()
+    return site
+
+
+def resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: bool = False,
+            strict: bool = False, base_url: str | None = None,
+            timings: dict | None = None) -> Site:
+    """Validate, resolve and route loaded content; raise BuildError with every problem."""
+    timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
     content = validate_content(loaded, diags, drafts=drafts)
     if base_url:
         try:
             content.config = content.config.with_base_url(base_url)
         except ValueError as exc:
             diags.error("--base-url", message=str(exc))
-    timings["validate"] = time.perf_counter() - t0 - timings["load"]
+    timings["validate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     catalog = build_catalog(content, diags)
     router = Router(content.config.base_path, content.config.origin)
@@ -113,8 +126,6 @@ def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
         diags.apply_strict()
     if diags.has_errors:
         raise BuildError(diags)
-    if use_cache:
-        cache.save()
     return Site(site_dir, content, catalog, routes, router, diags)
 
 
@@ -165,12 +176,25 @@ def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes:
 
 def _csl_json(catalog: Catalog, router: Router) -> bytes:
     """papers.json: the bytes of json.dumps(items, indent=1), made one item at a time
-    (the whole list and the encoder's pieces took about 1 GB at 100,000 papers)."""
+    (the whole list and the encoder's pieces took about 1 GB at 100,000 papers). Each
+    item is memoised per catalog and router, as BibTeX entries are."""
     import json
-    parts = [(" " + json.dumps(csl_item(e, catalog, router), ensure_ascii=False, indent=1,
-                               sort_keys=True).replace("\n", "\n ")).encode()
-             for e in catalog.entries]
+    global _csl_memo
+    if _csl_memo[0] is not catalog or _csl_memo[1] is not router:
+        _csl_memo = (catalog, router, {})
+    memo = _csl_memo[2]
+    parts = []
+    for e in catalog.entries:
+        part = memo.get(e.id)
+        if part is None:
+            part = memo[e.id] = (" " + json.dumps(
+                csl_item(e, catalog, router), ensure_ascii=False, indent=1,
+                sort_keys=True).replace("\n", "\n ")).encode()
+        parts.append(part)
     return b"[\n" + b",\n".join(parts) + b"\n]\n" if parts else b"[]\n"
+
+
+_csl_memo: tuple = (None, None, {})
 
 
 # --- rendering in workers ----------------------------------------------------------------
@@ -180,13 +204,15 @@ _work: dict = {}
 
 def _render_share(index: int) -> list[tuple[str, str, bool]]:
     """Worker body: render every n-th task and stage it. State comes from the fork."""
+    return _render_list(_work["tasks"][index::_work["jobs"]])
+
+
+def _render_list(tasks: list[Route]) -> list[tuple[str, str, bool]]:
     site: Site = _work["site"]
     writer = _work["writer"]
-    tasks: list[Route] = _work["tasks"]
-    jobs: int = _work["jobs"]
     renderer = _work["renderer"]
     results = []
-    for task in tasks[index::jobs]:
+    for task in tasks:
         if task.kind in _FILE_KINDS:
             data = produce_file(task, site.catalog, site.router)
         else:
@@ -196,6 +222,7 @@ def _render_share(index: int) -> list[tuple[str, str, bool]]:
 
 
 _FILE_KINDS = {"paper_bib", "person_bib", "site_bib", "site_csl", "feed"}
+_SITE_FILES = {"site_bib", "site_csl"}
 
 
 def _worker_init() -> None:
@@ -203,8 +230,9 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _in_children(work, jobs: int) -> list:
-    """[work(0), ..., work(jobs - 1)], each run in a forked child, results by pipe.
+def _in_children(work, jobs: int, here=None) -> list:
+    """[work(0), ..., work(jobs - 1)], each run in a forked child, results by pipe, and
+    here() run by this process meanwhile (its result last).
 
     Not multiprocessing.Pool: interrupted, its terminate() can kill a worker that holds
     the result queue's lock and then wait for that lock forever (a build that hangs on
@@ -234,6 +262,7 @@ def _in_children(work, jobs: int) -> list:
                 os._exit(code)
             os.close(write_end)
             children.append((pid, read_end))
+        mine = here() if here is not None else None
         results = []
         while children:
             pid, read_end = children[0]
@@ -247,7 +276,7 @@ def _in_children(work, jobs: int) -> list:
             if kind == "error":
                 raise value
             results.append(value)
-        return results
+        return results + ([mine] if here is not None else [])
     finally:
         for pid, read_end in children:  # interrupted or failed: stop the rest
             try:
@@ -258,14 +287,33 @@ def _in_children(work, jobs: int) -> list:
                 pass
 
 
-def render_all(site: Site, writer, jobs: int, pages=None) -> int:
-    """Render the pages (kind, key) given, or all; returns how many were rendered."""
-    tasks, keep = select_tasks(site.routes + file_tasks(site.catalog), pages)
-    tasks += [task for task in keep if not writer.keep(task.output)]
-    # Interleave so each worker gets a similar mix of heavy and light pages.
-    renderer = Renderer(Views(site.catalog, site.router),
-                        make_environment(site.site_dir, site.site_dir / CACHE_DIR), site.site_dir)
+def make_renderer(site: Site, env=None) -> Renderer:
+    """A renderer for the site, its templates compiled (`env`: a Jinja environment to
+    reuse, as a preview does while the templates stay the same)."""
+    env = env or make_environment(site.site_dir, site.site_dir / CACHE_DIR)
+    renderer = Renderer(Views(site.catalog, site.router), env, site.site_dir)
     renderer.warm()
+    return renderer
+
+
+def render_all(site: Site, writer, jobs: int, pages=None, renderer: Renderer | None = None,
+               keep: bool = True) -> int:
+    """Render the pages (kind, key) given, or all; returns how many were rendered.
+
+    The files of pages not given are carried over from the last build (`keep`), or left
+    out of this build's writer (a preview's partial commit)."""
+    tasks, kept = select_tasks(site.routes + file_tasks(site.catalog), pages)
+    if keep:
+        tasks += [task for task in kept if not writer.keep(task.output)]
+    return render_tasks(site, writer, jobs, tasks, renderer or make_renderer(site))
+
+
+def render_tasks(site: Site, writer, jobs: int, tasks: list[Route], renderer: Renderer) -> int:
+    """Render and stage the tasks, in forked workers when there are many.
+
+    With workers, this process makes the site-wide BibTeX and CSL-JSON files itself
+    meanwhile: they are made of every paper's entry, which it then keeps (memoised), so
+    that a preview's next rebuild makes only the edited papers' entries again."""
     _work.clear()
     _work.update(site=site, writer=writer, tasks=tasks, jobs=jobs, renderer=renderer)
     try:
@@ -273,10 +321,12 @@ def render_all(site: Site, writer, jobs: int, pages=None) -> int:
             _work["jobs"] = 1
             results = [_render_share(0)]
         else:
+            here = [task for task in tasks if task.kind in _SITE_FILES]
+            _work["tasks"] = [task for task in tasks if task.kind not in _SITE_FILES]
             gc.collect()
             gc.freeze()  # children share the catalog's pages instead of copying them
             try:
-                results = _in_children(_render_share, jobs)
+                results = _in_children(_render_share, jobs, lambda: _render_list(here))
             finally:
                 gc.unfreeze()
         for share in results:
@@ -313,15 +363,12 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     start = time.perf_counter()
     timings: dict[str, float] = {}
     site_dir = Path(options.site_dir)
-    output = Path(options.output) if options.output else site_dir / "_site"
+    output = output_folder(options)
     say = progress or (lambda message: None)
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
                    options.use_cache, timings)
-    jobs = options.jobs or os.cpu_count() or 1
     writer = OutputWriter(output, _display(output, site_dir))
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
-    try:
+    with writing(writer):
         writer.open(wait_message=say)
         t = time.perf_counter()
         state_file = state_path(site_dir, output, CACHE_DIR)
@@ -330,33 +377,31 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
                 else None)
         pages = pages_to_render(site.catalog, last, current)
         timings["plan"] = time.perf_counter() - t
-        say(f"rendering {len(site.routes) if pages is None else len(pages):,} pages")
-        t = time.perf_counter()
-        rendered = render_all(site, writer, jobs, pages)
-        timings["render"] = time.perf_counter() - t
-        for rel, data in sorted(sitemap_files(site.routes, site.router).items()):
-            writer.put(rel, data)
-        for rel, data in sorted(host_files(site.config, site.router).items()):
-            writer.put(rel, data)
-        copy_static(site, writer)
-        if options.search:
-            t = time.perf_counter()
-            from .outputs import search
-            say("indexing for search")
-            for rel, data in search.index_files(site, writer):
-                writer.put(rel, data)
-            timings["search"] = time.perf_counter() - t
-        if options.check_links:
-            from .outputs.links import check_staged_links
-            problems = check_staged_links(writer, site.router)
-            if problems:
-                raise BuildError(problems, summary="broken links")
+        rendered = write_site(site, writer, options, pages, say, timings)
         t = time.perf_counter()
         changed = sorted(writer.changed)
         written, removed = writer.commit()
         if options.use_cache:
             save_state(state_file, current, writer.token)
         timings["commit"] = time.perf_counter() - t
+    return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
+                       removed=removed, seconds=time.perf_counter() - start,
+                       warnings=site.diagnostics.warnings, timings=timings, changed=changed,
+                       rendered=rendered)
+
+
+def output_folder(options: BuildOptions) -> Path:
+    return Path(options.output) if options.output else Path(options.site_dir) / "_site"
+
+
+@contextlib.contextmanager
+def writing(writer):
+    """Around a writer's work: SIGTERM raises like Ctrl-C, and an interrupt or a failure
+    drops what was staged (the output stays as it was)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
+    try:
+        yield writer
     except (KeyboardInterrupt, Interrupted):
         writer.abort()
         raise KeyboardInterrupt from None
@@ -366,10 +411,36 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)
-    return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
-                       removed=removed, seconds=time.perf_counter() - start,
-                       warnings=site.diagnostics.warnings, timings=timings, changed=changed,
-                       rendered=rendered)
+
+
+def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: dict,
+               renderer: Renderer | None = None) -> int:
+    """Everything a build stages between planning and commit: the pages given (or all),
+    the sitemap and host files, static files, the search index, the link check.
+    Returns how many pages and files were rendered."""
+    jobs = options.jobs or os.cpu_count() or 1
+    say(f"rendering {len(site.routes) if pages is None else len(pages):,} pages")
+    t = time.perf_counter()
+    rendered = render_all(site, writer, jobs, pages, renderer)
+    timings["render"] = time.perf_counter() - t
+    for rel, data in sorted(sitemap_files(site.routes, site.router).items()):
+        writer.put(rel, data)
+    for rel, data in sorted(host_files(site.config, site.router).items()):
+        writer.put(rel, data)
+    copy_static(site, writer)
+    if options.search:
+        t = time.perf_counter()
+        from .outputs import search
+        say("indexing for search")
+        for rel, data in search.index_files(site, writer):
+            writer.put(rel, data)
+        timings["search"] = time.perf_counter() - t
+    if options.check_links:
+        from .outputs.links import check_staged_links
+        problems = check_staged_links(writer, site.router)
+        if problems:
+            raise BuildError(problems, summary="broken links")
+    return rendered
 
 
 def _display(output: Path, site_dir: Path) -> str:
