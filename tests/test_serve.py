@@ -399,7 +399,7 @@ def test_a_ctrl_c_held_and_dropped_by_a_commit_still_stops_the_preview(make_site
     import papersite.serve as serve_module
     from papersite.diagnostics import BuildError, Diagnostic
 
-    def build_that_swallows_ctrl_c(options):
+    def build_that_swallows_ctrl_c(changed=()):
         seen = []
         previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
         try:
@@ -413,8 +413,8 @@ def test_a_ctrl_c_held_and_dropped_by_a_commit_still_stops_the_preview(make_site
         raise BuildError([Diagnostic("content/papers/a.yaml", 1, "title", "required")])
 
     site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
-    monkeypatch.setattr(serve_module, "build", build_that_swallows_ctrl_c)
     preview = serve_module.Preview(site, "127.0.0.1", drafts=False, search=False)
+    monkeypatch.setattr(preview.session, "rebuild", build_that_swallows_ctrl_c)
     preview.signals = serve_module._SignalLog()
     try:
         with pytest.raises(KeyboardInterrupt):

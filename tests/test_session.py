@@ -1,0 +1,252 @@
+"""The preview's build session: rebuilds after edits give what a fresh build gives.
+
+`Session.rebuild` keeps the site in memory between saves and, for an edit of papers'
+text, re-renders only the pages that show them. Whatever path it takes, the output after
+any sequence of edits must be byte-identical to a fresh `build` of the same content (the
+manifest aside: it records file times). Each test applies edits through one session and
+compares with a fresh build into another folder after every step.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import write_files
+from papersite.diagnostics import BuildError
+from papersite.pipeline import BuildOptions, build
+from papersite.session import Session
+from papersite.writer import MANIFEST
+
+SITE = {
+    "site.yaml": """\
+        title: Session
+        base_url: https://example.org/lab/
+        owner: ada
+        paginate: 2
+        listings:
+          - {slug: popular, title: Popular, sort: [-upvotes, -date], group_by: none}
+          - {slug: seen, title: Vision, filter: {tags: vision}, group_by: month}
+        """,
+    "content/authors/ada.yaml": "name: Ada Lovelace\naliases: [A. Lovelace]\n",
+    "content/authors/grace.yaml": "name: Grace Hopper\npapers: [list-b]\n",
+    "content/venues.yaml": "- {id: cvpr, short: CVPR, name: Computer Vision and Pattern Recognition}\n",
+    "content/tags.yaml": "vision: {description: Seeing}\n",
+    "content/pages/about.md": "---\ntitle: About\n---\nHello.\n",
+    "static/css/extra.css": "body { color: black; }\n",
+    "content/papers/alpha.yaml": """\
+        title: Alpha learning
+        authors: [Ada Lovelace, Alan Turing]
+        date: 2023-05-01
+        venue: CVPR
+        tags: [vision]
+        upvotes: 10
+        abstract: The first abstract.
+        """,
+    "content/papers/beta.yaml": """\
+        title: Beta learning
+        authors: [Alan Turing, Grace Hopper]
+        date: 2023-05-01
+        venue: CVPR
+        tags: [vision, graphs]
+        upvotes: 5
+        """,
+    "content/papers/gamma.yaml": """\
+        title: Gamma
+        authors: [Ada Lovelace]
+        year: 2022
+        tags: [graphs]
+        citations: 12
+        """,
+    "content/papers/list.yaml": """\
+        - id: list-a
+          title: Listed A
+          authors: [Ada Lovelace, Jin]
+          date: 2021-02-03
+          upvotes: 7
+        - id: list-b
+          title: Listed B
+          authors: [Alan Turing]
+          year: 2020
+          et_al: true
+        """,
+    # Papers the edits do not touch: pages a text edit must not render.
+    "content/papers/others.yaml": "".join(
+        f"- {{id: other-{i}, title: Other {i}, authors: [Person {i % 7}, Person {i % 5}], "
+        f"year: {2000 + i % 9}, tags: [tag{i % 4}]}}\n" for i in range(30)),
+}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+class Edits:
+    """A site, a session building it into `_preview`, and a fresh build to compare."""
+
+    def __init__(self, root: Path):
+        self.site = write_files(root / "site", SITE)
+        self.root = root
+        self.output = self.site / "_preview"
+        self.session = Session(BuildOptions(site_dir=self.site, output=self.output,
+                                            search=False, jobs=1))
+        self.fresh_builds = 0
+        self.last = self.session.rebuild()
+
+    def write(self, rel: str, text: str) -> None:
+        write_files(self.site, {rel: text})
+
+    def replace(self, rel: str, old: str, new: str) -> None:
+        path = self.site / rel
+        text = path.read_text("utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    def rebuild(self, *named: str):
+        self.last = self.session.rebuild(named)
+        self.check()
+        return self.last
+
+    def check(self) -> None:
+        """The preview holds exactly what a fresh build writes."""
+        self.fresh_builds += 1
+        fresh = self.root / f"fresh-{self.fresh_builds}"
+        report = build(BuildOptions(site_dir=self.site, output=fresh, search=False,
+                                    use_cache=False, jobs=1))
+        mine, theirs = snapshot(self.output), snapshot(fresh)
+        assert sorted(mine) == sorted(theirs)
+        assert [rel for rel in theirs if mine[rel] != theirs[rel]] == []
+        assert [str(w) for w in self.last.warnings] == [str(w) for w in report.warnings]
+        assert self.last.pages == report.pages and self.last.files == report.files
+
+
+@pytest.fixture
+def edits(tmp_path):
+    return Edits(tmp_path)
+
+
+def test_text_edits_render_only_the_pages_that_show_the_paper(edits):
+    everything = edits.last.rendered
+    assert everything > 150
+    edits.replace("content/papers/alpha.yaml", "The first abstract.", "A *new* abstract.")
+    report = edits.rebuild("content/papers/alpha.yaml")
+    assert 0 < report.rendered < everything / 3
+    assert "papers/alpha/index.html" in report.changed
+    assert "papers/gamma/index.html" not in report.changed
+    # A title that keeps the paper's place (its citation key changes: alpha2023alpha is
+    # now alpha2023better... written on its page, its .bib and the site's).
+    edits.replace("content/papers/alpha.yaml", "Alpha learning", "Alpha, better learning")
+    report = edits.rebuild()
+    assert report.rendered < everything / 3
+    edits.replace("content/papers/list.yaml", "Listed A", "Listed A, revised")
+    assert edits.rebuild("content/papers/list.yaml").rendered < everything / 3
+
+
+def test_a_save_that_changes_nothing_writes_nothing(edits):
+    edits.write("content/papers/gamma.yaml", (edits.site / "content/papers/gamma.yaml")
+                .read_text("utf-8"))
+    report = edits.rebuild("content/papers/gamma.yaml")
+    assert (report.rendered, report.written, report.removed) == (0, 0, 0)
+
+
+def test_citation_keys_that_change_with_a_title(edits):
+    # Two papers whose keys share a stem get suffixes; a title edit that gives one of
+    # them another stem changes the other's key too.
+    edits.replace("content/papers/beta.yaml", "Beta learning", "Alpha learning too")
+    edits.replace("content/papers/beta.yaml", "authors: [Alan Turing, Grace Hopper]",
+                  "authors: [Ada Lovelace, Grace Hopper]")
+    edits.rebuild()
+    assert "@inproceedings{lovelace2023alphaa," in (edits.output / "papers.bib").read_text()
+    edits.replace("content/papers/beta.yaml", "Alpha learning too", "Another title")
+    report = edits.rebuild("content/papers/beta.yaml")
+    assert report.rendered < 50
+    assert "@inproceedings{lovelace2023alpha," in (edits.output / "papers.bib").read_text()
+
+
+@pytest.mark.parametrize("rel, old, new", [
+    # its place in lists: the date, a tie broken by the title, a listing's sort field
+    ("content/papers/gamma.yaml", "year: 2022", "year: 2024"),
+    ("content/papers/beta.yaml", "Beta learning", "Aardvark learning"),
+    ("content/papers/list.yaml", "upvotes: 7", "upvotes: 70"),
+    # what resolves it: authors, venue, tags, redirects, draft
+    ("content/papers/gamma.yaml", "[Ada Lovelace]", "[Ada Lovelace, Grace Hopper]"),
+    ("content/papers/beta.yaml", "venue: CVPR", "venue: ICCV"),
+    ("content/papers/beta.yaml", "tags: [vision, graphs]", "tags: [graphs]"),
+    ("content/papers/gamma.yaml", "citations: 12", "citations: 12\nredirect_from: [old-g]"),
+    ("content/papers/gamma.yaml", "citations: 12", "citations: 12\ndraft: true"),
+    ("content/papers/list.yaml", "- id: list-a", "- id: list-z"),
+    # everything else
+    ("site.yaml", "title: Session", "title: Session two"),
+    ("content/authors/ada.yaml", "name: Ada Lovelace", "name: Ada King"),
+    ("content/venues.yaml", "short: CVPR", "short: CVPR!"),
+    ("content/tags.yaml", "Seeing", "Looking"),
+    ("content/pages/about.md", "Hello.", "Hello again."),
+    ("static/css/extra.css", "black", "navy"),
+])
+def test_every_kind_of_edit_gives_what_a_fresh_build_gives(edits, rel, old, new):
+    edits.replace(rel, old, new)
+    edits.rebuild(rel)
+    edits.replace(rel, new, old)      # and back
+    edits.rebuild(rel)
+
+
+def test_files_and_templates_added_and_removed(edits):
+    edits.write("content/papers/delta.yaml", "title: Delta\nauthors: [Ada Lovelace]\n"
+                                              "year: 2019\n")
+    edits.rebuild()
+    edits.write("static/img/new.txt", "a new static file\n")
+    edits.rebuild()
+    edits.write("templates/_entry.html", (Path(__file__).parent.parent / "papersite" / "theme"
+                                          / "templates" / "_entry.html").read_text("utf-8")
+                + "<!-- site override -->\n")
+    edits.rebuild()
+    assert "site override" in (edits.output / "papers/index.html").read_text()
+    edits.replace("content/papers/delta.yaml", "title: Delta", "title: Delta two")
+    edits.rebuild("content/papers/delta.yaml")
+    (edits.site / "content/papers/delta.yaml").unlink()
+    (edits.site / "static/img/new.txt").unlink()
+    (edits.site / "templates/_entry.html").unlink()
+    edits.rebuild()
+    assert not (edits.output / "papers/delta").exists()
+
+
+def test_a_bad_edit_fails_and_leaves_everything_as_it_was(edits):
+    before = snapshot(edits.output)
+    for text in ["title: [unclosed\n", "title: Alpha learning\nauhtors: [x]\nyear: soon\n"]:
+        edits.write("content/papers/alpha.yaml", text)
+        with pytest.raises(BuildError) as failed:
+            edits.session.rebuild(["content/papers/alpha.yaml"])
+        assert all(d.path == "content/papers/alpha.yaml" for d in failed.value.diagnostics)
+        assert snapshot(edits.output) == before
+    # Fixed with different text: the session recovers from its last good state.
+    edits.write("content/papers/alpha.yaml", textwrap.dedent(SITE["content/papers/alpha.yaml"])
+                .replace("The first abstract.", "Fixed."))
+    report = edits.rebuild("content/papers/alpha.yaml")
+    assert "papers/alpha/index.html" in report.changed
+
+
+def test_unknown_fields_warn_and_stop_warning_as_they_are_edited(edits):
+    edits.replace("content/papers/gamma.yaml", "citations: 12", "citations: 12\nnotes: x")
+    assert [w.field for w in edits.rebuild().warnings] == ["notes"]
+    edits.replace("content/papers/gamma.yaml", "notes: x", "noted: x")
+    assert [w.field for w in edits.rebuild().warnings] == ["noted"]
+    edits.replace("content/papers/gamma.yaml", "\nnoted: x", "")
+    assert edits.rebuild().warnings == []
+
+
+def test_a_long_sequence_of_mixed_edits(edits):
+    steps = [
+        ("content/papers/alpha.yaml", "The first abstract.", "Second."),
+        ("content/papers/beta.yaml", "upvotes: 5", "upvotes: 50"),
+        ("content/papers/alpha.yaml", "Second.", "Third, with $x^2$."),
+        ("content/authors/grace.yaml", "name: Grace Hopper", "name: Grace B. Hopper"),
+        ("content/papers/gamma.yaml", "title: Gamma", "title: Gamma rays"),
+        ("content/papers/list.yaml", "title: Listed B", "title: Listed B (again)"),
+        ("content/papers/alpha.yaml", "Third, with $x^2$.", "Fourth."),
+    ]
+    for rel, old, new in steps:
+        edits.replace(rel, old, new)
+        edits.rebuild(rel)
