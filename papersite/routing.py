@@ -8,7 +8,7 @@ that would write the same file are an error here, not a silent overwrite later.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .catalog import Catalog
 from .diagnostics import Diagnostics
@@ -19,8 +19,10 @@ RESERVED = {"papers", "authors", "venues", "tags", "years", "search", "pagefind"
             "papers.json", "index.html", "cname"}
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
+    """One output file to make. A named tuple: a site of 100,000 papers has about 350,000
+    of them, and a frozen dataclass costs three times as much to create."""
+
     kind: str            # home, papers, paper, person, people, series, edition, venues,
                          # tag, tags, year, years, listing, page, redirect, notfound, search
     key: object          # the object's key: paper id, person key, (series, year), ...
