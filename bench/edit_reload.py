@@ -16,6 +16,10 @@ maximum. The server's own build time for each edit comes from its log.
 --write replaces this script's section of bench/RESULTS.md (between its markers) with the
 results, the machine (nproc, CPU model, load average) and the date; other sections are
 left alone. Targets (issue 3): under 0.3 s on the sample site, under 1 s at 10,000 papers.
+
+Run it from a snapshot of the repository (`git archive HEAD | tar -x -C DIR`, then run
+DIR/bench/edit_reload.py from DIR) when others are editing the engine: a change to the
+engine's files makes the preview rebuild everything, as it should.
 """
 
 from __future__ import annotations
@@ -343,6 +347,14 @@ def section(results: list[dict], n: int, edits: int, info: dict) -> str:
         "the edit; the rest is the watcher's debounce and the notification. \"Ctrl-C → "
         "exit\" includes removing the preview folder. "
         f"Median of {edits} edits after one warm-up edit.",
+        "",
+        "The server keeps its build session in memory between saves "
+        "(`papersite/session.py`): it re-reads only the changed file, puts the paper's new "
+        "text in place in the catalog when its place in every list is the same (a title or "
+        "abstract edit), renders only the pages and files that show the paper with its "
+        "templates kept compiled, and commits them with the manifest kept in memory. Other "
+        "changes (site.yaml, templates, profiles, a paper added or moved) take the full "
+        "path, as `build` does.",
         "",
         *table(results, n),
         "",

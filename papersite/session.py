@@ -124,7 +124,7 @@ class Session:
         renderer = make_renderer(site, self.env)
         current = fingerprints(site, options.drafts, options.search)
         previous = self.fingerprints
-        if previous is not None and self.restructure:
+        if previous is not None and self.restructure and self.site is not None:
             # A text edit changed citation keys: the structure part is recomputed from
             # the site the output holds (the global part cannot be: it names templates).
             now = fingerprints(self.site, options.drafts, options.search)
@@ -169,7 +169,7 @@ class Session:
         is more than that. Nothing is modified before the change is known to fit."""
         site, options = self.site, self.options
         if site is None or options.search or scan.items or templates != self.templates \
-                or self.manifest is None:
+                or self.manifest is None or not self.output.is_dir():
             raise _FullPath()
         if [rel for rel, _, _ in static] != [rel for rel, _, _ in self.static]:
             raise _FullPath()      # a static file added or removed: check for clashes
@@ -220,7 +220,9 @@ class Session:
             return self._render_some(pages_showing(catalog, sorted(ids)),
                                      static != self.static, warnings, changed, timings)
         except BaseException:
-            self.site = None        # half changed: the next rebuild starts afresh
+            # Half changed: the next rebuild starts afresh and renders every page (the
+            # writer still writes only what differs from the output).
+            self.site = self.fingerprints = None
             raise
 
     def _replace(self, papers: list) -> None:

@@ -250,3 +250,22 @@ def test_a_long_sequence_of_mixed_edits(edits):
     for rel, old, new in steps:
         edits.replace(rel, old, new)
         edits.rebuild(rel)
+
+
+def test_a_template_that_fails_on_one_edit_then_recovers(edits):
+    # The failure comes after the catalog took the new text: the next rebuild must not
+    # trust what the session remembers of the output.
+    theme = Path(__file__).parent.parent / "papersite" / "theme" / "templates"
+    edits.write("templates/paper.html", (theme / "paper.html").read_text("utf-8").replace(
+        "{% block main %}", "{% block main %}{% if 'Boom' in heading %}{{ no_such_thing }}"
+        "{% endif %}", 1))
+    edits.rebuild()
+    before = snapshot(edits.output)
+    edits.replace("content/papers/gamma.yaml", "title: Gamma", "title: Gamma Boom")
+    with pytest.raises(BuildError) as failed:
+        edits.session.rebuild(["content/papers/gamma.yaml"])
+    assert [d.path for d in failed.value.diagnostics] == ["templates/paper.html"]
+    assert snapshot(edits.output) == before
+    assert edits.session.site is None     # it failed on the text-edit path: start afresh
+    edits.replace("content/papers/gamma.yaml", "title: Gamma Boom", "title: Gamma fine")
+    edits.rebuild("content/papers/gamma.yaml")
