@@ -24,6 +24,7 @@ from .catalog import Catalog, build_catalog
 from .changes import (fingerprints, load_state, pages_to_render, save_state, select_tasks,
                       state_path)
 from .config import SiteConfig
+from . import fragments
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
 from .outputs.bibtex import collection_bibtex, paper_bibtex
@@ -287,6 +288,16 @@ def _in_children(work, jobs: int, here=None) -> list:
                 pass
 
 
+def _share_fragments(site: Site, renderer: Renderer, jobs: int) -> None:
+    """Each paper's repeated pieces made once, in parallel, before the render workers
+    fork (see fragments.py): this process makes one share, forked children the others."""
+    papers = site.catalog.entries
+    shares = _in_children(lambda i: fragments.make(site, renderer, papers[i::jobs]), jobs - 1,
+                          lambda: fragments.make(site, renderer, papers[jobs - 1::jobs]))
+    for rows in shares[:-1]:   # the last share was made here, into this process's memos
+        fragments.adopt(site, renderer, rows)
+
+
 def make_renderer(site: Site, env=None) -> Renderer:
     """A renderer for the site, its templates compiled (`env`: a Jinja environment to
     reuse, as a preview does while the templates stay the same)."""
@@ -326,6 +337,9 @@ def render_tasks(site: Site, writer, jobs: int, tasks: list[Route], renderer: Re
             gc.collect()
             gc.freeze()  # children share the catalog's pages instead of copying them
             try:
+                if len(tasks) > len(site.catalog.entries):   # most of the site, not an edit
+                    _share_fragments(site, renderer, jobs)
+                    gc.freeze()
                 results = _in_children(_render_share, jobs, lambda: _render_list(here))
             finally:
                 gc.unfreeze()

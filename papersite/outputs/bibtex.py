@@ -180,6 +180,14 @@ def paper_bibtex(entry, catalog) -> str:
     return text
 
 
+def keep_paper_bibtex(pid: str, text: str, catalog) -> None:
+    """Take a paper's entry made by another process of the same build."""
+    global _entry_memo
+    if _entry_memo[0] is not catalog:
+        _entry_memo = (catalog, {})
+    _entry_memo[1][pid] = text
+
+
 def _paper_bibtex(entry, catalog) -> str:
     p = entry.paper
     key = citation_keys(catalog)[p.id]

@@ -53,7 +53,7 @@ def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
            f"  <updated>{updated}</updated>",
            f"  <author><name>{escape(site_title)}</name></author>",
            "  <generator>Papersite</generator>"]
-    out += [_entry_xml(e, router) for e in dated]
+    out += [entry_xml(e, router) for e in dated]
     out.append("</feed>")
     return "\n".join(out) + "\n"
 
@@ -61,7 +61,20 @@ def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
 _memo: tuple[object, dict[str, str]] = (None, {})
 
 
-def _entry_xml(e, router) -> str:
+def in_feeds(e) -> bool:
+    """Whether a paper can be in a feed at all (undated papers are left out)."""
+    return _stamp(e) is not None
+
+
+def keep_entry_xml(pid: str, text: str, router) -> None:
+    """Take a paper's <entry> made by another process of the same build."""
+    global _memo
+    if _memo[0] is not router:
+        _memo = (router, {})
+    _memo[1][pid] = text
+
+
+def entry_xml(e, router) -> str:
     """A paper's <entry>, made once per build (keyed by the build's router): the same
     entry is in the site's feed and in its authors', venue's and tags' feeds."""
     global _memo
