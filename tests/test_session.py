@@ -269,3 +269,24 @@ def test_a_template_that_fails_on_one_edit_then_recovers(edits):
     assert edits.session.site is None     # it failed on the text-edit path: start afresh
     edits.replace("content/papers/gamma.yaml", "title: Gamma Boom", "title: Gamma fine")
     edits.rebuild("content/papers/gamma.yaml")
+
+
+def test_with_search_the_index_follows_edits(tmp_path):
+    # The index holds every paper's text: with --search the session takes the path of
+    # `build`. (Pagefind's filter and meta files differ between two fresh builds of the
+    # same content: only the pages and the index's fragments are compared.)
+    site = write_files(tmp_path / "site", SITE)
+    session = Session(BuildOptions(site_dir=site, output=site / "_preview", search=True,
+                                   jobs=1))
+    session.rebuild()
+    path = site / "content/papers/alpha.yaml"
+    path.write_text(path.read_text("utf-8").replace("The first abstract.", "Zebra words."))
+    session.rebuild(["content/papers/alpha.yaml"])
+    build(BuildOptions(site_dir=site, output=tmp_path / "fresh", search=True,
+                       use_cache=False, jobs=1))
+    mine, theirs = snapshot(site / "_preview"), snapshot(tmp_path / "fresh")
+    def steady(files):   # the pages, and the index's fragments (one per page, by content)
+        return {rel: data for rel, data in files.items() if not rel.startswith("pagefind/")
+                or rel.startswith("pagefind/fragment/")}
+
+    assert steady(mine) == steady(theirs)
