@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..names import slugify
 from .names import split_name
@@ -30,6 +31,7 @@ _MATH = re.compile(r"(\$\$[^$]+\$\$|(?<![\\$])\$(?!\s)[^$\n]+?(?<![\s\\])\$)")
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
+@lru_cache(maxsize=65536)   # author names come back once per paper
 def latex_encode(text: str, protect_caps: bool = False) -> str:
     """UTF-8 text → BibTeX-safe LaTeX; math segments kept as written."""
     out = []

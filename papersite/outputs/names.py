@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "la", "le", "du",
@@ -16,6 +17,7 @@ class NameParts(NamedTuple):
     suffix: str = ""
 
 
+@lru_cache(maxsize=65536)   # a name is split for each of its papers' BibTeX and CSL entries
 def split_name(name: str) -> NameParts:
     """'Ludwig van der Berg' → ('Ludwig', 'van der', 'Berg', '').
 
