@@ -12,7 +12,6 @@ import contextlib
 import gc
 import multiprocessing
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -25,6 +24,7 @@ from .changes import (fingerprints, load_state, pages_to_render, save_state, sel
                       state_path)
 from .config import SiteConfig
 from . import fragments
+from .forking import in_children
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
 from .outputs.bibtex import collection_bibtex, paper_bibtex
@@ -226,73 +226,11 @@ _FILE_KINDS = {"paper_bib", "person_bib", "site_bib", "site_csl", "feed"}
 _SITE_FILES = {"site_bib", "site_csl"}
 
 
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _in_children(work, jobs: int, here=None) -> list:
-    """[work(0), ..., work(jobs - 1)], each run in a forked child, results by pipe, and
-    here() run by this process meanwhile (its result last).
-
-    Not multiprocessing.Pool: interrupted, its terminate() can kill a worker that holds
-    the result queue's lock and then wait for that lock forever (a build that hangs on
-    Ctrl-C). Here an interrupt kills the children and reaps them, nothing else.
-    """
-    children: list[tuple[int, int]] = []
-    try:
-        for index in range(jobs):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: never returns into the caller's code
-                code = 0
-                try:
-                    os.close(read_end)
-                    _worker_init()
-                    payload = pickle.dumps(("ok", work(index)))
-                except BaseException as exc:  # noqa: BLE001 — reported by the parent
-                    try:
-                        payload = pickle.dumps(("error", exc))
-                    except Exception:
-                        payload = pickle.dumps(("error", RuntimeError(repr(exc))))
-                try:
-                    with os.fdopen(write_end, "wb") as pipe:
-                        pipe.write(payload)
-                except BaseException:  # noqa: BLE001
-                    code = 1
-                os._exit(code)
-            os.close(write_end)
-            children.append((pid, read_end))
-        mine = here() if here is not None else None
-        results = []
-        while children:
-            pid, read_end = children[0]
-            with os.fdopen(read_end, "rb") as pipe:
-                payload = pipe.read()
-            children.pop(0)
-            os.waitpid(pid, 0)
-            if not payload:
-                raise RuntimeError(f"a render worker (pid {pid}) died")
-            kind, value = pickle.loads(payload)
-            if kind == "error":
-                raise value
-            results.append(value)
-        return results + ([mine] if here is not None else [])
-    finally:
-        for pid, read_end in children:  # interrupted or failed: stop the rest
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                os.close(read_end)
-            except OSError:
-                pass
-
-
 def _share_fragments(site: Site, renderer: Renderer, jobs: int) -> None:
     """Each paper's repeated pieces made once, in parallel, before the render workers
     fork (see fragments.py): this process makes one share, forked children the others."""
     papers = site.catalog.entries
-    shares = _in_children(lambda i: fragments.make(site, renderer, papers[i::jobs]), jobs - 1,
+    shares = in_children(lambda i: fragments.make(site, renderer, papers[i::jobs]), jobs - 1,
                           lambda: fragments.make(site, renderer, papers[jobs - 1::jobs]))
     for rows in shares[:-1]:   # the last share was made here, into this process's memos
         fragments.adopt(site, renderer, rows)
@@ -340,7 +278,7 @@ def render_tasks(site: Site, writer, jobs: int, tasks: list[Route], renderer: Re
                 if len(tasks) > len(site.catalog.entries):   # most of the site, not an edit
                     _share_fragments(site, renderer, jobs)
                     gc.freeze()
-                results = _in_children(_render_share, jobs, lambda: _render_list(here))
+                results = in_children(_render_share, jobs, lambda: _render_list(here))
             finally:
                 gc.unfreeze()
         for share in results:
