@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, build_catalog
-from .changes import (fingerprints, load_state, pages_to_render, save_state, select_tasks,
+from .changes import (input_signature, nothing_changed, quiet_path, save_quiet_state,
+                      fingerprints, load_state, pages_to_render, save_state, select_tasks,
                       state_path)
 from .config import SiteConfig
 from . import fragments
@@ -317,13 +318,21 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     site_dir = Path(options.site_dir)
     output = output_folder(options)
     say = progress or (lambda message: None)
+    state_file = state_path(site_dir, output, CACHE_DIR)
+    quiet_file = quiet_path(state_file)
+    inputs = None
+    if options.use_cache and not options.check_links:
+        inputs = input_signature(site_dir, _options_key(options))
+        report = (_unchanged_build(output, site_dir, quiet_file, inputs, say, start)
+                  if inputs is not None else None)
+        if report is not None:
+            return report
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
                    options.use_cache, timings)
     writer = OutputWriter(output, _display(output, site_dir))
     with writing(writer):
         writer.open(wait_message=say)
         t = time.perf_counter()
-        state_file = state_path(site_dir, output, CACHE_DIR)
         current = fingerprints(site, options.drafts, options.search)
         last = (load_state(state_file, writer.old_token) if options.use_cache and writer.old
                 else None)
@@ -335,11 +344,42 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
         written, removed = writer.commit()
         if options.use_cache:
             save_state(state_file, current, writer.token)
+        if inputs is not None:
+            save_quiet_state(quiet_file, inputs, writer.token, len(site.routes),
+                             site.diagnostics.warnings)
+        elif options.use_cache:
+            with contextlib.suppress(OSError):
+                quiet_file.unlink(missing_ok=True)
         timings["commit"] = time.perf_counter() - t
     return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
                        removed=removed, seconds=time.perf_counter() - start,
                        warnings=site.diagnostics.warnings, timings=timings, changed=changed,
                        rendered=rendered)
+
+
+def _options_key(options: BuildOptions) -> str:
+    """The options that shape a build's output (the output folder has its own state)."""
+    return repr((options.drafts, options.strict, options.base_url, options.search))
+
+
+def _unchanged_build(output: Path, site_dir: Path, quiet_file: Path, inputs: str, say,
+                     start: float) -> BuildReport | None:
+    """The report of a build that has nothing to do (see changes.nothing_changed), after
+    checking under the output's lock; None when there is work."""
+    from .writer import OutputWriter
+
+    writer = OutputWriter(output, _display(output, site_dir))
+    with writing(writer):
+        writer.open(wait_message=say)
+        state = nothing_changed(quiet_file, inputs, writer)
+        writer.abort()   # nothing staged: only the lock and an empty staging folder
+    if state is None:
+        return None
+    warnings = [Diagnostic(path, line, name, message, "warning", strict)
+                for path, line, name, message, strict in state.get("warnings", [])]
+    return BuildReport(output, pages=state.get("pages", 0), files=len(writer.old),
+                       seconds=time.perf_counter() - start, warnings=warnings,
+                       timings={"check": time.perf_counter() - start})
 
 
 def output_folder(options: BuildOptions) -> Path:

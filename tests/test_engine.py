@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -372,3 +373,70 @@ def test_angle_brackets_that_are_not_html_stay_as_text():
     assert render_inline("x<y and y>z") == "x&lt;y and y&gt;z"
     assert plain_text("Fast & <Robust>") == "Fast & <Robust>"
     assert render_markdown("a <sub>2</sub> <script>alert(1)</script>") == "<p>a <sub>2</sub> </p>"
+
+
+def test_a_build_with_nothing_changed_only_checks(make_site, monkeypatch, tmp_path):
+    """Same inputs and an intact output: the build stops after checking (no load, no
+    render), with the same warnings. Any change to what a build reads means work again."""
+    from papersite import pipeline
+    from papersite.changes import RACY_SECONDS
+
+    files = dict(FILES)
+    files["content/papers/zeta.yaml"] = "title: Zeta\nyear: 2020\nauhtors: [X Y]\n"
+    site = make_site(files)
+    settle = lambda: time.sleep(2 * RACY_SECONDS)   # noqa: E731 — files older than "racy"
+    settle()
+    options = BuildOptions(site_dir=site, search=False, jobs=1)
+    first = build(options)
+    real_prepare = pipeline.prepare
+    prepared = []
+
+    def counting_prepare(*args, **kwargs):
+        prepared.append(1)
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "prepare", counting_prepare)
+    quiet = build(options)
+    assert prepared == [] and quiet.written == quiet.rendered == 0
+    assert (quiet.pages, quiet.files) == (first.pages, first.files)
+    assert quiet.warnings == first.warnings and quiet.warnings[0].field == "auhtors"
+
+    def changed(change) -> bool:
+        prepared.clear()
+        change()
+        settle()
+        build(options)
+        worked = prepared == [1]
+        build(options)               # and then quiet again
+        return worked and len(prepared) == 1
+
+    paper = site / "content/papers/zeta.yaml"
+    assert changed(lambda: paper.write_text(paper.read_text().replace("Zeta", "Zeta 2")))
+    assert "Zeta 2" in read(site, "papers/zeta/index.html")
+    assert changed(lambda: (site / "static").mkdir() or (site / "static/x.txt").write_text("x"))
+    assert (site / "_site/x.txt").read_text() == "x"
+    assert changed(lambda: (site / "templates").mkdir() or (site / "templates/404.html")
+                   .write_text("{% extends 'base.html' %}{% block main %}GONE{% endblock %}"))
+    assert "GONE" in read(site, "404.html")
+    assert changed(lambda: (site / "_site/index.html").unlink())
+    assert (site / "_site/index.html").is_file()
+    assert changed(lambda: (site / "_site/papers.bib").write_text("tampered"))
+    assert (site / "_site/papers.bib").read_text() != "tampered"
+    prepared.clear()
+    build(BuildOptions(site_dir=site, search=False, jobs=1, drafts=True))
+    assert prepared == [1]           # other options: other output bytes possible
+
+
+def test_a_file_changed_just_before_a_build_is_not_trusted_by_its_mtime(make_site, tmp_path):
+    """A save in the same clock tick as the last build, to the same size, could look
+    unchanged: a build that starts right after a change leaves no "nothing changed"
+    state, so the next build does the work."""
+    from papersite.changes import input_signature
+
+    site = make_site(FILES)
+    assert input_signature(site, "") is None                 # just written
+    old = time.time() - 60
+    for path in site.rglob("*"):
+        os.utime(path, (old, old))
+    assert input_signature(site, "") == input_signature(site, "")
+    assert input_signature(site, "a") != input_signature(site, "b")
