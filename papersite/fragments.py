@@ -11,15 +11,16 @@ process that then forks the render workers: those start with all of them.
 
 from __future__ import annotations
 
+from . import markup
 from .outputs import bibtex, feeds
 
-Row = tuple[str, str, str, str | None, str]   # id, entry, compact entry, feed entry, BibTeX
+Row = tuple   # id, entry, compact entry (Markup), feed entry (or None), BibTeX
 
 
 def make(site, renderer, entries) -> list[Row]:
-    """The pieces of these papers (plain strings, to send to another process)."""
+    """The pieces of these papers, to send to another process."""
     catalog, router = site.catalog, site.router
-    return [(e.id, str(renderer.entry(e.id, "entry")), str(renderer.entry(e.id, "entry_compact")),
+    return [(e.id, renderer.entry(e.id, "entry"), renderer.entry(e.id, "entry_compact"),
              feeds.entry_xml(e, router) if feeds.in_feeds(e) else None,
              bibtex.paper_bibtex(e, catalog))
             for e in entries]
@@ -34,3 +35,12 @@ def adopt(site, renderer, rows: list[Row]) -> None:
         if feed is not None:
             feeds.keep_entry_xml(pid, feed, router)
         bibtex.keep_paper_bibtex(pid, bib, catalog)
+
+
+def forget() -> None:
+    """Drop what a one-off build memoised of every paper, once it is rendered (a preview
+    keeps these between edits instead)."""
+    feeds.forget_all()
+    bibtex.forget_all()
+    markup.render_markdown.cache_clear()
+    markup.plain_text.cache_clear()

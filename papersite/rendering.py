@@ -168,9 +168,9 @@ class Renderer:
                 self._entries[key] = html
         return html
 
-    def keep_entry(self, pid: str, variant: str, html: str) -> None:
+    def keep_entry(self, pid: str, variant: str, html: Markup) -> None:
         """Take a list entry rendered by another process of the same build."""
-        self._entries[pid, variant] = Markup(html)
+        self._entries[pid, variant] = html
 
     def render(self, route: Route) -> bytes:
         template_name = {"notfound": "404.html"}.get(route.kind, f"{route.kind}.html")

@@ -182,6 +182,11 @@ def paper_bibtex(entry, catalog) -> str:
     return text
 
 
+def forget_all() -> None:
+    global _entry_memo
+    _entry_memo = (None, {})
+
+
 def keep_paper_bibtex(pid: str, text: str, catalog) -> None:
     """Take a paper's entry made by another process of the same build."""
     global _entry_memo

@@ -61,6 +61,11 @@ def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
 _memo: tuple[object, dict[str, str]] = (None, {})
 
 
+def forget_all() -> None:
+    global _memo
+    _memo = (None, {})
+
+
 def in_feeds(e) -> bool:
     """Whether a paper can be in a feed at all (undated papers are left out)."""
     return _stamp(e) is not None
