@@ -239,8 +239,10 @@ def input_signature(site_dir: Path, options: str) -> str | None:
     if newest > started - RACY_SECONDS * 1e9:
         return None
     static = [f"{rel}:{size}:{mtime}" for rel, size, mtime in static]
+    templates = [f"{rel}:{size}:{mtime}"   # any file there, whatever its name
+                 for rel, size, mtime in tree_signature(Path(site_dir) / "templates")]
     return _hash(__version__, *versions, template_signature(site_dir), options,
-                 *sources, "static", *static)
+                 *sources, "static", *static, "templates", *templates)
 
 
 def quiet_path(state_file: Path) -> Path:
