@@ -233,14 +233,15 @@ def input_signature(site_dir: Path, options: str) -> str | None:
     started = time.time_ns()
     found = source_files(Path(site_dir), Diagnostics(), signatures=True)
     sources = [f"{s.rel}:{s.signature}" for s in found]
-    static = tree_signature(Path(site_dir) / "static")
+    # Static files, and templates whatever their names: by name, size and mtime.
+    trees = [tree_signature(Path(site_dir) / "static"),
+             tree_signature(Path(site_dir) / "templates")]
     newest = max([s.signature[1] for s in found if len(s.signature) == 3]
-                 + [mtime for _, _, mtime in static] + [0])
+                 + [mtime for tree in trees for _, _, mtime in tree] + [0])
     if newest > started - RACY_SECONDS * 1e9:
         return None
-    static = [f"{rel}:{size}:{mtime}" for rel, size, mtime in static]
-    templates = [f"{rel}:{size}:{mtime}"   # any file there, whatever its name
-                 for rel, size, mtime in tree_signature(Path(site_dir) / "templates")]
+    static, templates = ([f"{rel}:{size}:{mtime}" for rel, size, mtime in tree]
+                         for tree in trees)
     return _hash(__version__, *versions, template_signature(site_dir), options,
                  *sources, "static", *static, "templates", *templates)
 
