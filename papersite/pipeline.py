@@ -192,8 +192,12 @@ def _csl_json(catalog: Catalog, router: Router) -> bytes:
             part = memo[e.id] = (" " + json.dumps(
                 csl_item(e, catalog, router), ensure_ascii=False, indent=1,
                 sort_keys=True).replace("\n", "\n ")).encode()
-        parts.append(part)
-    return b"[\n" + b",\n".join(parts) + b"\n]\n" if parts else b"[]\n"
+        parts += (b",\n", part)
+    if not parts:
+        return b"[]\n"
+    parts[0] = b"[\n"   # one join, one copy of the file (150 MB at 100,000 papers)
+    parts.append(b"\n]\n")
+    return b"".join(parts)
 
 
 _csl_memo: tuple = (None, None, {})
