@@ -33,14 +33,14 @@ def adopt(site, renderer, rows: list[Row]) -> None:
         renderer.keep_entry(pid, "entry", entry)
         renderer.keep_entry(pid, "entry_compact", compact)
         if feed is not None:
-            feeds.keep_entry_xml(pid, feed, router)
-        bibtex.keep_paper_bibtex(pid, bib, catalog)
+            feeds.memo.of(router)[pid] = feed
+        bibtex.entry_memo.of(catalog)[pid] = bib
 
 
 def forget() -> None:
     """Drop what a one-off build memoised of every paper, once it is rendered (a preview
     keeps these between edits instead)."""
-    feeds.forget_all()
-    bibtex.forget_all()
+    feeds.memo.forget()
+    bibtex.entry_memo.forget()
     markup.render_markdown.cache_clear()
     markup.plain_text.cache_clear()

@@ -26,6 +26,7 @@ from .changes import (input_signature, nothing_changed, quiet_path, save_quiet_s
 from .config import SiteConfig
 from . import fragments
 from .forking import in_children
+from .memo import PaperMemo
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
 from .outputs.bibtex import collection_bibtex, paper_bibtex
@@ -181,10 +182,7 @@ def _csl_json(catalog: Catalog, router: Router) -> bytes:
     (the whole list and the encoder's pieces took about 1 GB at 100,000 papers). Each
     item is memoised per catalog and router, as BibTeX entries are."""
     import json
-    global _csl_memo
-    if _csl_memo[0] is not catalog or _csl_memo[1] is not router:
-        _csl_memo = (catalog, router, {})
-    memo = _csl_memo[2]
+    memo = csl_memo.of(catalog, router)
     parts = []
     for e in catalog.entries:
         part = memo.get(e.id)
@@ -200,7 +198,7 @@ def _csl_json(catalog: Catalog, router: Router) -> bytes:
     return b"".join(parts)
 
 
-_csl_memo: tuple = (None, None, {})
+csl_memo = PaperMemo()   # a paper's CSL-JSON item in papers.json, per catalog and router
 
 
 # --- rendering in workers ----------------------------------------------------------------
@@ -229,11 +227,6 @@ def _render_list(tasks: list[Route]) -> list[tuple[str, str, bool]]:
 
 _FILE_KINDS = {"paper_bib", "person_bib", "site_bib", "site_csl", "feed"}
 _SITE_FILES = {"site_bib", "site_csl"}
-
-
-def _forget_csl() -> None:
-    global _csl_memo
-    _csl_memo = (None, None, {})
 
 
 def _share_fragments(site: Site, renderer: Renderer, jobs: int) -> None:
@@ -352,7 +345,7 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
         site.content.origins.clear()
         rendered = write_site(site, writer, options, pages, say, timings)
         fragments.forget()   # what the build memoised of each paper, before the commit
-        _forget_csl()
+        csl_memo.forget()
         t = time.perf_counter()
         changed = sorted(writer.changed)
         written, removed = writer.commit()

@@ -286,10 +286,7 @@ def _forget(catalog, router, ids: set[str]) -> None:
     """Drop what was made of these papers from the memos that outlive a build while the
     catalog and router objects stay the same: BibTeX entries and keys, feed entries and
     CSL-JSON items (memoised per catalog or router: for a one-off build, made once)."""
-    for memo, owner in ((bibtex._entry_memo, catalog), (feeds._memo, router)):
-        if memo[0] is owner:
-            for pid in ids:
-                memo[1].pop(pid, None)
-    if pipeline._csl_memo[0] is catalog:
-        for pid in ids:
-            pipeline._csl_memo[2].pop(pid, None)
+    for memo, owners in ((bibtex.entry_memo, (catalog,)), (feeds.memo, (router,)),
+                         (pipeline.csl_memo, (catalog, router))):
+        if memo.owned_by(*owners):
+            memo.forget(ids)

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ..memo import PaperMemo
 from ..names import slugify
 from .names import split_name
 
@@ -163,7 +164,7 @@ _KINDS = {"conference": ("inproceedings", "booktitle"), "workshop": ("inproceedi
           "other": ("misc", "howpublished")}
 
 
-_entry_memo: tuple[object, dict[str, str]] = (None, {})
+entry_memo = PaperMemo()   # a paper's BibTeX entry, per catalog
 
 
 def paper_bibtex(entry, catalog) -> str:
@@ -172,27 +173,11 @@ def paper_bibtex(entry, catalog) -> str:
 
     Memoised per catalog: one paper's entry appears in its page, its .bib, its authors'
     .bib files and the site's, and is encoded once."""
-    global _entry_memo
-    if _entry_memo[0] is not catalog:
-        _entry_memo = (catalog, {})
-    memo = _entry_memo[1]
+    memo = entry_memo.of(catalog)
     text = memo.get(entry.id)
     if text is None:
         text = memo[entry.id] = _paper_bibtex(entry, catalog)
     return text
-
-
-def forget_all() -> None:
-    global _entry_memo
-    _entry_memo = (None, {})
-
-
-def keep_paper_bibtex(pid: str, text: str, catalog) -> None:
-    """Take a paper's entry made by another process of the same build."""
-    global _entry_memo
-    if _entry_memo[0] is not catalog:
-        _entry_memo = (catalog, {})
-    _entry_memo[1][pid] = text
 
 
 def _paper_bibtex(entry, catalog) -> str:

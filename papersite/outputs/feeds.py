@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
 
 from ..markup import plain_text
+from ..memo import PaperMemo
 
 FEED_SIZE = 50
 # Characters XML 1.0 forbids; text pasted from PDFs sometimes carries them.
@@ -58,12 +59,7 @@ def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
     return "\n".join(out) + "\n"
 
 
-_memo: tuple[object, dict[str, str]] = (None, {})
-
-
-def forget_all() -> None:
-    global _memo
-    _memo = (None, {})
+memo = PaperMemo()   # a paper's <entry>, per router
 
 
 def in_feeds(e) -> bool:
@@ -71,21 +67,11 @@ def in_feeds(e) -> bool:
     return _stamp(e) is not None
 
 
-def keep_entry_xml(pid: str, text: str, router) -> None:
-    """Take a paper's <entry> made by another process of the same build."""
-    global _memo
-    if _memo[0] is not router:
-        _memo = (router, {})
-    _memo[1][pid] = text
-
-
 def entry_xml(e, router) -> str:
     """A paper's <entry>, made once per build (keyed by the build's router): the same
     entry is in the site's feed and in its authors', venue's and tags' feeds."""
-    global _memo
-    if _memo[0] is not router:
-        _memo = (router, {})
-    text = _memo[1].get(e.id)
+    made = memo.of(router)
+    text = made.get(e.id)
     if text is None:
         p = e.paper
         url = router.absolute(f"papers/{p.id}/")
@@ -100,5 +86,5 @@ def entry_xml(e, router) -> str:
             out.append(f"    <summary>{escape(plain_text(p.abstract))}</summary>")
         out += [f"    <category term={quoteattr(t)}/>" for t in e.tags]
         out.append("  </entry>")
-        text = _memo[1][e.id] = "\n".join(out)
+        text = made[e.id] = "\n".join(out)
     return text
