@@ -44,6 +44,8 @@ import threading
 import time
 from pathlib import Path
 
+from host import cpu_model  # bench/host.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 BEGIN = "<!-- edit_reload.py: begin -->"
@@ -292,14 +294,7 @@ def _pages(log: str) -> int:
 
 
 def machine() -> dict:
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model(platform.processor() or "unknown")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
             "load": load, "date": datetime.date.today().isoformat()}

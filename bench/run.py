@@ -46,6 +46,8 @@ import threading
 import time
 from pathlib import Path
 
+from host import cpu_model  # bench/host.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 BEGIN = "<!-- run.py: begin -->"
@@ -233,15 +235,7 @@ def loadavg() -> str:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+    return {"nproc": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
             "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * PAGE / 1024 ** 3)}
 
 
