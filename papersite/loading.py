@@ -434,6 +434,7 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
         return [Record(rel, line, data, lines, single=True)]
     if isinstance(data, list) and allow_list:
         out = []
+        by_item = _lines_by_item(lines)
         for i, item in enumerate(data):
             prefix = f"[{i}]"
             item_line = lines.get(prefix, line)
@@ -441,8 +442,7 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
                 diags.error(rel, item_line, message=f"expected {_a(kind)} (a mapping of "
                                                     f"fields), found {_describe(item)}")
                 continue
-            sub = _sub_lines(lines, prefix)
-            out.append(Record(rel, item_line, item, sub))
+            out.append(Record(rel, item_line, item, by_item.get(prefix, {})))
         return out
     if data is None:
         diags.error(rel, line, message=f"file is empty; expected {_a(kind)}"
@@ -455,6 +455,20 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
 
 def _a(kind: str) -> str:
     return ("an " if kind[:1] in "aeiou" else "a ") + kind
+
+
+def _lines_by_item(lines: dict) -> dict[str, dict]:
+    """The lines of a list file's fields, grouped by item ("[3]") and relative to it, in
+    one pass (asking `_sub_lines` for each item was quadratic in the file's length)."""
+    out: dict[str, dict] = {}
+    for k, v in lines.items():
+        source = k.startswith(SOURCE)
+        key = k[len(SOURCE):] if source else k
+        end = key.find("].")
+        if key.startswith("[") and end > 0:
+            out.setdefault(key[:end + 1], {})[
+                (SOURCE if source else "") + key[end + 2:]] = v
+    return out
 
 
 def _sub_lines(lines: dict, prefix: str) -> dict:

@@ -85,6 +85,16 @@ def test_any_text_parses_or_gives_a_yaml_problem(text):
         assert problem.line >= 0 and problem.message
 
 
+@FEW
+@given(st.lists(st.one_of(field_data, plain_data), max_size=6))
+def test_a_list_files_lines_are_split_per_item_as_asked_one_by_one(items):
+    """The one-pass split gives each item the same field lines as the per-item scan."""
+    _, lines, _ = loading.parse_yaml(dump(items))
+    by_item = loading._lines_by_item(lines)
+    for i in range(len(items)):
+        assert by_item.get(f"[{i}]", {}) == loading._sub_lines(lines, f"[{i}]")
+
+
 def _site_with(files: dict[str, str]) -> tuple[Path, Path]:
     tmp = Path(tempfile.mkdtemp(prefix="papersite-prop-"))
     files = {"site.yaml": "title: T\nbase_url: https://example.org/\n", **files}
