@@ -9,6 +9,10 @@ process and reused on every page that lists it.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 import jinja2
@@ -84,14 +88,70 @@ def make_environment(site_dir: Path | None, cache_dir: Path | None = None) -> ji
 
 
 def _bytecode_cache(cache_dir: Path | None):
-    """Compiled templates kept between builds (keyed by template source by Jinja)."""
+    """Compiled templates kept between builds (Jinja checks each against its source)."""
     if cache_dir is None:
         return None
     try:
         (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
+    return _Bytecode(cache_dir / "jinja", _theme_cache_dir())
+
+
+def _theme_cache_dir() -> Path | None:
+    """Where the theme's compiled templates are kept for every site on this machine, as
+    Python keeps a module's .pyc: compiling the theme is 0.2 s, a fifth of a small
+    site's build. Per Jinja version and per version of this module (which sets how
+    templates compile); None when there is no user cache folder to write."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    me = os.stat(__file__)
+    tag = hashlib.blake2b(f"{jinja2.__version__}:{sys.version}:{me.st_size}:{me.st_mtime_ns}"
+                          .encode(), digest_size=8).hexdigest()
+    folder = Path(base) / "papersite" / f"theme-{tag}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
+class _Bytecode(jinja2.BytecodeCache):
+    """Jinja's file cache, with the theme's templates kept in the user's cache folder
+    (shared by every site) and the site's own in the site's cache."""
+
+    def __init__(self, site_folder: Path, theme_folder: Path | None) -> None:
+        self.site_folder, self.theme_folder = site_folder, theme_folder
+        self._theme = str(THEME) + os.sep
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        key = super().get_cache_key(name, filename)
+        theme = self.theme_folder and filename and filename.startswith(self._theme)
+        return "theme-" + key if theme else key
+
+    def _path(self, bucket) -> Path:
+        folder = self.theme_folder if bucket.key.startswith("theme-") else self.site_folder
+        return folder / f"{bucket.key}.cache"
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            with open(self._path(bucket), "rb") as f:
+                bucket.load_bytecode(f)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket) -> None:
+        # Written aside and renamed: builds running at once never read half a file.
+        try:
+            path = self._path(bucket)
+            with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp",
+                                             delete=False) as f:
+                bucket.write_bytecode(f)
+            os.replace(f.name, path)
+        except OSError:
+            try:
+                os.unlink(f.name)
+            except (OSError, NameError):
+                pass
 
 
 def _template_frame(exc: Exception) -> tuple[str, int] | None:

@@ -264,6 +264,29 @@ def test_site_template_overrides_theme(make_site):
     assert "CUSTOM 404" in read(site, "404.html")
 
 
+def test_theme_templates_compile_once_per_machine_and_site_templates_stay_in_the_site(
+        make_site, tmp_path, monkeypatch):
+    """The theme's compiled templates are kept in the user's cache folder for every site;
+    a site's own templates (an override of a theme name included) in the site's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    plain = make_site(dict(FILES))
+    build(BuildOptions(site_dir=plain, search=False, jobs=1))
+    shared = list((tmp_path / "user-cache" / "papersite").glob("theme-*/theme-*.cache"))
+    assert len(shared) >= 10
+    assert not list((plain / ".papersite-cache" / "jinja").glob("*.cache"))
+    stamps = {p: p.stat().st_mtime_ns for p in shared}
+
+    files = dict(FILES)
+    files["templates/404.html"] = "{% extends 'base.html' %}{% block main %}MINE{% endblock %}"
+    custom = make_site(files)
+    build(BuildOptions(site_dir=custom, search=False, jobs=1))
+    assert "MINE" in read(custom, "404.html")
+    assert len(list((custom / ".papersite-cache" / "jinja").glob("*.cache"))) == 1
+    assert {p: p.stat().st_mtime_ns for p in shared} == stamps   # reused, not rewritten
+    build(BuildOptions(site_dir=plain, output=tmp_path / "again", search=False, jobs=1))
+    assert "MINE" not in (tmp_path / "again" / "404.html").read_text("utf-8")
+
+
 def test_listing_home(make_site):
     files = dict(FILES)
     files["site.yaml"] = SITE.replace("home: owner", "home: ranked")
