@@ -189,12 +189,31 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         diags.warning(record.path, record.line_of(prefix + key), prefix + key,
                       f"unknown {kind} field{hint}", strict=True)
-    for name, value in obj:
+    for name in _nested_fields(type(obj)):
+        value = getattr(obj, name)
         nested = value if isinstance(value, list) else [value]
         for i, item in enumerate(nested):
             if isinstance(item, BaseModel):
                 sub = f"{prefix}{name}[{i}]." if isinstance(value, list) else f"{prefix}{name}."
                 warn_unknown(item, record, diags, kind, sub)
+
+
+def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model whose type can hold another model (a paper's authors):
+    the only ones to look into for unknown fields. (Looking at every field of every
+    paper took 80 µs a paper.)"""
+    found = _NESTED.get(model)
+    if found is None:
+        def holds_model(annotation) -> bool:
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                return True
+            return any(holds_model(arg) for arg in typing.get_args(annotation))
+        found = _NESTED[model] = tuple(name for name, f in model.model_fields.items()
+                                       if holds_model(f.annotation))
+    return found
+
+
+_NESTED: dict = {}
 
 
 def _stem(record: Record) -> str:
