@@ -7,6 +7,7 @@ message), 2 usage errors, 130 interrupted. A user's mistake never shows a traceb
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -81,6 +82,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous output is untouched", file=sys.stderr)
         return 130
+
+
+def run() -> None:
+    """The command (`papersite`, `python -m papersite`, `python build.py`): main(), then
+    an exit that does not free the site object by object. A build of 100,000 papers
+    leaves millions of objects that the interpreter takes about 9 s to free one by one
+    on its way out; the operating system takes the memory back at once."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _progress():
