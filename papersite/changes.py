@@ -214,11 +214,12 @@ _LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3", "latex2mathml", "pydant
 RACY_SECONDS = 0.05
 
 
-def input_signature(site_dir: Path, options: str) -> str | None:
+def input_signature(site_dir: Path, options: str, sources: list | None = None) -> str | None:
     """Everything a build reads, by name, size, mtime and inode (no file is read): the
     content files, static files and templates, the engine and the versions of the
     libraries that shape its output, and the build's options. None when a file changed
-    too recently to tell by its mtime."""
+    too recently to tell by its mtime. `sources`: a list that receives the content files
+    found (loading.SourceFile, with their signatures)."""
     from importlib import metadata
 
     from .diagnostics import Diagnostics
@@ -231,7 +232,10 @@ def input_signature(site_dir: Path, options: str) -> str | None:
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=none")
     started = time.time_ns()
-    found = source_files(Path(site_dir), Diagnostics(), signatures=True)
+    scan = Diagnostics()
+    found = source_files(Path(site_dir), scan, signatures=True)
+    if sources is not None and not scan.items:   # a link out of the site: the build says so
+        sources.extend(found)
     sources = [f"{s.rel}:{s.signature}" for s in found]
     # Static files, and templates whatever their names: by name, size and mtime.
     trees = [tree_signature(Path(site_dir) / "static"),
@@ -265,23 +269,37 @@ def save_quiet_state(path: Path, signature: str, token: str | None, pages: int,
         pass   # the next build does the work instead
 
 
-def nothing_changed(path: Path, signature: str, writer) -> dict | None:
-    """The last build's state when this build would write exactly what the output holds:
-    the same inputs, the output as that build left it (its manifest, and every file's
-    size and mtime as the manifest says). `writer` is open, its manifest read."""
+def quiet_state(path: Path, signature: str) -> dict | None:
+    """The last build's state if its inputs were these (see `nothing_changed`)."""
     try:
         state = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION \
-            or state.get("inputs") != signature or state.get("output") is None \
-            or state.get("output") != writer.old_token or not writer.old:
+            or state.get("inputs") != signature or state.get("output") is None:
         return None
+    return state
+
+
+def nothing_changed(state: dict, writer) -> bool:
+    """Whether this build would write exactly what the output holds: the last build's
+    `quiet_state` had the same inputs, and the output is as that build left it (its
+    manifest, and every file's size and mtime as the manifest says). `writer` is open,
+    its manifest read."""
+    return state.get("output") == writer.old_token and output_intact(writer)
+
+
+def output_intact(writer) -> bool:
+    """Whether every file of the output's manifest is there at the size and mtime the
+    manifest says (a file edited or removed by hand is not)."""
+    if not writer.old:
+        return False
+    root = os.path.join(str(writer.output), "")
     for rel, (_, size, mtime) in writer.old.items():
         try:
-            st = os.stat(os.path.join(writer.output, rel))
+            st = os.stat(root + rel)
         except OSError:
-            return None
+            return False
         if st.st_size != size or st.st_mtime_ns != mtime:
-            return None
-    return state
+            return False
+    return True

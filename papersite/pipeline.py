@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, build_catalog
-from .changes import (input_signature, nothing_changed, quiet_path, save_quiet_state,
-                      fingerprints, load_state, pages_to_render, save_state, select_tasks,
-                      state_path)
+from .changes import (fingerprints, input_signature, load_state, nothing_changed,
+                      pages_to_render, quiet_path, quiet_state, save_quiet_state, save_state,
+                      select_tasks, state_path)
 from .config import SiteConfig
 from . import fragments
 from .forking import in_children
@@ -90,8 +90,9 @@ class Site:
 
 def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
             base_url: str | None = None, use_cache: bool = True,
-            timings: dict | None = None) -> Site:
-    """Load, validate, resolve and route; raise BuildError with every problem found."""
+            timings: dict | None = None, files: list | None = None) -> Site:
+    """Load, validate, resolve and route; raise BuildError with every problem found.
+    `files`: a list that receives each content file as loaded (see load_content)."""
     site_dir = Path(site_dir)
     timings = timings if timings is not None else {}
     if not site_dir.is_dir():
@@ -99,7 +100,7 @@ def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
     diags = Diagnostics()
     t0 = time.perf_counter()
     cache = ParseCache(site_dir / CACHE_DIR / "parsed.json" if use_cache else None)
-    loaded = load_content(site_dir, diags, cache)
+    loaded = load_content(site_dir, diags, cache, files=files)
     timings["load"] = time.perf_counter() - t0
     site = resolve(site_dir, loaded, diags, drafts, strict, base_url, timings)
     if use_cache:
@@ -315,49 +316,72 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     """Build a site into its output folder. Raises BuildError; the old output stays."""
     from .writer import OutputWriter
 
-    start = time.perf_counter()
+    from . import snapshot
+
+    start, started = time.perf_counter(), time.time_ns()
     timings: dict[str, float] = {}
     site_dir = Path(options.site_dir)
     output = output_folder(options)
     say = progress or (lambda message: None)
     state_file = state_path(site_dir, output, CACHE_DIR)
     quiet_file = quiet_path(state_file)
-    inputs = None
+    inputs, sources = None, []
     if options.use_cache and not options.check_links:
-        inputs = input_signature(site_dir, _options_key(options))
+        inputs = input_signature(site_dir, _options_key(options), sources)
         report = (_unchanged_build(output, site_dir, quiet_file, inputs, say, start)
                   if inputs is not None else None)
         if report is not None:
             return report
+    # A snapshot of the last build, for a change of papers' text (snapshot.py); only
+    # when no file changed too recently to be told apart by its size and time.
+    keep_snapshot = snapshot.wanted(options) and inputs is not None
+    if keep_snapshot:
+        report = snapshot.edit_build(options, inputs, sources or None, say, start, started)
+        if report is not None:
+            return report
+    files: list | None = [] if keep_snapshot else None
+    signatures = snapshot.inputs_now(site_dir) if keep_snapshot else None
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
-                   options.use_cache, timings)
+                   options.use_cache, timings, files)
+    saving = None
     writer = OutputWriter(output, _display(output, site_dir))
-    with writing(writer):
-        writer.open(wait_message=say)
-        t = time.perf_counter()
-        current = fingerprints(site, options.drafts, options.search)
-        last = (load_state(state_file, writer.old_token) if options.use_cache and writer.old
-                else None)
-        pages = pages_to_render(site.catalog, last, current)
-        timings["plan"] = time.perf_counter() - t
-        # The records as loaded served the errors' positions and the fingerprints: the
-        # render workers, forked next, need not carry them (about 30% of the memory).
-        site.content.origins.clear()
-        rendered = write_site(site, writer, options, pages, say, timings)
-        fragments.forget()   # what the build memoised of each paper, before the commit
-        csl_memo.forget()
-        t = time.perf_counter()
-        changed = sorted(writer.changed)
-        written, removed = writer.commit()
-        if options.use_cache:
-            save_state(state_file, current, writer.token)
-        if inputs is not None:
-            save_quiet_state(quiet_file, inputs, writer.token, len(site.routes),
-                             site.diagnostics.warnings)
-        elif options.use_cache:
-            with contextlib.suppress(OSError):
-                quiet_file.unlink(missing_ok=True)
-        timings["commit"] = time.perf_counter() - t
+    try:
+        with writing(writer):
+            writer.open(wait_message=say)
+            t = time.perf_counter()
+            current = fingerprints(site, options.drafts, options.search)
+            last = (load_state(state_file, writer.old_token) if options.use_cache and writer.old
+                    else None)
+            pages = pages_to_render(site.catalog, last, current)
+            timings["plan"] = time.perf_counter() - t
+            kept = snapshot.kept_files(site, files, started) if files is not None else None
+            files = None
+            # The records as loaded served the errors' positions and the fingerprints: the
+            # render workers, forked next, need not carry them (about 30% of the memory).
+            site.content.origins.clear()
+            rendered = write_site(site, writer, options, pages, say, timings)
+            if kept is not None:   # while the memos hold every paper's BibTeX and CSL-JSON
+                saving = snapshot.start_saving(site, options, kept, current, signatures,
+                                               writer)
+            kept = None
+            fragments.forget()   # what the build memoised of each paper, before the commit
+            csl_memo.forget()
+            t = time.perf_counter()
+            changed = sorted(writer.changed)
+            written, removed = writer.commit()
+            if options.use_cache:
+                save_state(state_file, current, writer.token)
+            if inputs is not None:
+                save_quiet_state(quiet_file, inputs, writer.token, len(site.routes),
+                                 site.diagnostics.warnings)
+            elif options.use_cache:
+                with contextlib.suppress(OSError):
+                    quiet_file.unlink(missing_ok=True)
+            timings["commit"] = time.perf_counter() - t
+        snapshot.finish_saving(saving, writer.token, timings)
+        saving = None
+    finally:
+        snapshot.cancel_saving(saving)
     return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
                        removed=removed, seconds=time.perf_counter() - start,
                        warnings=site.diagnostics.warnings, timings=timings, changed=changed,
@@ -375,12 +399,15 @@ def _unchanged_build(output: Path, site_dir: Path, quiet_file: Path, inputs: str
     checking under the output's lock; None when there is work."""
     from .writer import OutputWriter
 
+    state = quiet_state(quiet_file, inputs)
+    if state is None:
+        return None   # other inputs: no need to read the output's manifest
     writer = OutputWriter(output, _display(output, site_dir))
     with writing(writer):
         writer.open(wait_message=say)
-        state = nothing_changed(quiet_file, inputs, writer)
+        unchanged = nothing_changed(state, writer)
         writer.abort()   # nothing staged: only the lock and an empty staging folder
-    if state is None:
+    if not unchanged:
         return None
     warnings = [Diagnostic(path, line, name, message, "warning", strict)
                 for path, line, name, message, strict in state.get("warnings", [])]

@@ -21,6 +21,9 @@ save instead, which keeps what the last build made and redoes what the change ne
 Either way the output is byte for byte what `build` makes of the same content (the
 tests apply sequences of edits and compare), and a failed rebuild leaves the output and
 the kept site as they were.
+
+`build` itself restores a session from the last build's snapshot on disk (snapshot.py)
+and takes the text-edit path only (`rebuild_text`): it keeps no records for the rest.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class _FullPath(Exception):
     """The change needs the full path (raised before anything is modified)."""
 
 
+NeedsFullBuild = _FullPath
+
+
 @dataclass
 class Session:
     """What the last good build made, kept for the next rebuild."""
@@ -67,11 +73,16 @@ class Session:
     warnings: list[Diagnostic] = field(default_factory=list)
     restructure: bool = False                  # a citation key changed since fingerprints
     cache: ParseCache | None = None
+    # Restored from disk by a build (snapshot.py) rather than kept by a preview: the
+    # output's manifest is read and written as a file, and `token` says which build the
+    # output must hold.
+    on_disk: bool = False
+    token: str | None = None
 
     def __post_init__(self) -> None:
         self.site_dir = Path(self.options.site_dir)
         self.output = output_folder(self.options)
-        if self.options.use_cache:
+        if self.options.use_cache and not self.on_disk:
             self.cache = ParseCache(self.site_dir / CACHE_DIR / "parsed.json")
 
     # --- the entry point -------------------------------------------------------------------
@@ -82,10 +93,36 @@ class Session:
         watcher saw change, re-read whatever their size and time say."""
         start = time.perf_counter()
         timings: dict[str, float] = {}
+        scan, templates, static = self._reload(named, timings)
+        try:
+            report = self._text_edit(scan, templates, static, timings)
+        except _FullPath:
+            report = self._full(scan, templates, static, timings, progress)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def rebuild_text(self, sources=None) -> BuildReport:
+        """The text-edit path only, for a session restored from disk (which keeps no
+        records to take the full path with): raises NeedsFullBuild when the change is
+        more than papers' text, before the output is touched. `sources`: the content
+        files with their signatures, when the caller has just looked at them."""
+        start = time.perf_counter()
+        timings: dict[str, float] = {}
+        scan, templates, static = self._reload((), timings, sources)
+        report = self._text_edit(scan, templates, static, timings)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _reload(self, named, timings: dict, sources=None) -> tuple[Diagnostics, str, tuple]:
+        """Look at every content file; re-read those that differ from the last reading
+        or that the watcher named. Returns the scan's problems and the signatures of the
+        templates and static files."""
+        start = time.perf_counter()
         if not self.site_dir.is_dir():
             raise BuildError([Diagnostic(str(self.site_dir), message="site folder not found")])
         scan = Diagnostics()
-        sources = source_files(self.site_dir, scan, signatures=True)
+        if sources is None:
+            sources = source_files(self.site_dir, scan, signatures=True)
         named = set(named)
         loads: dict[str, FileLoad] = {}
         for source in sources:
@@ -95,14 +132,7 @@ class Session:
             loads[source.rel] = old
         self.loads = loads
         timings["load"] = time.perf_counter() - start
-        templates = template_signature(self.site_dir)
-        static = tree_signature(self.site_dir / "static")
-        try:
-            report = self._text_edit(scan, templates, static, timings)
-        except _FullPath:
-            report = self._full(scan, templates, static, timings, progress)
-        report.seconds = time.perf_counter() - start
-        return report
+        return scan, template_signature(self.site_dir), tree_signature(self.site_dir / "static")
 
     # --- the full path -----------------------------------------------------------------------
 
@@ -175,6 +205,22 @@ class Session:
             raise _FullPath()      # a static file added or removed: check for clashes
         t = time.perf_counter()
         changed = self._changed()
+        ids, warnings = self.patch(changed)
+        timings["resolve"] = time.perf_counter() - t
+        try:
+            return self._render_some(pages_showing(site.catalog, sorted(ids)),
+                                     static != self.static, warnings, changed, timings)
+        except BaseException:
+            # Half changed: the next rebuild starts afresh and renders every page (the
+            # writer still writes only what differs from the output).
+            self.site = self.fingerprints = None
+            raise
+
+    def patch(self, changed: list[str]) -> tuple[set[str], list[Diagnostic]]:
+        """Put the papers of these changed files in place in the catalog: the ids of the
+        papers whose pages must be rendered again, and the site's warnings now.
+        _FullPath when a file holds more than new text for the same papers."""
+        site, options = self.site, self.options
         papers, warnings = [], [d for d in self.warnings if d.path not in changed]
         for rel in changed:
             load, old = self.loads.get(rel), self.built.get(rel)
@@ -216,14 +262,10 @@ class Session:
                 ids |= {pid for pid, key in new_keys.items() if keys.get(pid) != key}
                 self.restructure = True
             _forget(catalog, site.router, ids)
-            timings["resolve"] = time.perf_counter() - t
-            return self._render_some(pages_showing(catalog, sorted(ids)),
-                                     static != self.static, warnings, changed, timings)
         except BaseException:
-            # Half changed: the next rebuild starts afresh and renders every page (the
-            # writer still writes only what differs from the output).
             self.site = self.fingerprints = None
             raise
+        return ids, warnings
 
     def _replace(self, papers: list) -> None:
         """Replace the papers in the catalog, all or none (then _FullPath)."""
@@ -255,6 +297,8 @@ class Session:
         writer = OutputWriter(self.output, _display(self.output, self.site_dir))
         with writing(writer):
             writer.open(manifest=self.manifest)
+            if self.on_disk and writer.output_token() != self.token:
+                raise _FullPath()   # another build wrote the output since it was checked
             # A new renderer and views (cheap; the environment keeps the compiled
             # templates): whatever they memoise of the papers is made afresh.
             renderer = Renderer(Views(site.catalog, site.router), self.env, self.site_dir)
@@ -264,9 +308,9 @@ class Session:
             timings["render"] = time.perf_counter() - t
             t = time.perf_counter()
             written_files = sorted(writer.changed)
-            written, removed = writer.commit(partial=True)
+            written, removed = writer.commit(partial=True, write_manifest=self.on_disk)
             timings["commit"] = time.perf_counter() - t
-        self.manifest = writer.manifest
+        self.manifest, self.token = writer.manifest, writer.token
         self.built.update((rel, self.loads[rel]) for rel in changed)
         self.warnings = sorted(set(warnings))
         return BuildReport(self.output, pages=len(site.routes), files=len(self.manifest),

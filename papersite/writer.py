@@ -127,6 +127,21 @@ class OutputWriter:
                 "is not empty and was not written by Papersite; refusing to replace its "
                 "contents (remove it or choose another --output)"))])
 
+    def drop_lock_in_child(self) -> None:
+        """In a forked child: close its copy of the lock's descriptor (the parent's lock
+        stays: the parent holds the same lock through its own)."""
+        if self._lock_file is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._lock_file)
+            self._lock_file = None
+
+    def output_token(self) -> str | None:
+        """Which build the output holds now: its manifest file's digest (not parsed)."""
+        try:
+            return digest_of((self.output / MANIFEST).read_bytes())
+        except OSError:
+            return None
+
     def abort(self) -> None:
         """Drop everything staged; the output folder is as it was."""
         if self.staging is not None:
@@ -229,7 +244,7 @@ class OutputWriter:
 
     # --- commit ---------------------------------------------------------------------------
 
-    def commit(self, partial: bool = False) -> tuple[int, int]:
+    def commit(self, partial: bool = False, write_manifest: bool = False) -> tuple[int, int]:
         """Move staged files into place and prune stale ones; returns (written, removed).
 
         Every step is journaled: when one fails (a full disk, a permission), the steps
@@ -239,6 +254,7 @@ class OutputWriter:
         the pages an edit touched); the others stay as they are, nothing is pruned, and
         the manifest is updated in memory only (`self.manifest`): rewriting the file is
         work in proportion to the whole site, and a later full commit writes it.
+        `write_manifest`: write it all the same (a build that ends here: snapshot.py).
         """
         stale = [] if partial else sorted(set(self.old) - set(self.new))
         added = not partial or any(rel not in self.old for rel in self.new)
@@ -267,7 +283,7 @@ class OutputWriter:
                         manifest[rel] = self.old[rel]
                 for rel in stale:
                     journal.remove(self.output / rel)
-                if partial:
+                if partial and not write_manifest:
                     self.token = None   # the file no longer describes the output
                 else:
                     text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,

@@ -1,0 +1,286 @@
+"""A build's state kept on disk, so that the next build into the same output can take the
+preview's text-edit path (session.py) instead of loading, validating and resolving every
+paper again: at 100,000 papers that is most of a minute for a one-word change.
+
+After a full build without search, a forked child pickles what a `Session` needs while
+the build commits: the site as resolved (catalog, routes, router), every content file's
+size, time, inode and hash, the fingerprints, and each paper's BibTeX entry, CSL-JSON
+item and citation key (made once, used by papers.json and papers.bib). A small "head"
+file beside it names that snapshot and the output it was made for (the manifest's
+token).
+
+A later build restores it when the head still describes the output as it is (same token,
+every file of the manifest at its size and time, same engine, options and site folder),
+replays the edits recorded in the head, and asks the session for the text-edit path:
+re-read the changed files, put their papers in place, render the pages that show them,
+commit. The head then records every paper file changed since the snapshot, with the
+output's new token. Whatever else changed (a paper added or moved in a list, a profile,
+site.yaml, templates, the engine) or any doubt returns None, and the caller builds in
+full, which writes a new snapshot.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .changes import (RACY_SECONDS, _hash, load_state, output_intact, quiet_path,
+                      save_quiet_state, save_state, state_path, template_signature)
+from .loading import FileLoad, tree_signature
+
+VERSION = 1
+
+
+def _paths(site_dir: Path, output: Path) -> tuple[Path, Path]:
+    from .pipeline import CACHE_DIR
+    where = _hash(os.path.abspath(output))[:12]
+    folder = Path(site_dir) / CACHE_DIR
+    return folder / f"snapshot-{where}.pickle", folder / f"snapshot-{where}.head"
+
+
+def _key(options) -> str:
+    """What a snapshot is only valid for: this engine and Python, this site folder, the
+    options that shape the output."""
+    from .pipeline import _options_key
+    return _hash(__version__, sys.version, os.path.abspath(options.site_dir),
+                 _options_key(options))
+
+
+def wanted(options) -> bool:
+    """Builds that keep a snapshot and may start from one: the text-edit path renders no
+    search index, and a link check needs every page staged."""
+    return options.use_cache and not options.search and not options.check_links
+
+
+def settled(loads, started: int) -> bool:
+    """Whether every file was last changed well before the build started (time.time_ns):
+    a file saved within one tick of the clock of being read could change again to the
+    same size and time, and a snapshot would take it for the version it read."""
+    limit = started - RACY_SECONDS * 1e9
+    return all(len(load.source.signature) == 3 and load.source.signature[1] < limit
+               for load in loads)
+
+
+# --- saving, after a full build --------------------------------------------------------------
+
+
+@dataclass
+class Saving:
+    """A snapshot being written by a child process while the build commits."""
+
+    pid: int
+    ident: str
+    head: Path
+
+
+def inputs_now(site_dir: Path) -> tuple[str, tuple]:
+    """The signatures of the templates and static files, taken before a build reads them."""
+    return template_signature(site_dir), tree_signature(Path(site_dir) / "static")
+
+
+@dataclass
+class KeptFiles:
+    """What a snapshot keeps of the content files: each as loaded but without its records
+    (site.yaml's aside: edited papers are validated against it), so that the records can
+    be freed before rendering; and which papers each paper file holds."""
+
+    loads: dict[str, FileLoad]
+    papers_of: dict[str, list[str]]
+
+
+def kept_files(site, loads: list[FileLoad], started: int) -> KeptFiles | None:
+    """From a build's loaded files and its records (`site.content.origins`, before they
+    are dropped); None when a file is too recent to be told apart later."""
+    if not settled(loads, started):
+        return None
+    papers_of: dict[str, list[str]] = {}
+    for key, record in site.content.origins.items():
+        if key.startswith("paper:"):
+            papers_of.setdefault(record.path, []).append(key[len("paper:"):])
+    return KeptFiles({load.rel: FileLoad(load.source, load.records
+                                         if load.source.kind == "site" else [],
+                                         load.digest, load.refused, load.problems)
+                      for load in loads}, papers_of)
+
+
+def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str, tuple],
+                 writer) -> Saving | None:
+    """Fork a child that pickles the snapshot (the parent goes on to commit). Called
+    after rendering, while the memos still hold every paper's BibTeX and CSL-JSON."""
+    from .outputs import bibtex
+    from .pipeline import csl_memo
+
+    pickle_path, head_path = _paths(site.site_dir, writer.output)
+    try:
+        head_path.unlink(missing_ok=True)      # it describes the output before this build
+        pickle_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    ident = uuid.uuid4().hex
+    catalog, router = site.catalog, site.router
+    keys = bibtex._key_memo[1] if bibtex._key_memo and bibtex._key_memo[0] is catalog else {}
+    state = {
+        "version": VERSION, "key": _key(options), "id": ident,
+        "loads": kept.loads,
+        "site": site, "fingerprints": fingerprints, "files_of": kept.papers_of,
+        "templates": inputs[0], "static": inputs[1], "warnings": site.diagnostics.warnings,
+        "bib": dict(bibtex.entry_memo.items) if bibtex.entry_memo.owned_by(catalog) else {},
+        "csl": dict(csl_memo.items) if csl_memo.owned_by(catalog, router) else {},
+        "keys": keys,
+    }
+    pid = os.fork()
+    if pid == 0:   # the child: write the file, never return into the build
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C
+            writer.drop_lock_in_child()
+            tmp = pickle_path.with_name(f"{pickle_path.name}.{os.getpid()}.tmp")
+            try:
+                with open(tmp, "wb") as fh:
+                    pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, pickle_path)
+                code = 0
+            finally:
+                if code:
+                    tmp.unlink(missing_ok=True)
+        except BaseException:   # noqa: BLE001 — no snapshot; the next build is a full one
+            pass
+        os._exit(code)
+    return Saving(pid, ident, head_path)
+
+
+def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> None:
+    """Wait for the child; name its snapshot in the head with the output's new token."""
+    if saving is None:
+        return
+    t = time.perf_counter()
+    _, status = os.waitpid(saving.pid, 0)
+    timings["snapshot"] = time.perf_counter() - t
+    if status == 0 and token:
+        _write_head(saving.head, {"version": VERSION, "id": saving.ident, "token": token,
+                                  "loads": {}})
+
+
+def cancel_saving(saving: Saving | None) -> None:
+    """The build failed: stop the child, leave no head."""
+    if saving is None:
+        return
+    try:
+        os.kill(saving.pid, signal.SIGKILL)
+        os.waitpid(saving.pid, 0)
+    except OSError:
+        pass
+
+
+def _write_head(path: Path, head: dict) -> None:
+    try:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+# --- starting from one --------------------------------------------------------------------
+
+
+def edit_build(options, inputs: str | None, sources: list | None, say, start: float,
+               started: int):
+    """A build from the snapshot by the text-edit path: its BuildReport, or None when
+    there is no usable snapshot or the change needs the full path (nothing was written
+    then). BuildError is raised only for problems the full path would report too.
+    `sources`: the content files as `input_signature` found them."""
+    from .pipeline import _display, file_tasks, output_folder, writing, CACHE_DIR
+    from .rendering import make_environment
+    from .session import NeedsFullBuild, Session
+    from .writer import OutputWriter
+
+    site_dir, output = Path(options.site_dir), output_folder(options)
+    pickle_path, head_path = _paths(site_dir, output)
+    try:
+        head = pickle.loads(head_path.read_bytes())
+        if head.get("version") != VERSION:
+            return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError,
+            TypeError, ImportError, IndexError):
+        return None
+    # The output must be exactly as the snapshot's last build left it.
+    writer = OutputWriter(output, _display(output, site_dir))
+    with writing(writer):
+        writer.open(wait_message=say)
+        intact = writer.old_token == head.get("token") and output_intact(writer)
+        manifest = writer.old
+        writer.abort()
+    if not intact:
+        return None
+    t = time.perf_counter()
+    collecting = gc.isenabled()
+    gc.disable()   # a million new objects, none of them garbage: 3× faster without scans
+    try:
+        with open(pickle_path, "rb") as fh:
+            base = pickle.load(fh)
+    except Exception:   # noqa: BLE001 — a snapshot of another engine, cut short, ...
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(base, dict) or base.get("version") != VERSION \
+            or base.get("id") != head.get("id") or base.get("key") != _key(options):
+        return None
+    site = base["site"]
+    session = Session(options, on_disk=True, token=head["token"])
+    session.loads, session.built = dict(base["loads"]), dict(base["loads"])
+    session.site, session.fingerprints = site, base["fingerprints"]
+    session.files_of, session.warnings = base["files_of"], base["warnings"]
+    session.templates, session.static = base["templates"], base["static"]
+    session.manifest = manifest
+    session.tasks = site.routes + file_tasks(site.catalog)
+    _restore_memos(site, base)
+    digests = {rel: load.digest for rel, load in base["loads"].items()}
+    loaded = time.perf_counter() - t
+    try:
+        if head["loads"]:   # the edits since the snapshot, as the output shows them
+            session.loads.update(head["loads"])
+            _, session.warnings = session.patch(sorted(head["loads"]))
+            session.built.update(head["loads"])
+        session.env = make_environment(site_dir, site_dir / CACHE_DIR)
+        report = session.rebuild_text(sources)
+    except NeedsFullBuild:
+        return None
+    report.timings = {"snapshot": loaded, **report.timings}
+    report.seconds = time.perf_counter() - start
+    edited = {rel: load for rel, load in session.built.items() if digests.get(rel) != load.digest}
+    if settled(session.loads.values(), started):
+        _write_head(head_path, {"version": VERSION, "id": base["id"], "token": session.token,
+                                "loads": edited})
+    else:
+        head_path.unlink(missing_ok=True)   # the next build is a full one
+    state_file = state_path(site_dir, output, CACHE_DIR)
+    if session.restructure:
+        state_file.unlink(missing_ok=True)   # its structure hash no longer holds
+    elif load_state(state_file, head["token"]) is not None:
+        save_state(state_file, session.fingerprints, session.token)
+    if inputs is not None:
+        save_quiet_state(quiet_path(state_file), inputs, session.token, report.pages,
+                         report.warnings)
+    return report
+
+
+def _restore_memos(site, base: dict) -> None:
+    """Each paper's BibTeX entry, CSL-JSON item and citation key as the snapshot's build
+    made them, now owned by the restored catalog and router."""
+    from .outputs import bibtex
+    from .pipeline import csl_memo
+
+    bibtex.entry_memo.of(site.catalog).update(base["bib"])
+    csl_memo.of(site.catalog, site.router).update(base["csl"])
+    if base["keys"]:
+        bibtex._key_memo = (site.catalog, base["keys"])

@@ -1,0 +1,163 @@
+"""Builds that start from the last build's snapshot (snapshot.py) give what a fresh build
+gives, and take that path only when it is safe.
+
+After a full build without search, the next `build` of a change to papers' text restores
+the snapshot and renders only the pages that show the papers. After every step, the
+output must be byte-identical to a fresh build of the same content into another folder;
+each report's timings say which path the build took.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import write_files
+from test_session import SITE, snapshot as files_in
+from papersite.changes import RACY_SECONDS
+from papersite.diagnostics import BuildError
+from papersite.pipeline import BuildOptions, build
+
+
+class Site:
+    """A site folder built into `_site` by `build` (cache on, no search)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folder = write_files(root / "site", SITE)
+        self.output = self.folder / "_site"
+        self.fresh = 0
+
+    def build(self, **options):
+        time.sleep(2 * RACY_SECONDS)   # older than "racy": the snapshot may be used
+        return build(BuildOptions(site_dir=self.folder, search=False, jobs=1, **options))
+
+    def replace(self, rel: str, old: str, new: str) -> None:
+        path = self.folder / rel
+        text = path.read_text("utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    def check(self) -> None:
+        """The output holds exactly what a fresh build writes."""
+        self.fresh += 1
+        fresh = self.root / f"fresh-{self.fresh}"
+        build(BuildOptions(site_dir=self.folder, output=fresh, search=False, use_cache=False,
+                           jobs=1))
+        mine, theirs = files_in(self.output), files_in(fresh)
+        assert sorted(mine) == sorted(theirs)
+        assert [rel for rel in mine if mine[rel] != theirs[rel]] == []
+
+    def snapshot_files(self) -> list[Path]:
+        return sorted((self.folder / ".papersite-cache").glob("snapshot-*"))
+
+
+def from_snapshot(report) -> bool:
+    return "snapshot" in report.timings and "validate" not in report.timings
+
+
+def in_full(report) -> bool:
+    return "validate" in report.timings
+
+
+@pytest.fixture
+def site(tmp_path) -> Site:
+    return Site(tmp_path)
+
+
+def test_text_edits_start_from_the_snapshot_and_equal_a_fresh_build(site):
+    first = site.build()
+    assert in_full(first) and "snapshot" in first.timings      # written while committing
+    assert [p.suffix for p in site.snapshot_files()] == [".head", ".pickle"]
+
+    site.replace("content/papers/alpha.yaml", "The first abstract.", "A new abstract.")
+    report = site.build()
+    assert from_snapshot(report) and 0 < report.rendered < first.rendered / 2
+    site.check()
+
+    site.replace("content/papers/list.yaml", "title: Listed A", "title: Listed A, revised")
+    site.replace("content/papers/beta.yaml", "title: Beta learning", "title: Beta learning 2")
+    assert from_snapshot(site.build())
+    site.check()
+
+    # Back to the snapshot's own text: the pages must follow (the output showed the edit).
+    site.replace("content/papers/alpha.yaml", "A new abstract.", "The first abstract.")
+    assert from_snapshot(site.build())
+    site.check()
+    assert "The first abstract." in (site.output / "papers/alpha/index.html").read_text("utf-8")
+
+    # A new first title word: a new citation key, still text.
+    site.replace("content/papers/gamma.yaml", "title: Gamma", "title: Omega")
+    assert from_snapshot(site.build())
+    site.check()
+    assert "omega" in (site.output / "papers/gamma.bib").read_text("utf-8")
+
+    # Nothing changed since: the quiet path, as after any build.
+    assert set(site.build().timings) == {"check"}
+
+
+def test_changes_beyond_text_are_built_in_full_and_give_a_new_snapshot(site):
+    site.build()
+    site.replace("content/papers/gamma.yaml", "year: 2022", "year: 2019")   # moves in lists
+    assert in_full(site.build())
+    site.check()
+    (site.folder / "content/papers/new.yaml").write_text("title: New\nauthors: [Ada Lovelace]\n")
+    assert in_full(site.build())
+    site.check()
+    site.replace("site.yaml", "title: Session", "title: Session 2")
+    assert in_full(site.build())
+    site.check()
+    site.replace("content/papers/new.yaml", "title: New", "title: Newer")
+    assert from_snapshot(site.build())
+    site.check()
+
+
+def test_an_output_changed_since_is_built_in_full(site):
+    site.build()
+    site.replace("content/papers/alpha.yaml", "The first abstract.", "Edited.")
+    (site.output / "index.html").unlink()                     # by hand
+    assert in_full(site.build())
+    assert (site.output / "index.html").is_file()
+    site.check()
+
+    # Another build wrote the output (other options): the snapshot no longer describes it.
+    site.build(drafts=True)
+    site.replace("content/papers/alpha.yaml", "Edited.", "Edited again.")
+    assert in_full(site.build())
+    site.check()
+
+
+@pytest.mark.parametrize("which", [".pickle", ".head"])
+def test_a_damaged_snapshot_is_ignored(site, which):
+    site.build()
+    [damaged] = [p for p in site.snapshot_files() if p.suffix == which]
+    damaged.write_bytes(b"\x80\x05not a pickle at all")
+    site.replace("content/papers/alpha.yaml", "The first abstract.", "Edited.")
+    assert in_full(site.build())
+    site.check()
+    site.replace("content/papers/alpha.yaml", "Edited.", "Edited again.")
+    assert from_snapshot(site.build())                        # a new one was written
+    site.check()
+
+
+def test_a_bad_edit_is_reported_as_a_full_build_reports_it_and_the_output_kept(site):
+    site.build()
+    before = files_in(site.output)
+    site.replace("content/papers/alpha.yaml", "title: Alpha learning", "title: [Alpha")
+    with pytest.raises(BuildError) as error:
+        site.build()
+    assert [str(d).split(": ")[0] for d in error.value.diagnostics] == [
+        "content/papers/alpha.yaml:2"]
+    assert files_in(site.output) == before
+    site.replace("content/papers/alpha.yaml", "title: [Alpha", "title: Alpha learning, fixed")
+    assert from_snapshot(site.build())                        # the snapshot still holds
+    site.check()
+
+
+def test_builds_with_search_or_without_the_cache_keep_no_snapshot(site):
+    site.build(use_cache=False)
+    assert site.snapshot_files() == []
+    build(BuildOptions(site_dir=site.folder, jobs=1))        # search: the default
+    assert site.snapshot_files() == []
