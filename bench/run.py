@@ -72,7 +72,7 @@ TARGETS = {
 # Runs one Papersite build in a child process, as `papersite build` does, and prints
 # the report (with its stage timings) as JSON on the last line.
 BUILD = """
-import json, sys
+import json, os, sys
 from pathlib import Path
 from papersite.pipeline import BuildOptions, build
 site, out, search, jobs = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
@@ -80,6 +80,8 @@ r = build(BuildOptions(site_dir=Path(site), output=Path(out), search=search,
                        jobs=jobs or None))
 print(json.dumps({"summary": r.summary(), "pages": r.pages, "files": r.files,
                   "written": r.written, "rendered": r.rendered, "timings": r.timings}))
+sys.stdout.flush()
+os._exit(0)   # as the command does (cli.run): no freeing of the site object by object
 """
 
 
