@@ -359,11 +359,12 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
             # The records as loaded served the errors' positions and the fingerprints: the
             # render workers, forked next, need not carry them (about 30% of the memory).
             site.content.origins.clear()
-            rendered = write_site(site, writer, options, pages, say, timings)
-            if kept is not None:   # while the memos hold every paper's BibTeX and CSL-JSON
+            if kept is not None:   # pickled by a child while this process renders
                 saving = snapshot.start_saving(site, options, kept, current, signatures,
                                                writer)
             kept = None
+            rendered = write_site(site, writer, options, pages, say, timings)
+            snapshot.save_pieces(saving, site)   # while the memos hold every paper's
             fragments.forget()   # what the build memoised of each paper, before the commit
             csl_memo.forget()
             t = time.perf_counter()

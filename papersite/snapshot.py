@@ -2,12 +2,13 @@
 preview's text-edit path (session.py) instead of loading, validating and resolving every
 paper again: at 100,000 papers that is most of a minute for a one-word change.
 
-After a full build without search, a forked child pickles what a `Session` needs while
-the build commits: the site as resolved (catalog, routes, router), every content file's
-size, time, inode and hash, the fingerprints, and each paper's BibTeX entry, CSL-JSON
-item and citation key (made once, used by papers.json and papers.bib). A small "head"
-file beside it names that snapshot and the output it was made for (the manifest's
-token).
+In a full build without search, a child forked before rendering pickles what a
+`Session` needs while the build renders: the site as resolved (catalog, routes, router),
+every content file's size, time, inode and hash, the fingerprints and the citation keys.
+After rendering, the build saves each paper's BibTeX entry and CSL-JSON item beside it
+("pieces": papers.bib and papers.json are made of them, and an edit makes both again).
+A small "head" file names that snapshot and the output it was made for (the manifest's
+token) once the build has committed.
 
 A later build restores it when the head still describes the output as it is (same token,
 every file of the manifest at its size and time, same engine, options and site folder),
@@ -74,11 +75,12 @@ def settled(loads, started: int) -> bool:
 
 @dataclass
 class Saving:
-    """A snapshot being written by a child process while the build commits."""
+    """A snapshot being written by a child process while the build renders."""
 
     pid: int
     ident: str
     head: Path
+    pieces: bool = False   # the papers' BibTeX and CSL-JSON saved beside it
 
 
 def inputs_now(site_dir: Path) -> tuple[str, tuple]:
@@ -113,10 +115,10 @@ def kept_files(site, loads: list[FileLoad], started: int) -> KeptFiles | None:
 
 def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str, tuple],
                  writer) -> Saving | None:
-    """Fork a child that pickles the snapshot (the parent goes on to commit). Called
-    after rendering, while the memos still hold every paper's BibTeX and CSL-JSON."""
+    """Fork a child that pickles the snapshot while this process renders. Forked before
+    rendering: the child's memory is the site's, not the site's and the pages' (its
+    pickler's memo adds a few hundred MB at 100,000 papers)."""
     from .outputs import bibtex
-    from .pipeline import csl_memo
 
     pickle_path, head_path = _paths(site.site_dir, writer.output)
     try:
@@ -125,15 +127,13 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
     except OSError:
         return None
     ident = uuid.uuid4().hex
-    catalog, router = site.catalog, site.router
+    catalog = site.catalog
     keys = bibtex._key_memo[1] if bibtex._key_memo and bibtex._key_memo[0] is catalog else {}
     state = {
         "version": VERSION, "key": _key(options), "id": ident,
         "loads": kept.loads,
         "site": site, "fingerprints": fingerprints, "files_of": kept.papers_of,
         "templates": inputs[0], "static": inputs[1], "warnings": site.diagnostics.warnings,
-        "bib": dict(bibtex.entry_memo.items) if bibtex.entry_memo.owned_by(catalog) else {},
-        "csl": dict(csl_memo.items) if csl_memo.owned_by(catalog, router) else {},
         "keys": keys,
     }
     pid = os.fork()
@@ -157,6 +157,33 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
     return Saving(pid, ident, head_path)
 
 
+def save_pieces(saving: Saving | None, site) -> None:
+    """After rendering: each paper's BibTeX entry and CSL-JSON item as the build made
+    them (they make papers.bib and papers.json, which an edit renders again whole)."""
+    from .outputs import bibtex
+    from .pipeline import csl_memo
+
+    if saving is None:
+        return
+    catalog, router = site.catalog, site.router
+    pieces = {"id": saving.ident,
+              "bib": bibtex.entry_memo.items if bibtex.entry_memo.owned_by(catalog) else {},
+              "csl": csl_memo.items if csl_memo.owned_by(catalog, router) else {}}
+    path = _pieces_path(saving.head)
+    try:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(pieces, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        saving.pieces = True
+    except OSError:
+        pass
+
+
+def _pieces_path(head: Path) -> Path:
+    return head.with_suffix(".pieces")
+
+
 def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> None:
     """Wait for the child; name its snapshot in the head with the output's new token."""
     if saving is None:
@@ -164,7 +191,7 @@ def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> No
     t = time.perf_counter()
     _, status = os.waitpid(saving.pid, 0)
     timings["snapshot"] = time.perf_counter() - t
-    if status == 0 and token:
+    if status == 0 and token and saving.pieces:
         _write_head(saving.head, {"version": VERSION, "id": saving.ident, "token": token,
                                   "loads": {}})
 
@@ -223,17 +250,20 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
         return None
     t = time.perf_counter()
     collecting = gc.isenabled()
-    gc.disable()   # a million new objects, none of them garbage: 3× faster without scans
+    gc.disable()   # millions of new objects and no garbage: no collector passes over them
     try:
         with open(pickle_path, "rb") as fh:
             base = pickle.load(fh)
+        with open(_pieces_path(head_path), "rb") as fh:
+            pieces = pickle.load(fh)
     except Exception:   # noqa: BLE001 — a snapshot of another engine, cut short, ...
         return None
     finally:
         if collecting:
             gc.enable()
     if not isinstance(base, dict) or base.get("version") != VERSION \
-            or base.get("id") != head.get("id") or base.get("key") != _key(options):
+            or base.get("id") != head.get("id") or base.get("key") != _key(options) \
+            or not isinstance(pieces, dict) or pieces.get("id") != head.get("id"):
         return None
     site = base["site"]
     session = Session(options, on_disk=True, token=head["token"])
@@ -243,7 +273,7 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     session.templates, session.static = base["templates"], base["static"]
     session.manifest = manifest
     session.tasks = site.routes + file_tasks(site.catalog)
-    _restore_memos(site, base)
+    _restore_memos(site, base, pieces)
     digests = {rel: load.digest for rel, load in base["loads"].items()}
     loaded = time.perf_counter() - t
     try:
@@ -274,13 +304,13 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     return report
 
 
-def _restore_memos(site, base: dict) -> None:
+def _restore_memos(site, base: dict, pieces: dict) -> None:
     """Each paper's BibTeX entry, CSL-JSON item and citation key as the snapshot's build
     made them, now owned by the restored catalog and router."""
     from .outputs import bibtex
     from .pipeline import csl_memo
 
-    bibtex.entry_memo.of(site.catalog).update(base["bib"])
-    csl_memo.of(site.catalog, site.router).update(base["csl"])
+    bibtex.entry_memo.of(site.catalog).update(pieces["bib"])
+    csl_memo.of(site.catalog, site.router).update(pieces["csl"])
     if base["keys"]:
         bibtex._key_memo = (site.catalog, base["keys"])

@@ -69,8 +69,8 @@ def site(tmp_path) -> Site:
 
 def test_text_edits_start_from_the_snapshot_and_equal_a_fresh_build(site):
     first = site.build()
-    assert in_full(first) and "snapshot" in first.timings      # written while committing
-    assert [p.suffix for p in site.snapshot_files()] == [".head", ".pickle"]
+    assert in_full(first) and "snapshot" in first.timings      # written while rendering
+    assert [p.suffix for p in site.snapshot_files()] == [".head", ".pickle", ".pieces"]
 
     site.replace("content/papers/alpha.yaml", "The first abstract.", "A new abstract.")
     report = site.build()
@@ -129,7 +129,7 @@ def test_an_output_changed_since_is_built_in_full(site):
     site.check()
 
 
-@pytest.mark.parametrize("which", [".pickle", ".head"])
+@pytest.mark.parametrize("which", [".pickle", ".pieces", ".head"])
 def test_a_damaged_snapshot_is_ignored(site, which):
     site.build()
     [damaged] = [p for p in site.snapshot_files() if p.suffix == which]
