@@ -22,6 +22,7 @@ from markupsafe._speedups import _escape_inner
 
 from .diagnostics import BuildError, Diagnostic
 from .routing import Route
+from .usercache import user_cache_folder
 from .views import Views
 
 THEME = Path(__file__).parent / "theme"
@@ -103,11 +104,10 @@ def _theme_cache_dir() -> Path | None:
     Python keeps a module's .pyc: compiling the theme is 0.2 s, a fifth of a small
     site's build. Per Jinja version and per version of this module (which sets how
     templates compile); None when there is no user cache folder to write."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     me = os.stat(__file__)
     tag = hashlib.blake2b(f"{jinja2.__version__}:{sys.version}:{me.st_size}:{me.st_mtime_ns}"
                           .encode(), digest_size=8).hexdigest()
-    folder = Path(base) / "papersite" / f"theme-{tag}"
+    folder = user_cache_folder() / f"theme-{tag}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

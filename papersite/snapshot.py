@@ -18,11 +18,17 @@ commit. The head then records every paper file changed since the snapshot, with 
 output's new token. Whatever else changed (a paper added or moved in a list, a profile,
 site.yaml, templates, the engine) or any doubt returns None, and the caller builds in
 full, which writes a new snapshot.
+
+Unpickling runs code, so every file is signed (HMAC) with a key kept in the user's cache
+folder, outside the site: a `.papersite-cache` committed to a repository or copied from
+another machine is ignored, never loaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import hmac
 import os
 import pickle
 import signal
@@ -36,6 +42,7 @@ from . import __version__
 from .changes import (RACY_SECONDS, _hash, load_state, output_intact, quiet_path,
                       save_quiet_state, save_state, state_path, template_signature)
 from .loading import FileLoad, tree_signature
+from .usercache import user_cache_folder
 
 VERSION = 1
 
@@ -70,6 +77,79 @@ def settled(loads, started: int) -> bool:
                for load in loads)
 
 
+# --- signed files ---------------------------------------------------------------------------
+
+_MAC_SIZE = 32
+
+
+def _secret() -> bytes | None:
+    """This user's key for signing snapshots, made on first use; None when the user's
+    cache folder cannot hold it (then no snapshot is written or read)."""
+    path = user_cache_folder() / "snapshot.key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+            return key if len(key) == _MAC_SIZE else None
+        with os.fdopen(fd, "wb") as fh:
+            key = os.urandom(_MAC_SIZE)
+            fh.write(key)
+        return key
+    except OSError:
+        return None
+
+
+class _Signing:
+    """A file being written that keeps the MAC of what is written to it."""
+
+    def __init__(self, fh, key: bytes):
+        self.fh, self.mac = fh, hmac.new(key, digestmod="sha256")
+
+    def write(self, data) -> int:
+        self.mac.update(data)
+        return self.fh.write(data)
+
+
+def _dump(obj, path: Path, key: bytes) -> None:
+    """Pickle obj to path (written aside, then renamed), its MAC after it."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            signing = _Signing(fh, key)
+            pickle.dump(obj, signing, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(signing.mac.digest())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _load(path: Path, key: bytes):
+    """What `_dump` wrote to path with this key; None for anything else. The MAC is
+    checked over the whole file before a byte of it is unpickled."""
+    try:
+        with open(path, "rb") as fh:
+            left = os.fstat(fh.fileno()).st_size - _MAC_SIZE
+            if left <= 0:
+                return None
+            mac = hmac.new(key, digestmod="sha256")
+            while left:
+                chunk = fh.read(min(left, 1 << 20))
+                if not chunk:
+                    return None
+                mac.update(chunk)
+                left -= len(chunk)
+            if not hmac.compare_digest(fh.read(_MAC_SIZE), mac.digest()):
+                return None
+            fh.seek(0)
+            return pickle.load(fh)
+    except Exception:   # noqa: BLE001 — signed by this user but of another engine, ...
+        return None
+
+
 # --- saving, after a full build --------------------------------------------------------------
 
 
@@ -80,6 +160,7 @@ class Saving:
     pid: int
     ident: str
     head: Path
+    key: bytes
     pieces: bool = False   # the papers' BibTeX and CSL-JSON saved beside it
 
 
@@ -121,10 +202,13 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
     from .outputs import bibtex
 
     pickle_path, head_path = _paths(site.site_dir, writer.output)
+    key = _secret()
     try:
         head_path.unlink(missing_ok=True)      # it describes the output before this build
         pickle_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
+        return None
+    if key is None:
         return None
     ident = uuid.uuid4().hex
     catalog = site.catalog
@@ -142,19 +226,12 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C
             writer.drop_lock_in_child()
-            tmp = pickle_path.with_name(f"{pickle_path.name}.{os.getpid()}.tmp")
-            try:
-                with open(tmp, "wb") as fh:
-                    pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, pickle_path)
-                code = 0
-            finally:
-                if code:
-                    tmp.unlink(missing_ok=True)
+            _dump(state, pickle_path, key)
+            code = 0
         except BaseException:   # noqa: BLE001 — no snapshot; the next build is a full one
             pass
         os._exit(code)
-    return Saving(pid, ident, head_path)
+    return Saving(pid, ident, head_path, key)
 
 
 def save_pieces(saving: Saving | None, site) -> None:
@@ -169,12 +246,8 @@ def save_pieces(saving: Saving | None, site) -> None:
     pieces = {"id": saving.ident,
               "bib": bibtex.entry_memo.items if bibtex.entry_memo.owned_by(catalog) else {},
               "csl": csl_memo.items if csl_memo.owned_by(catalog, router) else {}}
-    path = _pieces_path(saving.head)
     try:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(pieces, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        _dump(pieces, _pieces_path(saving.head), saving.key)
         saving.pieces = True
     except OSError:
         pass
@@ -193,7 +266,7 @@ def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> No
     timings["snapshot"] = time.perf_counter() - t
     if status == 0 and token and saving.pieces:
         _write_head(saving.head, {"version": VERSION, "id": saving.ident, "token": token,
-                                  "loads": {}})
+                                  "loads": {}}, saving.key)
 
 
 def cancel_saving(saving: Saving | None) -> None:
@@ -207,13 +280,9 @@ def cancel_saving(saving: Saving | None) -> None:
         pass
 
 
-def _write_head(path: Path, head: dict) -> None:
-    try:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+def _write_head(path: Path, head: dict, key: bytes) -> None:
+    with contextlib.suppress(OSError):
+        _dump(head, path, key)
 
 
 # --- starting from one --------------------------------------------------------------------
@@ -232,12 +301,9 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
 
     site_dir, output = Path(options.site_dir), output_folder(options)
     pickle_path, head_path = _paths(site_dir, output)
-    try:
-        head = pickle.loads(head_path.read_bytes())
-        if head.get("version") != VERSION:
-            return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError,
-            TypeError, ImportError, IndexError):
+    key = _secret()
+    head = _load(head_path, key) if key is not None else None
+    if not isinstance(head, dict) or head.get("version") != VERSION:
         return None
     # The output must be exactly as the snapshot's last build left it.
     writer = OutputWriter(output, _display(output, site_dir))
@@ -252,12 +318,8 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     collecting = gc.isenabled()
     gc.disable()   # millions of new objects and no garbage: no collector passes over them
     try:
-        with open(pickle_path, "rb") as fh:
-            base = pickle.load(fh)
-        with open(_pieces_path(head_path), "rb") as fh:
-            pieces = pickle.load(fh)
-    except Exception:   # noqa: BLE001 — a snapshot of another engine, cut short, ...
-        return None
+        base = _load(pickle_path, key)
+        pieces = _load(_pieces_path(head_path), key)
     finally:
         if collecting:
             gc.enable()
@@ -290,7 +352,7 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     edited = {rel: load for rel, load in session.built.items() if digests.get(rel) != load.digest}
     if settled(session.loads.values(), started):
         _write_head(head_path, {"version": VERSION, "id": base["id"], "token": session.token,
-                                "loads": edited})
+                                "loads": edited}, key)
     else:
         head_path.unlink(missing_ok=True)   # the next build is a full one
     state_file = state_path(site_dir, output, CACHE_DIR)

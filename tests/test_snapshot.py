@@ -9,6 +9,8 @@ each report's timings say which path the build took.
 
 from __future__ import annotations
 
+import os
+import pickle
 import time
 from pathlib import Path
 
@@ -39,6 +41,13 @@ class Site:
         text = path.read_text("utf-8")
         assert old in text, (rel, old)
         path.write_text(text.replace(old, new, 1), "utf-8")
+
+    def edit(self, rel: str, old: str, new: str):
+        """Replace text in a file, build, compare with a fresh build; the build's report."""
+        self.replace(rel, old, new)
+        report = self.build()
+        self.check()
+        return report
 
     def check(self) -> None:
         """The output holds exactly what a fresh build writes."""
@@ -72,26 +81,20 @@ def test_text_edits_start_from_the_snapshot_and_equal_a_fresh_build(site):
     assert in_full(first) and "snapshot" in first.timings      # written while rendering
     assert [p.suffix for p in site.snapshot_files()] == [".head", ".pickle", ".pieces"]
 
-    site.replace("content/papers/alpha.yaml", "The first abstract.", "A new abstract.")
-    report = site.build()
+    report = site.edit("content/papers/alpha.yaml", "The first abstract.", "A new abstract.")
     assert from_snapshot(report) and 0 < report.rendered < first.rendered / 2
-    site.check()
 
     site.replace("content/papers/list.yaml", "title: Listed A", "title: Listed A, revised")
-    site.replace("content/papers/beta.yaml", "title: Beta learning", "title: Beta learning 2")
-    assert from_snapshot(site.build())
-    site.check()
+    assert from_snapshot(site.edit("content/papers/beta.yaml", "title: Beta learning",
+                                   "title: Beta learning 2"))
 
     # Back to the snapshot's own text: the pages must follow (the output showed the edit).
-    site.replace("content/papers/alpha.yaml", "A new abstract.", "The first abstract.")
-    assert from_snapshot(site.build())
-    site.check()
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "A new abstract.",
+                                   "The first abstract."))
     assert "The first abstract." in (site.output / "papers/alpha/index.html").read_text("utf-8")
 
     # A new first title word: a new citation key, still text.
-    site.replace("content/papers/gamma.yaml", "title: Gamma", "title: Omega")
-    assert from_snapshot(site.build())
-    site.check()
+    assert from_snapshot(site.edit("content/papers/gamma.yaml", "title: Gamma", "title: Omega"))
     assert "omega" in (site.output / "papers/gamma.bib").read_text("utf-8")
 
     # Nothing changed since: the quiet path, as after any build.
@@ -100,18 +103,12 @@ def test_text_edits_start_from_the_snapshot_and_equal_a_fresh_build(site):
 
 def test_changes_beyond_text_are_built_in_full_and_give_a_new_snapshot(site):
     site.build()
-    site.replace("content/papers/gamma.yaml", "year: 2022", "year: 2019")   # moves in lists
-    assert in_full(site.build())
-    site.check()
+    assert in_full(site.edit("content/papers/gamma.yaml", "year: 2022", "year: 2019"))  # moves
     (site.folder / "content/papers/new.yaml").write_text("title: New\nauthors: [Ada Lovelace]\n")
     assert in_full(site.build())
     site.check()
-    site.replace("site.yaml", "title: Session", "title: Session 2")
-    assert in_full(site.build())
-    site.check()
-    site.replace("content/papers/new.yaml", "title: New", "title: Newer")
-    assert from_snapshot(site.build())
-    site.check()
+    assert in_full(site.edit("site.yaml", "title: Session", "title: Session 2"))
+    assert from_snapshot(site.edit("content/papers/new.yaml", "title: New", "title: Newer"))
 
 
 def test_an_output_changed_since_is_built_in_full(site):
@@ -124,9 +121,7 @@ def test_an_output_changed_since_is_built_in_full(site):
 
     # Another build wrote the output (other options): the snapshot no longer describes it.
     site.build(drafts=True)
-    site.replace("content/papers/alpha.yaml", "Edited.", "Edited again.")
-    assert in_full(site.build())
-    site.check()
+    assert in_full(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
 
 
 @pytest.mark.parametrize("which", [".pickle", ".pieces", ".head"])
@@ -134,12 +129,29 @@ def test_a_damaged_snapshot_is_ignored(site, which):
     site.build()
     [damaged] = [p for p in site.snapshot_files() if p.suffix == which]
     damaged.write_bytes(b"\x80\x05not a pickle at all")
-    site.replace("content/papers/alpha.yaml", "The first abstract.", "Edited.")
-    assert in_full(site.build())
-    site.check()
-    site.replace("content/papers/alpha.yaml", "Edited.", "Edited again.")
-    assert from_snapshot(site.build())                        # a new one was written
-    site.check()
+    assert in_full(site.edit("content/papers/alpha.yaml", "The first abstract.", "Edited."))
+    # A new snapshot was written:
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
+
+
+def test_a_snapshot_not_signed_by_this_user_is_never_unpickled(site, tmp_path, monkeypatch):
+    """Snapshots are pickles: one made on another machine (or committed to a repository,
+    or written by anyone without this user's key) is not loaded, not even its head."""
+    site.build()
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    for path in site.snapshot_files():
+        path.write_bytes(pickle.dumps({"version": 1, "evil": Evil()}) + b"\0" * 32)
+    assert in_full(site.edit("content/papers/alpha.yaml", "The first abstract.", "Edited."))
+    assert not marker.exists()
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-machine"))
+    assert in_full(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "again.", "once more."))
 
 
 def test_a_bad_edit_is_reported_as_a_full_build_reports_it_and_the_output_kept(site):
@@ -151,9 +163,8 @@ def test_a_bad_edit_is_reported_as_a_full_build_reports_it_and_the_output_kept(s
     assert [str(d).split(": ")[0] for d in error.value.diagnostics] == [
         "content/papers/alpha.yaml:2"]
     assert files_in(site.output) == before
-    site.replace("content/papers/alpha.yaml", "title: [Alpha", "title: Alpha learning, fixed")
-    assert from_snapshot(site.build())                        # the snapshot still holds
-    site.check()
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "title: [Alpha",
+                                   "title: Alpha learning, fixed"))   # the snapshot holds
 
 
 def test_builds_with_search_or_without_the_cache_keep_no_snapshot(site):
