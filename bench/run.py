@@ -458,7 +458,9 @@ def write_results(res: dict) -> None:
                   f"Python {m['python']}.", "", table(res_n)]
     parts += ["", "## Memory", "",
               "Peak resident memory per process is the largest of the build process and its "
-              "forked render workers (from wait4(); the target is per process). The peak of the "
+              "forked children: render workers, YAML loaders, the snapshot's writer (from "
+              "wait4(); the target is per process). A forked child's resident memory counts "
+              "the pages it shares with its parent. The peak of the "
               "tree sums every process at one moment (a 50 ms poll of /proc); forked workers "
               "share the catalog's pages with the parent, so the sum counts shared pages more "
               "than once.", "",
