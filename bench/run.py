@@ -444,7 +444,9 @@ def write_results(res: dict) -> None:
              "## Build speed",
              "",
              "Measured by `python bench/run.py --papers N --write` (medians; every build cold: "
-             "new output folder, no `.papersite-cache`). The machine is shared with other "
+             "new output folder, no `.papersite-cache`; the theme's compiled templates stay in "
+             "the user's cache, as after any first build on a machine). The machine is shared "
+             "with other "
              "engineers' test runs, so times are compared within one run, alternating, with "
              "the load average alongside.",
              "", "### Targets", "",
