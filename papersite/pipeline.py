@@ -364,7 +364,7 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
                                                writer)
             kept = None
             rendered = write_site(site, writer, options, pages, say, timings)
-            snapshot.save_pieces(saving, site)   # while the memos hold every paper's
+            snapshot.save_pieces(saving, site)   # the memos hold every paper's pieces now
             fragments.forget()   # what the build memoised of each paper, before the commit
             csl_memo.forget()
             t = time.perf_counter()
