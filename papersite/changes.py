@@ -236,7 +236,7 @@ def input_signature(site_dir: Path, options: str, sources: list | None = None) -
     found = source_files(Path(site_dir), scan, signatures=True)
     if sources is not None and not scan.items:   # a link out of the site: the build says so
         sources.extend(found)
-    sources = [f"{s.rel}:{s.signature}" for s in found]
+    content = [f"{s.rel}:{s.signature}" for s in found]
     # Static files, and templates whatever their names: by name, size and mtime.
     trees = [tree_signature(Path(site_dir) / "static"),
              tree_signature(Path(site_dir) / "templates")]
@@ -247,7 +247,7 @@ def input_signature(site_dir: Path, options: str, sources: list | None = None) -
     static, templates = ([f"{rel}:{size}:{mtime}" for rel, size, mtime in tree]
                          for tree in trees)
     return _hash(__version__, *versions, template_signature(site_dir), options,
-                 *sources, "static", *static, "templates", *templates)
+                 *content, "static", *static, "templates", *templates)
 
 
 def quiet_path(state_file: Path) -> Path:

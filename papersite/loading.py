@@ -729,10 +729,14 @@ PARALLEL_FILES = 2000
 
 
 def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = None,
-                 jobs: int | None = None, files: list | None = None) -> LoadedContent:
+                 jobs: int | None = None, files: list | None = None,
+                 sources: list[SourceFile] | None = None) -> LoadedContent:
     """Read every content file of a site folder into records. `files`: a list that
-    receives each file's FileLoad, its size, time and inode included (for snapshot.py)."""
-    sources = source_files(site_dir, diags, signatures=files is not None)
+    receives each file's FileLoad, its size, time and inode included (for snapshot.py).
+    `sources`: the files as `source_files` just found them, with their signatures and
+    without a problem, so as not to walk the folder again."""
+    if sources is None:
+        sources = source_files(site_dir, diags, signatures=files is not None)
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(sources) >= PARALLEL_FILES and hasattr(os, "fork"):
         loads = _load_in_children(sources, site_dir, diags, cache, jobs)

@@ -90,9 +90,10 @@ class Site:
 
 def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
             base_url: str | None = None, use_cache: bool = True,
-            timings: dict | None = None, files: list | None = None) -> Site:
+            timings: dict | None = None, files: list | None = None,
+            sources: list | None = None) -> Site:
     """Load, validate, resolve and route; raise BuildError with every problem found.
-    `files`: a list that receives each content file as loaded (see load_content)."""
+    `files` and `sources`: see load_content."""
     site_dir = Path(site_dir)
     timings = timings if timings is not None else {}
     if not site_dir.is_dir():
@@ -100,7 +101,7 @@ def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
     diags = Diagnostics()
     t0 = time.perf_counter()
     cache = ParseCache(site_dir / CACHE_DIR / "parsed.json" if use_cache else None)
-    loaded = load_content(site_dir, diags, cache, files=files)
+    loaded = load_content(site_dir, diags, cache, files=files, sources=sources)
     timings["load"] = time.perf_counter() - t0
     site = resolve(site_dir, loaded, diags, drafts, strict, base_url, timings)
     if use_cache:
@@ -342,7 +343,7 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     files: list | None = [] if keep_snapshot else None
     signatures = snapshot.inputs_now(site_dir) if keep_snapshot else None
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
-                   options.use_cache, timings, files)
+                   options.use_cache, timings, files, sources or None)
     saving = None
     writer = OutputWriter(output, _display(output, site_dir))
     try:
