@@ -175,10 +175,7 @@ class Session:
         self.built = dict(self.loads)
         self.restructure = False
         self.tasks = site.routes + file_tasks(site.catalog)
-        self.files_of = {}
-        for key, record in site.content.origins.items():
-            if key.startswith("paper:"):
-                self.files_of.setdefault(record.path, []).append(key[len("paper:"):])
+        self.files_of = papers_by_file(site.content.origins)
         self.warnings = site.diagnostics.warnings
         return BuildReport(self.output, pages=len(site.routes), files=len(writer.new),
                            written=written, removed=removed, warnings=self.warnings,
@@ -316,6 +313,15 @@ class Session:
         return BuildReport(self.output, pages=len(site.routes), files=len(self.manifest),
                            written=written, removed=removed, warnings=self.warnings,
                            timings=timings, changed=written_files, rendered=rendered)
+
+
+def papers_by_file(origins: dict) -> dict[str, list[str]]:
+    """Which papers each paper file holds, from the records they were validated from."""
+    found: dict[str, list[str]] = {}
+    for key, record in origins.items():
+        if key.startswith("paper:"):
+            found.setdefault(record.path, []).append(key[len("paper:"):])
+    return found
 
 
 def _key_stem(entry) -> tuple:

@@ -182,12 +182,11 @@ class KeptFiles:
 def kept_files(site, loads: list[FileLoad], started: int) -> KeptFiles | None:
     """From a build's loaded files and its records (`site.content.origins`, before they
     are dropped); None when a file is too recent to be told apart later."""
+    from .session import papers_by_file
+
     if not settled(loads, started):
         return None
-    papers_of: dict[str, list[str]] = {}
-    for key, record in site.content.origins.items():
-        if key.startswith("paper:"):
-            papers_of.setdefault(record.path, []).append(key[len("paper:"):])
+    papers_of = papers_by_file(site.content.origins)
     return KeptFiles({load.rel: FileLoad(load.source, load.records
                                          if load.source.kind == "site" else [],
                                          load.digest, load.refused, load.problems)
