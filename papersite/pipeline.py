@@ -364,8 +364,10 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
                 saving = snapshot.start_saving(site, options, kept, current, signatures,
                                                writer)
             kept = None
-            rendered = write_site(site, writer, options, pages, say, timings)
-            snapshot.save_pieces(saving, site)   # the memos hold every paper's pieces now
+            renderer = make_renderer(site)
+            rendered = write_site(site, writer, options, pages, say, timings, renderer)
+            snapshot.save_pieces(saving, site, renderer)   # the memos hold every paper's now
+            renderer = None
             fragments.forget()   # what the build memoised of each paper, before the commit
             csl_memo.forget()
             t = time.perf_counter()

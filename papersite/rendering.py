@@ -202,11 +202,15 @@ _KEPT_VARIANTS = frozenset({"entry", "entry_compact"})
 class Renderer:
     """Renders routes to HTML bytes."""
 
-    def __init__(self, views: Views, env: jinja2.Environment, site_dir: Path | None):
+    def __init__(self, views: Views, env: jinja2.Environment, site_dir: Path | None,
+                 entries: dict[str, dict[str, str]] | None = None):
         self.views = views
         self.env = env
         self.site_dir = site_dir
-        self._entries: dict[tuple[str, str], Markup] = {}
+        # The kept list entries, by style then paper id: Markup, or str as restored from
+        # a snapshot (made Markup when first used). `entries`: another renderer's, of the
+        # same papers (a preview's, between text edits).
+        self.entries = entries if entries is not None else {v: {} for v in _KEPT_VARIANTS}
         self._site = None
         env.globals["entry"] = self.entry
 
@@ -219,18 +223,20 @@ class Renderer:
             raise BuildError([template_error(exc, self.site_dir)]) from None
 
     def entry(self, pid: str, variant: str = "entry") -> Markup:
-        key = (pid, variant)
-        html = self._entries.get(key)
+        kept = self.entries.get(variant)
+        html = kept.get(pid) if kept is not None else None
         if html is None:
             template = self.env.get_template(f"_{variant}.html")
             html = Markup(template.render(e=self.views.entry(pid)).strip())
-            if variant in _KEPT_VARIANTS:
-                self._entries[key] = html
+            if kept is not None:
+                kept[pid] = html
+        elif type(html) is str:
+            html = kept[pid] = Markup(html)
         return html
 
     def keep_entry(self, pid: str, variant: str, html: Markup) -> None:
         """Take a list entry rendered by another process of the same build."""
-        self._entries[pid, variant] = html
+        self.entries[variant][pid] = html
 
     def render(self, route: Route) -> bytes:
         template_name = {"notfound": "404.html"}.get(route.kind, f"{route.kind}.html")

@@ -70,6 +70,7 @@ class Session:
     files_of: dict[str, list[str]] = field(default_factory=dict)   # paper file → ids
     tasks: list = field(default_factory=list)  # every page and file of the site
     env: object = None                         # the Jinja environment, templates compiled
+    entries: dict | None = None                # list entries rendered (Renderer.entries)
     warnings: list[Diagnostic] = field(default_factory=list)
     restructure: bool = False                  # a citation key changed since fingerprints
     cache: ParseCache | None = None
@@ -171,6 +172,7 @@ class Session:
             written, removed = writer.commit()
             timings["commit"] = time.perf_counter() - t
         self.site, self.fingerprints = site, current
+        self.entries = renderer.entries
         self.manifest, self.templates, self.static = writer.manifest, templates, static
         self.built = dict(self.loads)
         self.restructure = False
@@ -210,7 +212,7 @@ class Session:
         except BaseException:
             # Half changed: the next rebuild starts afresh and renders every page (the
             # writer still writes only what differs from the output).
-            self.site = self.fingerprints = None
+            self.site = self.fingerprints = self.entries = None
             raise
 
     def patch(self, changed: list[str]) -> tuple[set[str], list[Diagnostic]]:
@@ -259,8 +261,11 @@ class Session:
                 ids |= {pid for pid, key in new_keys.items() if keys.get(pid) != key}
                 self.restructure = True
             _forget(catalog, site.router, ids)
+            for kept in (self.entries or {}).values():
+                for pid in ids:
+                    kept.pop(pid, None)
         except BaseException:
-            self.site = self.fingerprints = None
+            self.site = self.fingerprints = self.entries = None
             raise
         return ids, warnings
 
@@ -297,8 +302,11 @@ class Session:
             if self.on_disk and writer.output_token() != self.token:
                 raise _FullPath()   # another build wrote the output since it was checked
             # A new renderer and views (cheap; the environment keeps the compiled
-            # templates): whatever they memoise of the papers is made afresh.
-            renderer = Renderer(Views(site.catalog, site.router), self.env, self.site_dir)
+            # templates): what they memoise of the papers is made afresh, but for the
+            # list entries of papers that did not change.
+            renderer = Renderer(Views(site.catalog, site.router), self.env, self.site_dir,
+                                self.entries)
+            self.entries = renderer.entries
             rendered = render_tasks(site, writer, 1, tasks, renderer)
             if static_changed:
                 copy_static(site, writer)

@@ -44,7 +44,7 @@ from .changes import (RACY_SECONDS, _hash, load_state, output_intact, quiet_path
 from .loading import FileLoad, tree_signature
 from .usercache import user_cache_folder
 
-VERSION = 1
+VERSION = 2
 
 
 def _paths(site_dir: Path, output: Path) -> tuple[Path, Path]:
@@ -233,9 +233,10 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
     return Saving(pid, ident, head_path, key)
 
 
-def save_pieces(saving: Saving | None, site) -> None:
+def save_pieces(saving: Saving | None, site, renderer) -> None:
     """After rendering: each paper's BibTeX entry and CSL-JSON item as the build made
-    them (they make papers.bib and papers.json, which an edit renders again whole)."""
+    them (they make papers.bib and papers.json, which an edit renders again whole), and
+    its list entries (an edit renders its authors' pages, which list all their papers)."""
     from .outputs import bibtex
     from .pipeline import csl_memo
 
@@ -244,7 +245,9 @@ def save_pieces(saving: Saving | None, site) -> None:
     catalog, router = site.catalog, site.router
     pieces = {"id": saving.ident,
               "bib": bibtex.entry_memo.items if bibtex.entry_memo.owned_by(catalog) else {},
-              "csl": csl_memo.items if csl_memo.owned_by(catalog, router) else {}}
+              "csl": csl_memo.items if csl_memo.owned_by(catalog, router) else {},
+              "entries": {variant: {pid: str(html) for pid, html in kept.items()}
+                          for variant, kept in renderer.entries.items()}}
     try:
         _dump(pieces, _pieces_path(saving.head), saving.key)
         saving.pieces = True
@@ -293,6 +296,17 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     there is no usable snapshot or the change needs the full path (nothing was written
     then). BuildError is raised only for problems the full path would report too.
     `sources`: the content files as `input_signature` found them."""
+    collecting = gc.isenabled()
+    gc.disable()   # the manifest and the snapshot are millions of objects and no garbage
+    try:
+        return _edit_build(options, inputs, sources, say, start, started)
+    finally:
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
+
+
+def _edit_build(options, inputs, sources, say, start, started):
     from .pipeline import _display, file_tasks, output_folder, writing, CACHE_DIR
     from .rendering import make_environment
     from .session import NeedsFullBuild, Session
@@ -314,14 +328,12 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     if not intact:
         return None
     t = time.perf_counter()
-    collecting = gc.isenabled()
-    gc.disable()   # millions of new objects and no garbage: no collector passes over them
-    try:
-        base = _load(pickle_path, key)
-        pieces = _load(_pieces_path(head_path), key)
-    finally:
-        if collecting:
-            gc.enable()
+    base = _load(pickle_path, key)
+    pieces = _load(_pieces_path(head_path), key)
+    # The snapshot is most of the heap and is kept to the end: the collector, on again for
+    # the edit's own garbage, leaves it alone instead of walking it at every pass.
+    gc.freeze()
+    gc.enable()
     if not isinstance(base, dict) or base.get("version") != VERSION \
             or base.get("id") != head.get("id") or base.get("key") != _key(options) \
             or not isinstance(pieces, dict) or pieces.get("id") != head.get("id"):
@@ -334,6 +346,7 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     session.templates, session.static = base["templates"], base["static"]
     session.manifest = manifest
     session.tasks = site.routes + file_tasks(site.catalog)
+    session.entries = pieces["entries"]
     _restore_memos(site, base, pieces)
     digests = {rel: load.digest for rel, load in base["loads"].items()}
     loaded = time.perf_counter() - t

@@ -145,6 +145,23 @@ def test_text_edits_render_only_the_pages_that_show_the_paper(edits):
     assert edits.rebuild("content/papers/list.yaml").rendered < everything / 3
 
 
+def test_list_entries_of_unedited_papers_are_kept_between_text_edits(edits):
+    # An edit renders its authors' pages, which list all their papers: the entries of
+    # the papers that did not change are reused, the edited paper's are made again.
+    kept = edits.session.entries["entry"]
+    gamma, alpha = kept["gamma"], kept["alpha"]
+    assert "Gamma" in gamma and "Alpha learning" in alpha
+    edits.replace("content/papers/alpha.yaml", "Alpha learning", "Alpha learning, again")
+    edits.rebuild()
+    kept = edits.session.entries["entry"]
+    assert kept["gamma"] is gamma
+    assert "Alpha learning, again" in kept["alpha"]
+    # Any other change takes the full path, which renders every entry afresh.
+    edits.replace("content/authors/ada.yaml", "Ada Lovelace", "Ada King")
+    edits.rebuild()
+    assert edits.session.entries["entry"]["gamma"] is not gamma
+
+
 def test_a_save_that_changes_nothing_writes_nothing(edits):
     edits.write("content/papers/gamma.yaml", (edits.site / "content/papers/gamma.yaml")
                 .read_text("utf-8"))
