@@ -290,6 +290,14 @@ class Catalog:
             ranks = self._rank_lists[kind, key] = [self.rank[e.id] for e in papers]
         return ranks
 
+    def rank_all(self) -> None:
+        """Every list's ranks, made now: a snapshot keeps them (snapshot.py), and an edit
+        restored from it looks up the lists of the papers near the edited one."""
+        for kind, groups in (("person", self.people), ("tag", self.tags),
+                             ("series", self.series), ("year", self.years)):
+            for key in groups:
+                self._ranks(kind, key)
+
     def _neighbours(self, entry: Entry, groups: list[list[int]], limit: int) -> list[Entry]:
         # Look only at the papers next to this one in each (date-sorted) group: linear in
         # the window, not in the size of the group, so large tags stay cheap.

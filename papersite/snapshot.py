@@ -225,6 +225,7 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C
             writer.drop_lock_in_child()
+            catalog.rank_all()
             _dump(state, pickle_path, key)
             code = 0
         except BaseException:   # noqa: BLE001 — no snapshot; the next build is a full one
@@ -307,6 +308,7 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
 
 
 def _edit_build(options, inputs, sources, say, start, started):
+    from .forking import in_children
     from .pipeline import _display, file_tasks, output_folder, writing, CACHE_DIR
     from .rendering import make_environment
     from .session import NeedsFullBuild, Session
@@ -318,18 +320,22 @@ def _edit_build(options, inputs, sources, say, start, started):
     head = _load(head_path, key) if key is not None else None
     if not isinstance(head, dict) or head.get("version") != VERSION:
         return None
-    # The output must be exactly as the snapshot's last build left it.
+    # The output must be exactly as the snapshot's last build left it. Its files' sizes
+    # and times are checked by a child while this process restores the snapshot.
+    t = time.perf_counter()
     writer = OutputWriter(output, _display(output, site_dir))
     with writing(writer):
         writer.open(wait_message=say)
-        intact = writer.old_token == head.get("token") and output_intact(writer)
+        if writer.old_token != head.get("token"):
+            writer.abort()
+            return None
+        intact, (base, pieces) = in_children(
+            lambda _: output_intact(writer), 1,
+            lambda: (_load(pickle_path, key), _load(_pieces_path(head_path), key)))
         manifest = writer.old
         writer.abort()
     if not intact:
         return None
-    t = time.perf_counter()
-    base = _load(pickle_path, key)
-    pieces = _load(_pieces_path(head_path), key)
     # The snapshot is most of the heap and is kept to the end: the collector, on again for
     # the edit's own garbage, leaves it alone instead of walking it at every pass.
     gc.freeze()

@@ -289,11 +289,15 @@ class OutputWriter:
                     text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
                                       separators=(",", ":"))
                     path = self.output / MANIFEST
-                    if not path.is_file() or path.read_text("utf-8") != text:
+                    self.token = digest_of(text.encode("utf-8"))
+                    # The same manifest as the one read (under this lock) is not rewritten.
+                    same = (self.token == self.old_token and path.is_file()
+                            if self.old_token is not None
+                            else path.is_file() and path.read_text("utf-8") == text)
+                    if not same:
                         tmp = self.staging / MANIFEST
                         tmp.write_text(text, "utf-8")
                         journal.put(tmp, path)
-                    self.token = digest_of(text.encode("utf-8"))
                 self.manifest = manifest
                 if interrupted:   # Ctrl-C during the commit: back to the previous site
                     journal.undo()
