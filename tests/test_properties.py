@@ -7,6 +7,7 @@ input hypothesis found, which becomes a case in test_bad_input.py once fixed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import posixpath
@@ -353,3 +354,29 @@ markdownish = st.text(alphabet=st.sampled_from(list("ab _*`<>\\![]()&#;:-+=|~09 
 def test_the_plain_text_fast_path_is_taken_only_when_markdown_changes_nothing(text):
     # _needs_markdown is a cheap scan in front of the _SPECIAL pattern: the two must agree.
     assert markup._needs_markdown(text) == (markup._SPECIAL.search(text) is not None)
+
+
+# --- feeds: the newest papers --------------------------------------------------------------
+
+_feed_papers = st.lists(st.tuples(
+    st.integers(1998, 2001),
+    st.one_of(st.none(), st.dates(min_value=dt.date(1998, 1, 1), max_value=dt.date(2001, 12, 31))),
+    st.sampled_from(["a", "b", "c", "d"])), max_size=30)
+
+
+@given(_feed_papers, st.integers(1, 6))
+def test_feeds_pick_the_newest_by_stamp_then_id(rows, size):
+    # Feeds order papers by their <updated> stamp (a year alone is its 1 January), then
+    # id; `_newest` compares dates instead of formatting stamps: the same papers, in the
+    # same order, whatever the mix of full dates and bare years.
+    from types import SimpleNamespace
+    from papersite.outputs import feeds
+
+    entries = []
+    for i, (year, date, stem) in enumerate(rows):
+        paper = SimpleNamespace(id=f"{stem}{i % 3}-{i}", date=date,
+                                year=date.year if date else year)
+        entries.append(SimpleNamespace(paper=paper, id=paper.id))
+    by_stamp = sorted(entries, key=lambda e: (feeds._stamp(e), e.id), reverse=True)[:size]
+    by_date = sorted(entries, key=feeds._newest, reverse=True)[:size]
+    assert [e.id for e in by_date] == [e.id for e in by_stamp]
