@@ -68,7 +68,6 @@ class Session:
     templates: str = ""                        # template_signature at the last good build
     static: tuple = ()                         # tree_signature of static/ then
     files_of: dict[str, list[str]] = field(default_factory=dict)   # paper file → ids
-    tasks: list = field(default_factory=list)  # every page and file of the site
     env: object = None                         # the Jinja environment, templates compiled
     entries: dict | None = None                # list entries rendered (Renderer.entries)
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -176,7 +175,6 @@ class Session:
         self.manifest, self.templates, self.static = writer.manifest, templates, static
         self.built = dict(self.loads)
         self.restructure = False
-        self.tasks = site.routes + file_tasks(site.catalog)
         self.files_of = papers_by_file(site.content.origins)
         self.warnings = site.diagnostics.warnings
         return BuildReport(self.output, pages=len(site.routes), files=len(writer.new),
@@ -295,7 +293,7 @@ class Session:
                      changed: list[str], timings: dict) -> BuildReport:
         site = self.site
         t = time.perf_counter()
-        tasks, _ = select_tasks(self.tasks, pages)
+        tasks = select_tasks(site.routes, pages)[0] + file_tasks(site.catalog, pages)
         writer = OutputWriter(self.output, _display(self.output, self.site_dir))
         with writing(writer):
             writer.open(manifest=self.manifest)

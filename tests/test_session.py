@@ -162,6 +162,23 @@ def test_list_entries_of_unedited_papers_are_kept_between_text_edits(edits):
     assert edits.session.entries["entry"]["gamma"] is not gamma
 
 
+def test_the_files_an_edit_renders_are_those_a_full_selection_picks(edits):
+    # A text edit makes only the file tasks of the pages it renders; select_tasks over
+    # every file of the site must pick exactly the same.
+    from papersite.changes import pages_showing, select_tasks
+    from papersite.pipeline import file_tasks
+
+    catalog = edits.session.site.catalog
+    every = file_tasks(catalog)
+    assert file_tasks(catalog, set()) == []
+    for entry in catalog.entries:
+        pages = pages_showing(catalog, [entry.id])
+        picked = select_tasks(every, pages)[0]
+        assert sorted(file_tasks(catalog, pages)) == sorted(picked)
+        linked = [b for b in entry.bylines if b.person]
+        assert any(task.kind == "person_bib" for task in picked) == bool(linked)
+
+
 def test_a_save_that_changes_nothing_writes_nothing(edits):
     edits.write("content/papers/gamma.yaml", (edits.site / "content/papers/gamma.yaml")
                 .read_text("utf-8"))
