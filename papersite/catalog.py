@@ -11,31 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from .diagnostics import Diagnostics
 from .model import AuthorEntry, Paper, Profile, TagInfo, Venue
 from .names import is_single_word, normalise, short_hash, slugify, unique_slugs
+from .pickling import by_fields
 from .validate import Content
 
 RELATED = 5   # papers in the "more by these authors" and "related by tags" lists
 
 
-def _pickled_by_fields(cls):
-    """Unpickled through the constructor, from the fields in order: a slots dataclass's
-    own __setstate__ looks its fields up again for every object, a fifth of the time to
-    restore a snapshot's catalog (snapshot.py; 550,000 bylines at 100,000 papers)."""
-    names = tuple(f.name for f in fields(cls))
-
-    def __reduce__(self):
-        return cls, tuple(getattr(self, name) for name in names)
-
-    cls.__reduce__ = __reduce__
-    return cls
-
-
-@_pickled_by_fields
+@by_fields
 @dataclass(slots=True)
 class Byline:
     """One name in a paper's author list, and the person it resolved to (if any)."""
@@ -46,7 +34,7 @@ class Byline:
     is_owner: bool = False
 
 
-@_pickled_by_fields
+@by_fields
 @dataclass(slots=True)
 class Entry:
     """A paper with everything resolved: the unit every page lists."""
@@ -71,7 +59,7 @@ class Entry:
         return self.paper.date
 
 
-@_pickled_by_fields
+@by_fields
 @dataclass(slots=True)
 class Person:
     key: str

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .diagnostics import Diagnostics
+from .pickling import by_fields
 
 try:  # the C parser is ~10x faster; fall back where libyaml is missing
     _Loader = yaml.CSafeLoader
@@ -570,6 +571,7 @@ def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics) -> Non
                         message="is a link to a file outside the site folder; refused")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     """A content file to load: where it is and what it holds."""
@@ -581,6 +583,7 @@ class SourceFile:
                                     # way to tell that the file may have changed
 
 
+@by_fields
 @dataclass
 class FileLoad:
     """One content file as loaded: its records and what it adds to `LoadedContent`.
