@@ -67,7 +67,7 @@ def render_everything(site, tasks, renderer) -> tuple[Counter, Counter, Counter]
         kind = kind_of(task)
         seconds[kind] += time.process_time() - start
         count[kind] += 1
-        size[kind] += len(data)
+        size[kind] += sum(map(len, data)) if isinstance(data, list) else len(data)
     return seconds, count, size
 
 

@@ -164,14 +164,18 @@ def file_tasks(catalog: Catalog, pages: set[tuple] | None = None) -> list[Route]
     return tasks
 
 
-def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes:
+def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes | list[bytes]:
+    """A file's bytes; the site-wide BibTeX and CSL-JSON as a list of parts (see
+    OutputWriter.stage: at 100,000 papers each is 50–150 MB, not joined in memory)."""
     kind = task.kind
     if kind == "paper_bib":
         return paper_bibtex(catalog.by_id[task.key], catalog).encode()
     if kind == "person_bib":
         return collection_bibtex(catalog.people[task.key].papers, catalog).encode()
     if kind == "site_bib":
-        return collection_bibtex(catalog.entries, catalog).encode()
+        parts = [part for e in catalog.entries
+                 for part in (b"\n", paper_bibtex(e, catalog).encode())]
+        return parts[1:]   # the entries one per line, as collection_bibtex joins them
     if kind == "site_csl":
         return _csl_json(catalog, router)
     if kind == "feed":
@@ -193,7 +197,7 @@ def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes:
     raise ValueError(f"unknown file kind {kind}")  # pragma: no cover
 
 
-def _csl_json(catalog: Catalog, router: Router) -> bytes:
+def _csl_json(catalog: Catalog, router: Router) -> list[bytes]:
     """papers.json: the bytes of json.dumps(items, indent=1), made one item at a time
     (the whole list and the encoder's pieces took about 1 GB at 100,000 papers). Each
     item is memoised per catalog and router, as BibTeX entries are."""
@@ -208,10 +212,10 @@ def _csl_json(catalog: Catalog, router: Router) -> bytes:
                 sort_keys=True).replace("\n", "\n ")).encode()
         parts += (b",\n", part)
     if not parts:
-        return b"[]\n"
-    parts[0] = b"[\n"   # one join, one copy of the file (150 MB at 100,000 papers)
+        return [b"[]\n"]
+    parts[0] = b"[\n"   # written part by part: no copy of the file (150 MB at 100,000)
     parts.append(b"\n]\n")
-    return b"".join(parts)
+    return parts
 
 
 csl_memo = PaperMemo()   # a paper's CSL-JSON item in papers.json, per catalog and router

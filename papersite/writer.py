@@ -31,8 +31,21 @@ from .diagnostics import BuildError, Diagnostic
 MANIFEST = ".papersite-manifest.json"
 
 
-def digest_of(data: bytes) -> str:
+def digest_of(data: bytes | list[bytes]) -> str:
+    """The digest of the bytes, or of the parts' bytes one after the other."""
+    if isinstance(data, list):
+        h = hashlib.blake2b(digest_size=16)
+        for part in data:
+            h.update(part)
+        return h.hexdigest()
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _write(fh, data: bytes | list[bytes]) -> None:
+    if isinstance(data, list):
+        fh.writelines(data)
+    else:
+        fh.write(data)
 
 
 def _io_message(exc: OSError, what: str) -> str:
@@ -168,8 +181,10 @@ class OutputWriter:
             return False
         return st.st_size == old[1] and st.st_mtime_ns == old[2]
 
-    def stage(self, rel: str, data: bytes) -> tuple:
-        """Write `data` to staging unless the output already has these bytes.
+    def stage(self, rel: str, data: bytes | list[bytes]) -> tuple:
+        """Write `data` to staging unless the output already has these bytes. `data`
+        may be a list of parts, written one after the other (a site-wide file of
+        100,000 papers need not be joined in memory first).
 
         Returns (rel, digest, changed), plus the file's (size, mtime_ns) in a first build;
         the caller hands it to `record`.
@@ -181,7 +196,7 @@ class OutputWriter:
             if self.fresh:
                 return rel, digest, True, self._stage_in_tree(rel, data)
             with open(self._staged(rel), "wb") as fh:
-                fh.write(data)
+                _write(fh, data)
         except OSError as exc:
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, rel))]) from None
         return rel, digest, True
@@ -200,10 +215,10 @@ class OutputWriter:
             # One output path is the folder of another: staged flat, and the commit
             # reports the clash before it touches anything.
             with open(self._staged(rel), "wb") as fh:
-                fh.write(data)
+                _write(fh, data)
             return None
         with fh:
-            fh.write(data)
+            _write(fh, data)
             fh.flush()
             st = os.fstat(fh.fileno())
         return st.st_size, st.st_mtime_ns

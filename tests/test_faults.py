@@ -415,3 +415,22 @@ def test_an_output_that_is_a_file_or_someone_elses_folder(small, tmp_path):
     assert (tmp_path / "file").read_text() == "mine"
     assert (tmp_path / "folder/thesis.tex").read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder", "site"]
+
+
+def test_a_file_staged_in_parts_is_the_file_staged_whole(tmp_path):
+    # papers.bib and papers.json are staged as lists of parts: the same digest and bytes
+    # as the joined file, so an unchanged site-wide file is still not rewritten.
+    parts = [b"[\n", " {\"title\": \"Ünïcode\"}".encode(), b",\n", b"", b" {}\n]\n"]
+    assert writer_module.digest_of(parts) == writer_module.digest_of(b"".join(parts))
+    out = tmp_path / "out"
+    # A first build's tree, a later build's staging, then the same parts again.
+    for given, changed in ((parts, {"papers.json", "papers.bib"}),
+                           (parts[:2] + [b"\n]\n"], {"papers.json"}),
+                           (parts[:2] + [b"\n]\n"], set())):
+        w = OutputWriter(out, "out").open()
+        w.put("papers.json", given)
+        w.put("papers.bib", [])
+        w.commit()
+        assert (out / "papers.json").read_bytes() == b"".join(given)
+        assert (out / "papers.bib").read_bytes() == b""
+        assert w.changed == changed
