@@ -361,11 +361,14 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     collecting = gc.isenabled()
     gc.disable()   # the manifest and the snapshot are millions of objects and no garbage
     try:
-        return _edit_build(options, inputs, sources, say, start, started)
+        report = _edit_build(options, inputs, sources, say, start, started)
     finally:
         gc.unfreeze()
         if collecting:
             gc.enable()
+    if report is None:
+        gc.collect()   # a snapshot restored in vain: its cycles, before a full build starts
+    return report
 
 
 def _edit_build(options, inputs, sources, say, start, started):
