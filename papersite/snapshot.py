@@ -114,19 +114,27 @@ class _Signing:
         return self.fh.write(data)
 
 
-def _dump(obj, path: Path, key: bytes) -> None:
-    """Pickle obj to path (written aside, then renamed), its MAC after it."""
+@contextlib.contextmanager
+def _signed_file(path: Path, key: bytes):
+    """A `_Signing` file for path: written aside, its MAC appended, then renamed into
+    place; removed if anything fails."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             signing = _Signing(fh, key)
-            pickle.dump(obj, signing, protocol=pickle.HIGHEST_PROTOCOL)
+            yield signing
             fh.write(signing.mac.digest())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _dump(obj, path: Path, key: bytes) -> None:
+    """Pickle obj to path, signed."""
+    with _signed_file(path, key) as signing:
+        pickle.dump(obj, signing, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _verified(fh, key: bytes) -> bool:
@@ -274,21 +282,12 @@ def _dump_pieces(ident: str, memos: dict[str, dict], path: Path, key: bytes) -> 
              for name, memo in memos.items()}
     head = pickle.dumps({"version": VERSION, "id": ident, "index": index},
                         protocol=pickle.HIGHEST_PROTOCOL)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            signing = _Signing(fh, key)
-            signing.write(len(head).to_bytes(8, "little"))
-            signing.write(head)
-            for memo in memos.values():
-                for value in memo.values():
-                    signing.write(_utf8(value))
-            fh.write(signing.mac.digest())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with _signed_file(path, key) as signing:
+        signing.write(len(head).to_bytes(8, "little"))
+        signing.write(head)
+        for memo in memos.values():
+            for value in memo.values():
+                signing.write(_utf8(value))
 
 
 def _utf8(value) -> bytes:
