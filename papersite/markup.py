@@ -84,8 +84,10 @@ def tex_to_mathml(tex: str, display: bool) -> str | None:
     return nh3.clean(mathml, tags=_MATHML_TAGS, attributes=_MATH_ONLY, url_schemes=set())
 
 
-def _extract_math(text: str) -> tuple[str, list[str]]:
-    formulas: list[str] = []
+def _extract_math(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Text with each formula replaced by a placeholder, and the formulas: (MathML, the
+    source as written)."""
+    formulas: list[tuple[str, str]] = []
 
     def swap(match: re.Match) -> str:
         display = match.group("display") is not None
@@ -93,7 +95,7 @@ def _extract_math(text: str) -> tuple[str, list[str]]:
         mathml = tex_to_mathml(tex, display)
         if mathml is None:
             return match.group(0)
-        formulas.append(mathml)
+        formulas.append((mathml, match.group(0)))
         return f"MATHXPH{len(formulas) - 1}XPH"
 
     if "$" not in text:
@@ -101,14 +103,30 @@ def _extract_math(text: str) -> tuple[str, list[str]]:
     return _MATH.sub(swap, text), formulas
 
 
-def _restore_math(rendered: str, formulas: list[str]) -> str:
+# A tag of sanitised HTML. nh3 writes every attribute value in double quotes with '"' as
+# &quot;, and every '<' of text as &lt;: a '>' inside quotes does not end the tag.
+_TAG_SPLIT = re.compile(r'(<(?:[^>"]|"[^"]*")*>)')
+
+
+def _restore_math(rendered: str, formulas: list[tuple[str, str]]) -> str:
+    """The formulas in place of their placeholders: MathML in text, and the source as
+    written inside a tag (a formula in a link's address or title is an attribute's
+    text, and MathML there would end the attribute)."""
     if not formulas:
         return rendered
-    def formula(match: re.Match) -> str:
-        index = int(match.group(1))  # the user may have typed a placeholder: keep it
-        return formulas[index] if index < len(formulas) else match.group(0)
 
-    return _PLACEHOLDER.sub(formula, rendered)
+    def restore(part: str, in_tag: bool) -> str:
+        def formula(match: re.Match) -> str:
+            index = int(match.group(1))  # the user may have typed a placeholder: keep it
+            if index >= len(formulas):
+                return match.group(0)
+            mathml, source = formulas[index]
+            return html.escape(source) if in_tag else mathml
+
+        return _PLACEHOLDER.sub(formula, part) if "MATHXPH" in part else part
+
+    return "".join(restore(part, i % 2 == 1)
+                   for i, part in enumerate(_TAG_SPLIT.split(rendered)))
 
 
 def _sanitise(rendered: str, base: str) -> str:

@@ -285,6 +285,8 @@ def _bad_markup(html: str) -> list:
 @example("$\\text{</math><script>alert(1)</script>}$")
 @example("[x](javascript:alert(1))")
 @example("MATHXPH9XPH")
+@example('[x]("$<$[x](')   # a formula in a link's address: its text, not MathML
+@example('[x](/a "t $x$")')
 def test_markdown_output_is_always_within_the_allow_list(text):
     for rendered in (markup.render_markdown(text), markup.render_inline(text, "/base/")):
         assert _bad_markup(rendered) == [], rendered
