@@ -177,7 +177,14 @@ class Saving:
     ident: str
     head: Path
     key: bytes
+    files: str             # which content files there are (`_file_set`)
     pieces: bool = False   # the papers' BibTeX and CSL-JSON saved beside it
+
+
+def _file_set(rels) -> str:
+    """Which content files a site has, by name: a file added or removed is a change the
+    snapshot cannot take, seen before it is restored."""
+    return _hash(*sorted(rels))
 
 
 def inputs_now(site_dir: Path) -> tuple[str, tuple]:
@@ -247,7 +254,7 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         except BaseException:   # noqa: BLE001 — no snapshot; the next build is a full one
             pass
         os._exit(code)
-    return Saving(pid, ident, head_path, key)
+    return Saving(pid, ident, head_path, key, _file_set(kept.loads))
 
 
 def save_pieces(saving: Saving | None, site, renderer) -> None:
@@ -335,7 +342,7 @@ def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> No
     timings["snapshot"] = time.perf_counter() - t
     if status == 0 and token and saving.pieces:
         _write_head(saving.head, {"version": VERSION, "id": saving.ident, "token": token,
-                                  "loads": {}}, saving.key)
+                                  "files": saving.files, "loads": {}}, saving.key)
 
 
 def cancel_saving(saving: Saving | None) -> None:
@@ -389,6 +396,8 @@ def _edit_build(options, inputs, sources, say, start, started):
     head = _load(head_path, key) if key is not None else None
     if not isinstance(head, dict) or head.get("version") != VERSION:
         return None
+    if sources is not None and head.get("files") != _file_set(s.rel for s in sources):
+        return None   # a file added or removed: the full path, without restoring anything
     # The output must be exactly as the snapshot's last build left it. Its files' sizes
     # and times are checked by a child while this process restores the snapshot.
     t = time.perf_counter()
@@ -439,7 +448,7 @@ def _edit_build(options, inputs, sources, say, start, started):
     edited = {rel: load for rel, load in session.built.items() if digests.get(rel) != load.digest}
     if settled(session.loads.values(), started):
         _write_head(head_path, {"version": VERSION, "id": base["id"], "token": session.token,
-                                "loads": edited}, key)
+                                "files": _file_set(session.loads), "loads": edited}, key)
     else:
         head_path.unlink(missing_ok=True)   # the next build is a full one
     state_file = state_path(site_dir, output, CACHE_DIR)

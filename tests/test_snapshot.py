@@ -111,6 +111,29 @@ def test_changes_beyond_text_are_built_in_full_and_give_a_new_snapshot(site):
     assert from_snapshot(site.edit("content/papers/new.yaml", "title: New", "title: Newer"))
 
 
+def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot(
+        site, monkeypatch):
+    from papersite import snapshot
+
+    site.build()
+    restored = []
+    load = snapshot._load
+    monkeypatch.setattr(snapshot, "_load", lambda path, key: (
+        restored.append(path.suffix), load(path, key))[1])
+    (site.folder / "content/papers/new.yaml").write_text("title: New\nauthors: [Jin]\n")
+    assert in_full(site.build())
+    (site.folder / "content/papers/new.yaml").unlink()
+    assert in_full(site.build())
+    site.check()
+    assert ".pickle" not in restored and restored.count(".head") == 2
+    # The heads written since (by the full build, then by an edit) name the files as they
+    # are: text edits start from them.
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "The first abstract.",
+                                   "A new abstract."))
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "A new abstract.",
+                                   "A newer abstract."))
+
+
 def test_an_output_changed_since_is_built_in_full(site):
     site.build()
     site.replace("content/papers/alpha.yaml", "The first abstract.", "Edited.")
