@@ -258,10 +258,7 @@ class Session:
                 new_keys = bibtex.citation_keys(catalog)
                 ids |= {pid for pid, key in new_keys.items() if keys.get(pid) != key}
                 self.restructure = True
-            _forget(catalog, site.router, ids)
-            for kept in (self.entries or {}).values():
-                for pid in ids:
-                    kept.pop(pid, None)
+            _forget(catalog, site.router, ids, self.entries)
         except BaseException:
             self.site = self.fingerprints = self.entries = None
             raise
@@ -338,11 +335,15 @@ def _key_stem(entry) -> tuple:
     return (raw.group(1) if raw else None, bibtex._base_key(entry))
 
 
-def _forget(catalog, router, ids: set[str]) -> None:
+def _forget(catalog, router, ids: set[str], entries: dict | None) -> None:
     """Drop what was made of these papers from the memos that outlive a build while the
     catalog and router objects stay the same: BibTeX entries and keys, feed entries and
-    CSL-JSON items (memoised per catalog or router: for a one-off build, made once)."""
+    CSL-JSON items (memoised per catalog or router: for a one-off build, made once), and
+    the session's list entries."""
     for memo, owners in ((bibtex.entry_memo, (catalog,)), (feeds.memo, (router,)),
                          (pipeline.csl_memo, (catalog, router))):
         if memo.owned_by(*owners):
             memo.forget(ids)
+    for kept in (entries or {}).values():
+        for pid in ids:
+            kept.pop(pid, None)

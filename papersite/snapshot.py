@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hmac
-import itertools
 import os
 import pickle
 import signal
@@ -178,7 +177,7 @@ class Saving:
     head: Path
     key: bytes
     files: str             # which content files there are (`_file_set`)
-    pieces: bool = False   # the papers' BibTeX and CSL-JSON saved beside it
+    pieces: bool = False   # the papers' BibTeX, CSL-JSON and list entries saved beside it
 
 
 def _file_set(rels) -> str:
