@@ -552,15 +552,24 @@ def _walk(folder: str, suffixes: tuple[str, ...], skip_hidden: bool, rel: str = 
             yield from _walk(entry.path, suffixes, skip_hidden, sub)
 
 
-def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics) -> None:
-    """Symlinks under content/ or static/ must stay inside the site folder."""
-    if not folder.exists():
-        return
+def _path_order(item: tuple[str, object]) -> str:
+    """Sort key of a (relative path, entry) pair: folder by folder, as comparing the
+    paths' parts would, at a fraction of the cost ('/' made the lowest character)."""
+    return item[0].replace("/", "\0")
+
+
+def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics,
+                        listing: list | None = None) -> None:
+    """Symlinks under content/ or static/ must stay inside the site folder. `listing`:
+    everything under folder, when the caller has walked it already."""
+    if listing is None:
+        if not folder.exists():
+            return
+        listing = list(_walk(str(folder), ("",), False))
     root = _real_folder(site_dir)
-    links = sorted((rel.split("/"), entry.path) for rel, entry
-                   in _walk(str(folder), ("",), False) if entry.is_symlink())
-    for _, path in links:
-        p = Path(path)
+    links = sorted((item for item in listing if item[1].is_symlink()), key=_path_order)
+    for _, entry in links:
+        p = Path(entry.path)
         try:
             target = p.resolve()
         except RuntimeError:
@@ -611,7 +620,9 @@ def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
     links that leave the site folder are reported here."""
     _real_folders.clear()
     content = site_dir / "content"
-    _check_links_inside(content, site_dir, diags)
+    # content/ is walked once, for its links and its files (100,000 papers: 0.3 s a walk).
+    listing = list(_walk(str(content), ("",), False)) if content.is_dir() else []
+    _check_links_inside(content, site_dir, diags, listing)
     _check_links_inside(site_dir / "static", site_dir, diags)
     found: list[SourceFile] = []
     root = os.path.join(str(site_dir), "")   # with its separator: a join per file is 10 µs
@@ -628,25 +639,39 @@ def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
 
     for sub, kind, suffixes, hidden in (("papers", "paper", (".yaml", ".yml"), True),
                                         ("authors", "profile", (".yaml", ".yml"), True)):
-        folder = content / sub
-        if folder.is_dir():
-            for rel, entry in sorted(_walk(str(folder), suffixes, hidden),
-                                     key=lambda item: item[0].split("/")):
-                add(f"content/{sub}/{rel}", kind, entry)
+        for rel, entry in _files_under(content, sub, listing, suffixes, hidden):
+            add(f"content/{sub}/{rel}", kind, entry)
     for kind in ("venues", "tags"):
         for name in (f"{kind}.yaml", f"{kind}.yml"):
             if (content / name).is_file():
                 add(f"content/{name}", kind, _Stat(content / name))
-    pages = content / "pages"
-    if pages.is_dir():
-        for rel, entry in sorted(_walk(str(pages), (".md",), False),
-                                 key=lambda item: item[0].split("/")):
-            add(f"content/pages/{rel}", "page", entry)
+    for rel, entry in _files_under(content, "pages", listing, (".md",), False):
+        add(f"content/pages/{rel}", "page", entry)
     for name in ("site.yaml", "site.yml"):
         if (site_dir / name).is_file():
             add(name, "site", _Stat(site_dir / name))
             break
     return found
+
+
+def _files_under(content: Path, sub: str, listing: list, suffixes: tuple[str, ...],
+                 skip_hidden: bool) -> list:
+    """(path under content/sub, entry) of the files there with one of the suffixes, in
+    path order: taken from the walk of content/, or walked here when content/sub is a
+    link to a folder (which that walk did not enter)."""
+    folder = content / sub
+    if not folder.is_dir():
+        return []
+    if folder.is_symlink():
+        return sorted(_walk(str(folder), suffixes, skip_hidden), key=_path_order)
+    prefix = sub + "/"
+    found = []
+    for rel, entry in listing:
+        if rel.startswith(prefix) and rel.endswith(suffixes):
+            rel = rel[len(prefix):]
+            if not (skip_hidden and (rel.startswith(".") or "/." in rel)):
+                found.append((rel, entry))
+    return sorted(found, key=_path_order)
 
 
 class _Stat:

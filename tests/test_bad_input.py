@@ -802,6 +802,31 @@ def test_symlinks_inside_the_site_are_fine(site):
     assert (site / "_site/copy-of-site.yaml").read_bytes() == (site / "site.yaml").read_bytes()
 
 
+def test_content_files_found_in_path_order(tmp_path):
+    """source_files walks content/ once: papers and profiles folder by folder (a
+    sub-folder's files after the names that sort before it), hidden ones skipped; pages
+    hidden or not; a papers folder that is a link to a folder inside the site entered."""
+    site = tmp_path / "site"
+    names = ["papers/b.yaml", "papers/a-b.yaml", "papers/a/z.yaml", "papers/a/b/c.yml",
+             "papers/.hidden.yaml", "papers/.git/x.yaml", "papers/notes.txt",
+             "authors/ada.yaml", "pages/.draft.md", "pages/about.md", "pages/x/y.md",
+             "venues.yaml"]
+    write_files(site, {f"content/{name}": "x: 1\n" for name in names} | {"site.yaml": "x: 1\n"})
+    found = [(s.kind, s.rel) for s in loading.source_files(site, Diagnostics())]
+    assert found == [
+        ("paper", "content/papers/a/b/c.yml"), ("paper", "content/papers/a/z.yaml"),
+        ("paper", "content/papers/a-b.yaml"), ("paper", "content/papers/b.yaml"),
+        ("profile", "content/authors/ada.yaml"), ("venues", "content/venues.yaml"),
+        ("page", "content/pages/.draft.md"), ("page", "content/pages/about.md"),
+        ("page", "content/pages/x/y.md"), ("site", "site.yaml")]
+    (site / "library").mkdir()
+    (site / "content/papers").rename(site / "library/papers")
+    os.symlink("../library/papers", site / "content/papers")
+    diags = Diagnostics()
+    again = [(s.kind, s.rel) for s in loading.source_files(site, diags)]
+    assert again == found and not diags.items
+
+
 def test_an_invalid_base_url_on_the_command_line(site):
     assert fails(site, "--base-url", "ftp://x/") == [
         "--base-url: 'ftp://x/' must be an absolute http(s) URL such as "
