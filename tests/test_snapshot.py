@@ -134,6 +134,24 @@ def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot
                                    "A newer abstract."))
 
 
+def test_a_template_or_option_change_is_built_in_full_without_restoring_the_snapshot(
+        site, monkeypatch):
+    from papersite import snapshot
+
+    site.build()
+    restored = []
+    load = snapshot._load
+    monkeypatch.setattr(snapshot, "_load", lambda path, key: (
+        restored.append(path.suffix), load(path, key))[1])
+    write_files(site.folder, {"templates/footer-note.html": "<p>Hosted by the lab.</p>\n"})
+    assert in_full(site.build())
+    assert in_full(site.build(drafts=True))
+    assert ".pickle" not in restored and restored.count(".head") == 2
+    assert in_full(site.build())       # back without drafts: the last head was for drafts
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "The first abstract.",
+                                   "A new abstract."))
+
+
 def test_an_output_changed_since_is_built_in_full(site):
     site.build()
     site.replace("content/papers/alpha.yaml", "The first abstract.", "Edited.")
