@@ -354,12 +354,13 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     # A snapshot of the last build, for a change of papers' text (snapshot.py); only
     # when no file changed too recently to be told apart by its size and time.
     keep_snapshot = snapshot.wanted(options) and inputs is not None
+    signatures = snapshot.inputs_now(site_dir) if keep_snapshot else None
     if keep_snapshot:
-        report = snapshot.edit_build(options, inputs, sources or None, say, start, started)
+        report = snapshot.edit_build(options, inputs, sources or None, signatures, say,
+                                     start, started)
         if report is not None:
             return report
     files: list | None = [] if keep_snapshot else None
-    signatures = snapshot.inputs_now(site_dir) if keep_snapshot else None
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
                    options.use_cache, timings, files, sources or None)
     saving = None

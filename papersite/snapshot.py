@@ -375,16 +375,17 @@ def _write_head(path: Path, head: dict, key: bytes) -> None:
 # --- starting from one --------------------------------------------------------------------
 
 
-def edit_build(options, inputs: str | None, sources: list | None, say, start: float,
-               started: int):
+def edit_build(options, inputs: str | None, sources: list | None, signatures: tuple, say,
+               start: float, started: int):
     """A build from the snapshot by the text-edit path: its BuildReport, or None when
     there is no usable snapshot or the change needs the full path (nothing was written
     then). BuildError is raised only for problems the full path would report too.
-    `sources`: the content files as `input_signature` found them."""
+    `sources`: the content files as `input_signature` found them; `signatures`: the
+    templates' and static files' (`inputs_now`), taken at the build's start."""
     collecting = gc.isenabled()
     gc.disable()   # the manifest and the snapshot are millions of objects and no garbage
     try:
-        report = _edit_build(options, inputs, sources, say, start, started)
+        report = _edit_build(options, inputs, sources, signatures, say, start, started)
     finally:
         gc.unfreeze()
         if collecting:
@@ -394,7 +395,7 @@ def edit_build(options, inputs: str | None, sources: list | None, say, start: fl
     return report
 
 
-def _edit_build(options, inputs, sources, say, start, started):
+def _edit_build(options, inputs, sources, signatures, say, start, started):
     from .forking import in_children
     from .pipeline import _display, output_folder, writing, CACHE_DIR
     from .rendering import make_environment
@@ -409,7 +410,7 @@ def _edit_build(options, inputs, sources, say, start, started):
         return None
     if sources is not None and head.get("files") != _file_set(s.rel for s in sources):
         return None   # a file added or removed: the full path, without restoring anything
-    if head.get("fits") != _fits(options, inputs_now(site_dir)):
+    if head.get("fits") != _fits(options, signatures):
         return None   # the engine, a template, a static file's name or an option changed
     # The output must be exactly as the snapshot's last build left it. Its files' sizes
     # and times are checked by a child while this process restores the snapshot.
