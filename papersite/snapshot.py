@@ -391,8 +391,22 @@ def edit_build(options, inputs: str | None, sources: list | None, signatures: tu
         if collecting:
             gc.enable()
     if report is None:
+        _forget_memos()
         gc.collect()   # a snapshot restored in vain: its cycles, before a full build starts
     return report
+
+
+def _forget_memos() -> None:
+    """The per-paper memos a restore filled (`_restore_memos`) hold the restored catalog:
+    kept, it would sit under the full build that follows (its parse workers fork with it)
+    until that build's own memos replace it."""
+    from . import fragments
+    from .outputs import bibtex
+    from .pipeline import csl_memo
+
+    fragments.forget()
+    csl_memo.forget()
+    bibtex._key_memo = None
 
 
 def _edit_build(options, inputs, sources, signatures, say, start, started):

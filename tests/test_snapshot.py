@@ -134,6 +134,28 @@ def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot
                                    "A newer abstract."))
 
 
+def test_a_snapshot_restored_in_vain_is_not_kept_under_the_full_build(site, monkeypatch):
+    """A change found to be more than text after the restore (a paper moved in its
+    lists): the full build that follows starts with no memo holding the restored site."""
+    from papersite import pipeline, snapshot
+    from papersite.outputs import bibtex
+
+    site.build()
+    held = []
+    prepare = pipeline.prepare
+    monkeypatch.setattr(pipeline, "prepare", lambda *a, **k: (
+        held.append((bibtex._key_memo, bibtex.entry_memo.items, pipeline.csl_memo.items)),
+        prepare(*a, **k))[1])
+    restored = []
+    restore = snapshot._restore_memos
+    monkeypatch.setattr(snapshot, "_restore_memos", lambda *a: (
+        restored.append(True), restore(*a))[1])
+    site.replace("content/papers/gamma.yaml", "year: 2022", "year: 2019")
+    assert in_full(site.build())
+    assert restored == [True] and held == [(None, {}, {})]
+    site.check()
+
+
 def test_a_template_or_option_change_is_built_in_full_without_restoring_the_snapshot(
         site, monkeypatch):
     from papersite import snapshot
