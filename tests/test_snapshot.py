@@ -111,15 +111,21 @@ def test_changes_beyond_text_are_built_in_full_and_give_a_new_snapshot(site):
     assert from_snapshot(site.edit("content/papers/new.yaml", "title: New", "title: Newer"))
 
 
-def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot(
-        site, monkeypatch):
+def files_loaded(monkeypatch) -> list[str]:
+    """The suffixes of the snapshot files the builds load from now on (.head, .pickle)."""
     from papersite import snapshot
 
-    site.build()
-    restored = []
+    loaded: list[str] = []
     load = snapshot._load
     monkeypatch.setattr(snapshot, "_load", lambda path, key: (
-        restored.append(path.suffix), load(path, key))[1])
+        loaded.append(path.suffix), load(path, key))[1])
+    return loaded
+
+
+def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot(
+        site, monkeypatch):
+    site.build()
+    restored = files_loaded(monkeypatch)
     (site.folder / "content/papers/new.yaml").write_text("title: New\nauthors: [Jin]\n")
     assert in_full(site.build())
     (site.folder / "content/papers/new.yaml").unlink()
@@ -158,13 +164,8 @@ def test_a_snapshot_restored_in_vain_is_not_kept_under_the_full_build(site, monk
 
 def test_a_template_or_option_change_is_built_in_full_without_restoring_the_snapshot(
         site, monkeypatch):
-    from papersite import snapshot
-
     site.build()
-    restored = []
-    load = snapshot._load
-    monkeypatch.setattr(snapshot, "_load", lambda path, key: (
-        restored.append(path.suffix), load(path, key))[1])
+    restored = files_loaded(monkeypatch)
     write_files(site.folder, {"templates/footer-note.html": "<p>Hosted by the lab.</p>\n"})
     assert in_full(site.build())
     assert in_full(site.build(drafts=True))
