@@ -9,7 +9,9 @@ After rendering, the build saves each paper's BibTeX entry, CSL-JSON item and li
 entries beside it ("pieces": papers.bib and papers.json are made of them, and an edit
 makes both again; an edited paper's authors' pages list all their papers).
 A small "head" file names that snapshot and the output it was made for (the manifest's
-token) once the build has committed.
+token) once the build has committed, with what it fits (the set of content files; the
+engine, options, templates and static file names): a change there is seen before the
+snapshot is restored.
 
 A later build restores it when the head still describes the output as it is (same token,
 every file of the manifest at its size and time, same engine, options and site folder),
