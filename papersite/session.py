@@ -101,19 +101,21 @@ class Session:
         report.seconds = time.perf_counter() - start
         return report
 
-    def rebuild_text(self, sources=None) -> BuildReport:
+    def rebuild_text(self, sources=None, signatures=None) -> BuildReport:
         """The text-edit path only, for a session restored from disk (which keeps no
         records to take the full path with): raises NeedsFullBuild when the change is
         more than papers' text, before the output is touched. `sources`: the content
-        files with their signatures, when the caller has just looked at them."""
+        files with their signatures, and `signatures`: the templates' and static files'
+        (`snapshot.inputs_now`), when the caller has just looked at them."""
         start = time.perf_counter()
         timings: dict[str, float] = {}
-        scan, templates, static = self._reload((), timings, sources)
+        scan, templates, static = self._reload((), timings, sources, signatures)
         report = self._text_edit(scan, templates, static, timings)
         report.seconds = time.perf_counter() - start
         return report
 
-    def _reload(self, named, timings: dict, sources=None) -> tuple[Diagnostics, str, tuple]:
+    def _reload(self, named, timings: dict, sources=None, signatures=None
+                ) -> tuple[Diagnostics, str, tuple]:
         """Look at every content file; re-read those that differ from the last reading
         or that the watcher named. Returns the scan's problems and the signatures of the
         templates and static files."""
@@ -132,7 +134,9 @@ class Session:
             loads[source.rel] = old
         self.loads = loads
         timings["load"] = time.perf_counter() - start
-        return scan, template_signature(self.site_dir), tree_signature(self.site_dir / "static")
+        templates, static = signatures or (template_signature(self.site_dir),
+                                           tree_signature(self.site_dir / "static"))
+        return scan, templates, static
 
     # --- the full path -----------------------------------------------------------------------
 

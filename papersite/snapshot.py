@@ -470,7 +470,7 @@ def _edit_build(options, inputs, sources, signatures, say, start, started):
             _, session.warnings = session.patch(sorted(head["loads"]))
             session.built.update(head["loads"])
         session.env = make_environment(site_dir, site_dir / CACHE_DIR)
-        report = session.rebuild_text(sources)
+        report = session.rebuild_text(sources, signatures)
     except NeedsFullBuild:
         return None
     report.timings = {"snapshot": loaded, **report.timings}
