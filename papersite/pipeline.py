@@ -165,17 +165,16 @@ def file_tasks(catalog: Catalog, pages: set[tuple] | None = None) -> list[Route]
 
 
 def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes | list[bytes]:
-    """A file's bytes; the site-wide BibTeX and CSL-JSON as a list of parts (see
-    OutputWriter.stage: at 100,000 papers each is 50–150 MB, not joined in memory)."""
+    """A file's bytes; BibTeX collections and the site's CSL-JSON as a list of parts (see
+    OutputWriter.stage: at 100,000 papers each site-wide file is 50–150 MB, not joined
+    in memory)."""
     kind = task.kind
     if kind == "paper_bib":
         return paper_bibtex(catalog.by_id[task.key], catalog).encode()
     if kind == "person_bib":
-        return collection_bibtex(catalog.people[task.key].papers, catalog).encode()
+        return collection_bibtex(catalog.people[task.key].papers, catalog)
     if kind == "site_bib":
-        parts = [part for e in catalog.entries
-                 for part in (b"\n", paper_bibtex(e, catalog).encode())]
-        return parts[1:]   # the entries one per line, as collection_bibtex joins them
+        return collection_bibtex(catalog.entries, catalog)
     if kind == "site_csl":
         return _csl_json(catalog, router)
     if kind == "feed":

@@ -237,6 +237,9 @@ def _bib_name(name: str) -> str:
     return f"{last}, {suffix}, {given}" if suffix else f"{last}, {given}"
 
 
-def collection_bibtex(entries, catalog) -> str:
-    """Several entries in one .bib file, in the order given."""
-    return "\n".join(paper_bibtex(e, catalog) for e in entries)
+def collection_bibtex(entries, catalog) -> list[bytes]:
+    """Several entries in one .bib file, in the order given, one per line: as the file's
+    parts (OutputWriter.stage writes them one after the other; the site's papers.bib at
+    100,000 papers is not joined in memory)."""
+    parts = [part for e in entries for part in (b"\n", paper_bibtex(e, catalog).encode())]
+    return parts[1:]
