@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 
 import jinja2
+import jinja2.compiler
+import jinja2.runtime
 from markupsafe import Markup
 from markupsafe import escape as _markupsafe_escape
 from markupsafe._speedups import _escape_inner
@@ -31,19 +33,58 @@ THEME = Path(__file__).parent / "theme"
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-def _escape(value, _new=str.__new__, _markup=Markup, _inner=_escape_inner):
-    """markupsafe.escape with the common cases made cheap: every `{{ value }}` of a
-    template calls it (about 3 million times for 10,000 papers), and markupsafe's own
-    goes through Markup.__new__ in Python each time. Same results: str is escaped,
-    Markup passes through unchanged, an int has nothing to escape."""
+def _escape(value, _markup=Markup, _inner=_escape_inner):
+    """markupsafe.escape for template output, with the common cases made cheap: every
+    `{{ value }}` of a template calls it (about 3 million times for 10,000 papers).
+    Compiled templates call it only to output a value, whose text is then joined into
+    the page (or into a Markup block), so the escaped text is returned as a plain str:
+    making a Markup object of each piece was a third of the call. Same text as
+    markupsafe's: str is escaped, Markup passes through unchanged, an int has nothing to
+    escape."""
     kind = type(value)
     if kind is str:
-        return _new(_markup, _inner(value))
+        return _inner(value)
     if kind is _markup:
         return value
     if kind is int:
-        return _new(_markup, str(value))
+        return str(value)
     return _markupsafe_escape(value)
+
+
+def _dict_getattr(environment):
+    """`x.name` for compiled templates (see _CodeGenerator): on the plain dicts views
+    make, the key at once. Jinja's own getattr tries the attribute first, and on a dict
+    that lookup fails by raising: about a microsecond per `x.name`, and a page has
+    hundreds. Same result as Jinja's, whose getattr handles every other object."""
+    undefined, getattr_ = environment.undefined, environment.getattr
+
+    def attribute(obj, name, _dict=dict):
+        if type(obj) is _dict:
+            try:
+                return obj[name]
+            except KeyError:
+                return undefined(obj=obj, name=name)
+        return getattr_(obj, name)
+
+    return attribute
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Compiles `x.name` to a call of the environment's `_dict_getattr`, a plain
+    function in the template's namespace, instead of a method looked up on the
+    environment at each use. Names that are also dict methods (`items`, `keys`, ...)
+    keep Jinja's lookup, which finds the method first."""
+
+    def visit_Getattr(self, node, frame):
+        if self.environment.is_async or node.attr in _DICT_ATTRIBUTES:
+            return super().visit_Getattr(node, frame)
+        if self.optimizer is not None and not frame.eval_ctx.volatile:
+            folded = self.optimizer.visit(node, frame.eval_ctx)   # as @optimizeconst does
+            if folded != node:
+                return self.visit(folded, frame)
+        self.write("_dict_getattr(")
+        self.visit(node.node, frame)
+        self.write(f", {node.attr!r})")
 
 
 class _Template(jinja2.Template):
@@ -51,22 +92,33 @@ class _Template(jinja2.Template):
     def _from_namespace(cls, environment, namespace, globals):
         # The compiled template looks `escape` up in its module namespace.
         namespace["escape"] = _escape
+        namespace["_dict_getattr"] = environment.dict_getattr
         return super()._from_namespace(environment, namespace, globals)
+
+
+class _Context(jinja2.runtime.Context):
+    """A template context whose calls of the engine's own functions (`entry`, called
+    once per paper on every list) go straight to them. Jinja's `call` first asks the
+    callable whether it wants the context passed in: about 5 µs a call, for functions
+    that never do."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        if __obj in __self.environment.plain_calls:
+            kwargs.pop("_loop_vars", None)
+            kwargs.pop("_block_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
 
 
 class _Environment(jinja2.Environment):
     template_class = _Template
+    code_generator_class = _CodeGenerator
+    context_class = _Context
 
-    def getattr(self, obj, attribute):
-        """`x.name` on the plain dicts views make reads the key at once. (Jinja tries the
-        attribute first, and on a dict that lookup fails by raising: about a microsecond
-        per `x.name`, and an author page has hundreds.) Same result as Jinja's."""
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
-            try:
-                return obj[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.dict_getattr = _dict_getattr(self)
+        self.plain_calls: set = set()   # globals that take no context (see _Context)
 
 
 def make_environment(site_dir: Path | None, cache_dir: Path | None = None) -> jinja2.Environment:
@@ -213,6 +265,7 @@ class Renderer:
         self.entries = entries if entries is not None else {v: {} for v in _KEPT_VARIANTS}
         self._site = None
         env.globals["entry"] = self.entry
+        env.plain_calls = {self.entry}   # this renderer's, as the global just set
 
     def warm(self) -> None:
         """Compile every template now, so forked workers share the compiled code."""
