@@ -9,6 +9,7 @@ the output never depends on the order files were read in.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -296,8 +297,9 @@ class Catalog:
             at = bisect_left(ranks, me)
             score.update(ranks[max(0, at - window): at + window + 1])
         score.pop(me, None)
-        ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [self.entries[r] for r, _ in ranked[:limit]]
+        # Most shared first, then by rank; plain tuples compare without a key function.
+        ranked = heapq.nsmallest(limit, [(-n, r) for r, n in score.items()])
+        return [self.entries[r] for _, r in ranked]
 
 
 def _page_of(index: int, per: int | None) -> int:

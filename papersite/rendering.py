@@ -151,15 +151,19 @@ def _bytecode_cache(cache_dir: Path | None):
     return _Bytecode(cache_dir / "jinja", _theme_cache_dir())
 
 
+def _compiler_tag() -> str:
+    """Names how templates compile: the Jinja and Python versions and this module's
+    version (its code generator and namespace). Compiled templates are kept per tag."""
+    me = os.stat(__file__)
+    return hashlib.blake2b(f"{jinja2.__version__}:{sys.version}:{me.st_size}:{me.st_mtime_ns}"
+                           .encode(), digest_size=8).hexdigest()
+
+
 def _theme_cache_dir() -> Path | None:
     """Where the theme's compiled templates are kept for every site on this machine, as
     Python keeps a module's .pyc: compiling the theme is 0.2 s, a fifth of a small
-    site's build. Per Jinja version and per version of this module (which sets how
-    templates compile); None when there is no user cache folder to write."""
-    me = os.stat(__file__)
-    tag = hashlib.blake2b(f"{jinja2.__version__}:{sys.version}:{me.st_size}:{me.st_mtime_ns}"
-                          .encode(), digest_size=8).hexdigest()
-    folder = user_cache_folder() / f"theme-{tag}"
+    site's build. Per compiler tag; None when there is no user cache folder to write."""
+    folder = user_cache_folder() / f"theme-{_compiler_tag()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -174,11 +178,14 @@ class _Bytecode(jinja2.BytecodeCache):
     def __init__(self, site_folder: Path, theme_folder: Path | None) -> None:
         self.site_folder, self.theme_folder = site_folder, theme_folder
         self._theme = str(THEME) + os.sep
+        self._tag = _compiler_tag()
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         key = super().get_cache_key(name, filename)
         theme = self.theme_folder and filename and filename.startswith(self._theme)
-        return "theme-" + key if theme else key
+        # The site's own templates are kept per compiler tag too: code compiled by
+        # another version of the engine may call what this one no longer provides.
+        return "theme-" + key if theme else f"{self._tag}-{key}"
 
     def _path(self, bucket) -> Path:
         folder = self.theme_folder if bucket.key.startswith("theme-") else self.site_folder
