@@ -29,7 +29,7 @@ from .forking import in_children
 from .memo import PaperMemo
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
-from .outputs.bibtex import collection_bibtex, paper_bibtex
+from .outputs.bibtex import citation_keys, collection_bibtex, paper_bibtex
 from .outputs.feeds import atom_feed
 from .outputs.metadata import csl_item
 from .outputs.sitemap import host_files, sitemap_files
@@ -378,6 +378,8 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
             # The records as loaded served the errors' positions and the fingerprints: the
             # render workers, forked next, need not carry them (about 30% of the memory).
             site.content.origins.clear()
+            if pages is None:
+                _made_before_forking(site.catalog)
             if kept is not None:   # pickled by a child while this process renders
                 saving = snapshot.start_saving(site, options, kept, current, signatures,
                                                writer)
@@ -408,6 +410,16 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
                        removed=removed, seconds=time.perf_counter() - start,
                        warnings=site.diagnostics.warnings, timings=timings, changed=changed,
                        rendered=rendered)
+
+
+def _made_before_forking(catalog: Catalog) -> None:
+    """What every process of a full build asks of the catalog, made here once before
+    this process forks the snapshot's writer, the fragment makers and the render
+    workers, which share it: the ranks of every list (related papers, pages of a list)
+    and every paper's citation key (each key needs the others). Each process made its
+    own: about 1.5 s of CPU at 10,000 papers."""
+    catalog.rank_all()
+    citation_keys(catalog)
 
 
 def _options_key(options: BuildOptions) -> str:

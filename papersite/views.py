@@ -69,6 +69,7 @@ class Views:
         self.base = router.base
         self._owner = catalog.people.get(catalog.owner) if catalog.owner else None
         self._site: dict | None = None
+        self._last_entry: tuple | None = None   # (paper, its entry): see entry()
 
     # --- pieces shared by every page ------------------------------------------------------
 
@@ -126,8 +127,18 @@ class Views:
     # --- a paper as an entry in a list ----------------------------------------------------
 
     def entry(self, pid: str) -> dict:
-        """What the list entry template shows for one paper (owner highlighted)."""
+        """What the list entry template shows for one paper (owner highlighted). The
+        last one made is kept: a paper's list styles are rendered one after the other.
+        Templates only read it."""
         e = self.catalog.by_id[pid]
+        p = e.paper
+        if self._last_entry is not None and self._last_entry[0] is p:
+            return self._last_entry[1]
+        made = self._entry(e)
+        self._last_entry = (p, made)
+        return made
+
+    def _entry(self, e: Entry) -> dict:
         p = e.paper
         limit = self.config.author_list_limit
         authors = self._bylines(e)
