@@ -342,6 +342,7 @@ def _resolve_people(content: Content, diags: Diagnostics
     # A name given as plain text becomes one AuthorEntry per distinct name, shared (they
     # are frozen): 550,000 bylines at 100,000 papers, 50,000 distinct names.
     plain: dict[str, AuthorEntry] = {}
+    looked: dict[str, tuple[set[str], bool, str]] = {}   # name → profiles, one word?, key
     for paper in content.papers:
         record = content.origin(f"paper:{paper.id}")
         rows = []
@@ -359,7 +360,12 @@ def _resolve_people(content: Content, diags: Diagnostics
                 else:
                     rows.append((entry, entry.id, None))
                 continue
-            matches = index.lookup(entry.name)
+            found = looked.get(entry.name)
+            if found is None:   # once per distinct name, not per byline
+                found = looked[entry.name] = (index.lookup(entry.name),
+                                              is_single_word(entry.name),
+                                              normalise(entry.name))
+            matches, single_word, key = found
             if len(matches) > 1:
                 diags.error(*_where(record, i), f"authors[{i}]",
                             f"'{entry.name}' matches {len(matches)} author profiles "
@@ -367,11 +373,13 @@ def _resolve_people(content: Content, diags: Diagnostics
                 rows.append((entry, None, None))
             elif matches:
                 rows.append((entry, next(iter(matches)), None))
-            elif is_single_word(entry.name):
+            elif single_word:
                 rows.append((entry, None, None))
             else:
-                key = normalise(entry.name)
-                loose.setdefault(key, Counter())[entry.name] += 1
+                spellings = loose.get(key)
+                if spellings is None:
+                    spellings = loose[key] = Counter()
+                spellings[entry.name] += 1
                 rows.append((entry, None, key))
         resolved[paper.id] = rows
 
