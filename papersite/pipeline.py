@@ -88,13 +88,36 @@ class Site:
         return self.catalog.config
 
 
+@contextlib.contextmanager
+def without_cycle_collector():
+    """The cyclic garbage collector paused while the site's model is built. Loading,
+    validating and resolving make millions of objects and almost no garbage cycles, and
+    the collector's passes over the growing heap were about a third of validating and
+    resolving (10,000 papers: 1.3 to 0.8 s); the render workers fork from a heap that is
+    collected and frozen once (render_tasks)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
             base_url: str | None = None, use_cache: bool = True,
             timings: dict | None = None, files: list | None = None,
             sources: list | None = None) -> Site:
     """Load, validate, resolve and route; raise BuildError with every problem found.
     `files` and `sources`: see load_content."""
-    site_dir = Path(site_dir)
+    with without_cycle_collector():
+        return _prepare(Path(site_dir), drafts, strict, base_url, use_cache, timings, files,
+                        sources)
+
+
+def _prepare(site_dir: Path, drafts: bool, strict: bool, base_url: str | None,
+             use_cache: bool, timings: dict | None, files: list | None,
+             sources: list | None) -> Site:
     timings = timings if timings is not None else {}
     if not site_dir.is_dir():
         raise BuildError([Diagnostic(str(site_dir), message="site folder not found")])
@@ -115,6 +138,12 @@ def resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: b
             strict: bool = False, base_url: str | None = None,
             timings: dict | None = None) -> Site:
     """Validate, resolve and route loaded content; raise BuildError with every problem."""
+    with without_cycle_collector():
+        return _resolve(site_dir, loaded, diags, drafts, strict, base_url, timings)
+
+
+def _resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: bool,
+             strict: bool, base_url: str | None, timings: dict | None) -> Site:
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
     content = validate_content(loaded, diags, drafts=drafts)
@@ -368,10 +397,11 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
         with writing(writer):
             writer.open(wait_message=say)
             t = time.perf_counter()
-            current = fingerprints(site, options.drafts, options.search)
-            last = (load_state(state_file, writer.old_token) if options.use_cache and writer.old
-                    else None)
-            pages = pages_to_render(site.catalog, last, current)
+            with without_cycle_collector():
+                current = fingerprints(site, options.drafts, options.search)
+                last = (load_state(state_file, writer.old_token)
+                        if options.use_cache and writer.old else None)
+                pages = pages_to_render(site.catalog, last, current)
             timings["plan"] = time.perf_counter() - t
             kept = snapshot.kept_files(site, files, started) if files is not None else None
             files = None
