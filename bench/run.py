@@ -435,7 +435,10 @@ def verdicts(data: dict[str, dict]) -> list[tuple[str, str, str]]:
     if big:
         b = big["builds"]
         p = b["papersite"]
-        row("100,000 papers: full build < 90 s", f"{p['wall']:.1f} s", p["wall"] < TARGETS["wall_100k"])
+        hugo = (f" (Hugo {b['hugo']['wall']:.1f} s, {p['wall'] / b['hugo']['wall']:.2f}×)"
+                if "hugo" in b else "")
+        row("100,000 papers: full build < 90 s", f"{p['wall']:.1f} s{hugo}",
+            p["wall"] < TARGETS["wall_100k"])
         row("100,000 papers: peak memory < 2 GB", f"{_mb(p['rss'])} per process "
             f"({_mb(p['tree'])} whole tree)", p["rss"] < TARGETS["rss_100k"])
         if "nochange" in b:
@@ -449,14 +452,15 @@ def verdicts(data: dict[str, dict]) -> list[tuple[str, str, str]]:
     else:
         row("100,000 papers: full build < 90 s, < 2 GB, rebuilds < 10 s, output < 1 GB",
             "not measured", None)
-    sample = next((d["builds"]["sample"] for d in data.values() if "sample" in d["builds"]),
-                  None)
-    if sample:
-        cached = next(d["builds"]["sample_cached"] for d in data.values()
-                      if "sample" in d["builds"])
-        row("Sample site: full build < 1 s",
-            f"{sample['wall']:.2f} s cold; {cached['wall']:.2f} s with the parse cache",
-            sample["wall"] < TARGETS["sample"])
+    # The sample site is built in every run: each run's median, as the host was then.
+    samples = [(int(k), d["builds"]["sample"], d["builds"]["sample_cached"])
+               for k, d in sorted(data.items(), key=lambda kv: int(kv[0]))
+               if "sample" in d["builds"]]
+    if samples:
+        row("Sample site: full build < 1 s", "; ".join(
+            f"{s['wall']:.2f} s cold, {c['wall']:.2f} s with the parse cache "
+            f"(in the {n:,}-paper run)" for n, s, c in samples),
+            all(s["wall"] < TARGETS["sample"] for _, s, _ in samples))
     return out
 
 
