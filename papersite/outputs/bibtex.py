@@ -90,6 +90,7 @@ _key_memo: tuple[object, dict[str, str]] | None = None
 _RAW_KEY = re.compile(r"@\s*(?!string\b|preamble\b|comment\b)\w+\s*[{(]\s*([^\s,{}()]+)\s*,",
                       re.I)
 _STOP = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with"}
+_NOT_LETTER = re.compile(r"[^a-z]")
 
 
 def _raw_key(bibtex: str) -> re.Match | None:
@@ -100,7 +101,7 @@ def _base_key(entry) -> str:
     p = entry.paper
     family = split_name(entry.bylines[0].name).family if entry.bylines else ""
     slug = slugify(family, "anon") if family else "anon"
-    family = "anon" if slug.startswith("anon-") else (re.sub(r"[^a-z]", "", slug) or "anon")
+    family = "anon" if slug.startswith("anon-") else (_NOT_LETTER.sub("", slug) or "anon")
     words = [w for w in slugify(p.title, "paper").split("-") if w and w not in _STOP]
     return f"{family}{p.year or ''}{words[0] if words else ''}"
 
