@@ -128,7 +128,7 @@ class _Context(jinja2.runtime.Context):
     that never do."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
-        if __obj in __self.environment.plain_calls:
+        if __obj is __self.environment.direct_call:
             kwargs.pop("_loop_vars", None)
             kwargs.pop("_block_vars", None)
             return __obj(*args, **kwargs)
@@ -143,7 +143,7 @@ class _Environment(jinja2.Environment):
     def __init__(self, **options):
         super().__init__(**options)
         self.dict_getattr = _dict_getattr(self)
-        self.plain_calls: set = set()   # globals that take no context (see _Context)
+        self.direct_call = None   # the global called without Jinja's checks (see _Context)
 
 
 def make_environment(site_dir: Path | None, cache_dir: Path | None = None) -> jinja2.Environment:
@@ -297,7 +297,7 @@ class Renderer:
         self.entries = entries if entries is not None else {v: {} for v in _KEPT_VARIANTS}
         self._site = None
         env.globals["entry"] = self.entry
-        env.plain_calls = {self.entry}   # this renderer's, as the global just set
+        env.direct_call = env.globals["entry"]   # the very object templates will call
 
     def warm(self) -> None:
         """Compile every template now, so forked workers share the compiled code."""
