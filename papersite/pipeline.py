@@ -226,18 +226,19 @@ def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes | list[
 
 
 def _csl_json(catalog: Catalog, router: Router) -> list[bytes]:
-    """papers.json: the bytes of json.dumps(items, indent=1), made one item at a time
-    (the whole list and the encoder's pieces took about 1 GB at 100,000 papers). Each
-    item is memoised per catalog and router, as BibTeX entries are."""
+    """papers.json: a JSON array with one paper's item per line, made one item at a time
+    (the whole list and the encoder's pieces took about 1 GB at 100,000 papers). Each item
+    is memoised per catalog and router, as BibTeX entries are. Compact lines, not an
+    indented layout: json.dumps with `indent` runs Python's own encoder, three times
+    slower than its C one (1 s of a 10,000-paper build), and the file is 10% smaller."""
     import json
     memo = csl_memo.of(catalog, router)
     parts = []
     for e in catalog.entries:
         part = memo.get(e.id)
         if part is None:
-            part = memo[e.id] = (" " + json.dumps(
-                csl_item(e, catalog, router), ensure_ascii=False, indent=1,
-                sort_keys=True).replace("\n", "\n ")).encode()
+            part = memo[e.id] = json.dumps(csl_item(e, catalog, router), ensure_ascii=False,
+                                           sort_keys=True, separators=(",", ":")).encode()
         parts += (b",\n", part)
     if not parts:
         return [b"[]\n"]

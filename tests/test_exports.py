@@ -294,6 +294,10 @@ def test_papers_json_validates_against_the_csl_schema(site):
     items = json.loads(read(site, "papers.json"))
     jsonschema.validate(items, schema, cls=jsonschema.Draft7Validator)
     assert len(items) == len(EXPECTED)
+    # One item per line, in the array's order: a paper's change is a one-line diff.
+    lines = read(site, "papers.json").splitlines()
+    assert lines[0] == "[" and lines[-1] == "]"
+    assert [json.loads(line.removesuffix(",")) for line in lines[1:-1]] == items
     by_id = {item["id"]: item for item in items}
     assert sorted(by_id) == sorted(EXPECTED)  # ids are the citation keys
     solvers = by_id["lovelace2023learning"]

@@ -236,3 +236,24 @@ def test_builds_with_search_or_without_the_cache_keep_no_snapshot(site):
     assert site.snapshot_files() == []
     build(BuildOptions(site_dir=site.folder, jobs=1))        # search: the default
     assert site.snapshot_files() == []
+
+
+def test_pieces_come_back_as_written(tmp_path, monkeypatch):
+    """Text memos are indexed by characters and decoded whole: items with characters of
+    several bytes, items split across the writer's chunks, byte items and empty memos
+    come back as they were."""
+    from papersite import snapshot
+
+    monkeypatch.setattr(snapshot, "_CHUNK", 3)
+    key = b"k" * 32
+    memos = {
+        "bib": {f"p{i}": f"@misc{{k{i}, title = {{Ünïcödé {'é' * i} 論文 😀}}}}\n"
+                for i in range(8)},
+        "csl": {"a": b'{"title": "\xc3\xa9"}', "b": b"", "c": b"[1]"},
+        "entries:full": {"x": "", "y": "<li>Łódź</li>"},
+        "entries:compact": {},
+    }
+    path = tmp_path / "snapshot.pieces"
+    snapshot._dump_pieces("ident", memos, path, key)
+    assert snapshot._load_pieces(path, key) == {"id": "ident", **memos}
+    assert snapshot._load_pieces(path, b"x" * 32) is None
