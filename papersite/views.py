@@ -38,6 +38,26 @@ def date_label(date: dt.date) -> str:
     return f"{MONTHS[date.month - 1][:3]} {date.day}, {date.year}"
 
 
+PAGES_AROUND = 2   # page links shown on each side of the current page
+
+
+def page_numbers(current: int, total: int, around: int = PAGES_AROUND) -> list[int]:
+    """The page numbers a list's navigation links to: the first, the last and those
+    around the current one, with 0 where pages are left out ("1 … 7 8 9 … 40"). Every
+    page listing every other one made each page of a 2,000-page list 140 KB, and the
+    list of all pages 280 MB. A gap of a single page shows that page instead."""
+    shown = sorted({1, total, *range(max(1, current - around),
+                                     min(total, current + around) + 1)})
+    numbers: list[int] = []
+    for n in shown:
+        if numbers and n - numbers[-1] == 2:
+            numbers.append(n - 1)
+        elif numbers and n - numbers[-1] > 2:
+            numbers.append(0)
+        numbers.append(n)
+    return numbers
+
+
 class LazyMarkdown:
     """A paper's abstract as HTML, rendered when a template first uses it. Every list entry
     carries it, but only the entries with abstracts show it, and markdown is the costly
@@ -268,7 +288,7 @@ class Views:
                 "prev": r.paged(path, route.page - 1) if route.page > 1 else None,
                 "next": r.paged(path, route.page + 1) if route.page < route.pages else None,
                 "links": [{"n": i, "url": r.paged(path, i), "current": i == route.page}
-                          for i in range(1, route.pages + 1)],
+                          if i else None for i in page_numbers(route.page, route.pages)],
             }
         return {"groups": self.groups(entries, by), "pagination": pages,
                 "count": len(entries)}

@@ -382,3 +382,25 @@ def test_feeds_pick_the_newest_by_stamp_then_id(rows, size):
     by_stamp = sorted(entries, key=lambda e: (feeds._stamp(e), e.id), reverse=True)[:size]
     by_date = sorted(entries, key=feeds._newest, reverse=True)[:size]
     assert [e.id for e in by_date] == [e.id for e in by_stamp]
+
+
+# --- list navigation ------------------------------------------------------------------------
+
+
+@SOME
+@given(st.integers(1, 5000).flatmap(lambda total: st.tuples(st.integers(1, total),
+                                                            st.just(total))))
+def test_page_navigation_shows_the_ends_and_a_window_and_marks_real_gaps(case):
+    from papersite.views import PAGES_AROUND, page_numbers
+    current, total = case
+    numbers = page_numbers(current, total)
+    pages = [n for n in numbers if n]
+    assert pages == sorted(set(pages)) and pages[0] == 1 and pages[-1] == total
+    window = set(range(max(1, current - PAGES_AROUND), min(total, current + PAGES_AROUND) + 1))
+    assert window <= set(pages)
+    assert len(numbers) <= 2 * PAGES_AROUND + 5   # bounded, however long the list
+    for i, n in enumerate(numbers):
+        if n == 0:   # a gap stands for two pages or more, never for one
+            assert 0 < i < len(numbers) - 1 and numbers[i + 1] - numbers[i - 1] > 2
+        elif i and numbers[i - 1]:
+            assert n == numbers[i - 1] + 1   # no pages skipped without a gap shown

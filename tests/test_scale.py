@@ -111,3 +111,37 @@ def test_links_checked_and_a_second_build_writes_nothing(corpus):
     again = run_cli("build", "--site", str(site), "--no-search", timeout=600)
     assert again.code == 0, again.err[-3000:]
     assert ", 0 written, 0 removed)" in again.out, again.out
+
+
+def _page_links(html: str) -> list[str]:
+    """What a page's list navigation shows, in order: numbers, and "…" for a gap."""
+    nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S).group(0)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", nav, re.S)
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in items]
+
+
+def test_long_lists_link_a_window_of_pages_and_every_page_is_reached(corpus):
+    """40 pages of all papers: each page links the first, the last and two on each side
+    of itself, and following "Older" from the first page visits every page once."""
+    site, _ = corpus
+    out = site / "_site"
+    count = math.ceil(PAPERS / PER_PAGE)
+
+    def page(n: int) -> str:
+        return (out / "papers" / ("" if n == 1 else f"page/{n}") / "index.html").read_text(
+            "utf-8")
+
+    assert _page_links(page(20)) == ["1", "…", "18", "19", "20", "21", "22", "…", str(count)]
+    assert '<span aria-current="page">20</span>' in page(20)
+    assert _page_links(page(1)) == ["1", "2", "3", "…", str(count)]
+    assert _page_links(page(4)) == ["1", "2", "3", "4", "5", "6", "…", str(count)]
+    assert _page_links(page(count)) == ["1", "…", *map(str, range(count - 2, count + 1))]
+    seen, n, html = [], 1, page(1)
+    while True:
+        seen.append(n)
+        older = re.search(r'rel="next" href="/papers/page/(\d+)/"', html)
+        if not older:
+            break
+        n = int(older.group(1))
+        html = page(n)
+    assert seen == list(range(1, count + 1))
