@@ -173,8 +173,12 @@ def test_coauthors_and_long_author_lists_truncated_on_lists_only(site):
     html = read(site, "authors/ada/index.html")
     assert re.search(r'href="/lab/authors/grace-hopper/">Grace Hopper</a> <span class="count">1', html)
     assert "+ 4 more" in html                     # 12 authors: 8 shown on lists
+    # separators between the names shown, none after the last one shown
+    assert '<a href="/lab/authors/b-five/">B Five</a>, <a href="/lab/authors/b-six/">B Six' \
+           '</a> <span class="more-authors">+ 4 more</span></p>' in html
     paper = read(site, "papers/beta/index.html")
     assert "more</span>" not in paper and "B Ten" in paper
+    assert '>B Nine</a>, <a href="/lab/authors/b-ten/">B Ten</a></p>' in paper
 
 
 def test_alias_resolves_to_profile_and_et_al(site):
