@@ -404,3 +404,32 @@ def test_page_navigation_shows_the_ends_and_a_window_and_marks_real_gaps(case):
             assert 0 < i < len(numbers) - 1 and numbers[i + 1] - numbers[i - 1] > 2
         elif i and numbers[i - 1]:
             assert n == numbers[i - 1] + 1   # no pages skipped without a gap shown
+
+
+# --- related papers ---------------------------------------------------------------------------
+
+
+@SOME
+@given(st.integers(0, 59), st.lists(st.sets(st.integers(0, 59), min_size=1), max_size=6),
+       st.integers(1, 6))
+def test_neighbours_are_the_most_shared_then_the_nearest_in_rank_within_the_window(
+        me, groups, limit):
+    """Catalog._neighbours on lists of ranks: each group is one author's or tag's papers
+    (sorted ranks, the paper itself among them); the candidates are the papers within
+    2 × limit places of it in each group, ordered by how many groups share them, then
+    by rank."""
+    from types import SimpleNamespace
+    from papersite.catalog import Catalog
+    papers = [SimpleNamespace(id=f"p{i}") for i in range(60)]
+    fake = SimpleNamespace(rank={p.id: i for i, p in enumerate(papers)}, entries=papers)
+    lists = [sorted(group | {me}) for group in groups]
+    got = [p.id for p in Catalog._neighbours(fake, papers[me], lists, limit)]
+    window = 2 * limit
+    shared: dict[int, int] = {}
+    for ranks in lists:
+        at = ranks.index(me)
+        for r in ranks[max(0, at - window): at + window + 1]:
+            if r != me:
+                shared[r] = shared.get(r, 0) + 1
+    expected = sorted(shared, key=lambda r: (-shared[r], r))[:limit]
+    assert got == [f"p{r}" for r in expected]
