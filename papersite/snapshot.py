@@ -396,14 +396,14 @@ def edit_build(options, inputs: str | None, sources: list | None, signatures: tu
     then). BuildError is raised only for problems the full path would report too.
     `sources`: the content files as `input_signature` found them; `signatures`: the
     templates' and static files' (`inputs_now`), taken at the build's start."""
-    collecting = gc.isenabled()
-    gc.disable()   # the manifest and the snapshot are millions of objects and no garbage
-    try:
-        report = _edit_build(options, inputs, sources, signatures, say, start, started)
-    finally:
-        gc.unfreeze()
-        if collecting:
-            gc.enable()
+    from .pipeline import without_cycle_collector
+
+    # The manifest and the snapshot are millions of objects and no garbage.
+    with without_cycle_collector():
+        try:
+            report = _edit_build(options, inputs, sources, signatures, say, start, started)
+        finally:
+            gc.unfreeze()
     if report is None:
         _forget_memos()
         gc.collect()   # a snapshot restored in vain: its cycles, before a full build starts
