@@ -8,12 +8,100 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
+import types
 
 
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class Child:
+    """work() run in a forked child; what it returns, or the exception it raises, comes
+    back by pipe. A work that is a generator sends each value it yields as soon as it has
+    it. Meanwhile this process does its own work, and can look whether the next value
+    has come (`ready`) without waiting for it."""
+
+    def __init__(self, work):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            os.close(read_end)
+            _child_main(work, write_end)
+        os.close(write_end)
+        self.pid: int | None = pid
+        self._pipe: int | None = read_end
+
+    def ready(self) -> bool:
+        """Whether the child has started to send its next value (it sends each in one
+        write): `result` then waits only for the rest of it."""
+        return self._pipe is not None and bool(select.select([self._pipe], [], [], 0)[0])
+
+    def result(self):
+        """Wait for the child's next value and return it (or raise its exception)."""
+        header = self._read(8)
+        if len(header) < 8:
+            pid = self.pid
+            self.stop()
+            raise RuntimeError(f"a worker process (pid {pid}) died")
+        kind, value = pickle.loads(self._read(int.from_bytes(header, "little")))
+        if kind == "error":
+            self.stop()
+            raise value
+        return value
+
+    def _read(self, size: int) -> bytes:
+        parts = []
+        while size:
+            part = os.read(self._pipe, min(size, 1 << 20))
+            if not part:
+                break
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def stop(self) -> None:
+        """Kill and reap the child (done, interrupted or no longer needed)."""
+        if self.pid is not None:
+            pid, self.pid = self.pid, None
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        if self._pipe is not None:
+            fd, self._pipe = self._pipe, None
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _child_main(work, write_end: int) -> None:
+    code = 0
+    with os.fdopen(write_end, "wb") as pipe:
+        try:
+            _worker_init()
+            result = work()
+            for value in (result if isinstance(result, types.GeneratorType) else [result]):
+                _send(pipe, ("ok", value))
+        except BaseException as exc:  # noqa: BLE001 — reported by the parent
+            try:
+                try:
+                    _send(pipe, ("error", exc))
+                except Exception:
+                    _send(pipe, ("error", RuntimeError(repr(exc))))
+            except BaseException:  # noqa: BLE001
+                code = 1
+    os._exit(code)
+
+
+def _send(pipe, message) -> None:
+    payload = pickle.dumps(message)
+    pipe.write(len(payload).to_bytes(8, "little") + payload)
+    pipe.flush()
 
 
 def in_children(work, jobs: int, here=None) -> list:
@@ -24,50 +112,13 @@ def in_children(work, jobs: int, here=None) -> list:
     the result queue's lock and then wait for that lock forever (a build that hangs on
     Ctrl-C). Here an interrupt kills the children and reaps them, nothing else.
     """
-    children: list[tuple[int, int]] = []
+    children: list[Child] = []
     try:
         for index in range(jobs):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: never returns into the caller's code
-                code = 0
-                try:
-                    os.close(read_end)
-                    _worker_init()
-                    payload = pickle.dumps(("ok", work(index)))
-                except BaseException as exc:  # noqa: BLE001 — reported by the parent
-                    try:
-                        payload = pickle.dumps(("error", exc))
-                    except Exception:
-                        payload = pickle.dumps(("error", RuntimeError(repr(exc))))
-                try:
-                    with os.fdopen(write_end, "wb") as pipe:
-                        pipe.write(payload)
-                except BaseException:  # noqa: BLE001
-                    code = 1
-                os._exit(code)
-            os.close(write_end)
-            children.append((pid, read_end))
+            children.append(Child(lambda index=index: work(index)))
         mine = here() if here is not None else None
-        results = []
-        while children:
-            pid, read_end = children[0]
-            with os.fdopen(read_end, "rb") as pipe:
-                payload = pipe.read()
-            children.pop(0)
-            os.waitpid(pid, 0)
-            if not payload:
-                raise RuntimeError(f"a worker process (pid {pid}) died")
-            kind, value = pickle.loads(payload)
-            if kind == "error":
-                raise value
-            results.append(value)
+        results = [child.result() for child in children]
         return results + ([mine] if here is not None else [])
     finally:
-        for pid, read_end in children:  # interrupted or failed: stop the rest
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                os.close(read_end)
-            except OSError:
-                pass
+        for child in children:  # done, interrupted or failed: reap them all
+            child.stop()

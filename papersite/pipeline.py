@@ -374,21 +374,25 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
     state_file = state_path(site_dir, output, CACHE_DIR)
     quiet_file = quiet_path(state_file)
     inputs, sources = None, []
+    # A snapshot of the last build, for a change of papers' text (snapshot.py). The
+    # templates' and static files' signatures are taken before anything is read.
+    signatures = snapshot.inputs_now(site_dir) if snapshot.wanted(options) else None
     if options.use_cache and not options.check_links:
-        inputs = input_signature(site_dir, _options_key(options), sources)
-        report = (_unchanged_build(output, site_dir, quiet_file, inputs, say, start)
-                  if inputs is not None else None)
-        if report is not None:
-            return report
-    # A snapshot of the last build, for a change of papers' text (snapshot.py); only
-    # when no file changed too recently to be told apart by its size and time.
-    keep_snapshot = snapshot.wanted(options) and inputs is not None
-    signatures = snapshot.inputs_now(site_dir) if keep_snapshot else None
-    if keep_snapshot:
-        report = snapshot.edit_build(options, inputs, sources or None, signatures, say,
-                                     start, started)
-        if report is not None:
-            return report
+        found = (snapshot.start_build(options, signatures, say, start, started)
+                 if signatures is not None else None)
+        if isinstance(found, BuildReport):
+            return found
+        if found is not None:   # the content files as the snapshot's check found them
+            inputs, sources = found.inputs, found.sources or []
+        else:
+            inputs = input_signature(site_dir, _options_key(options), sources)
+            report = (_unchanged_build(output, site_dir, quiet_file, inputs, say, start)
+                      if inputs is not None else None)
+            if report is not None:
+                return report
+    # A new snapshot only when no file changed too recently to be told apart later by its
+    # size and time.
+    keep_snapshot = signatures is not None and inputs is not None
     files: list | None = [] if keep_snapshot else None
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
                    options.use_cache, timings, files, sources or None)
@@ -471,11 +475,14 @@ def _unchanged_build(output: Path, site_dir: Path, quiet_file: Path, inputs: str
         writer.open(wait_message=say)
         unchanged = nothing_changed(state, writer)
         writer.abort()   # nothing staged: only the lock and an empty staging folder
-    if not unchanged:
-        return None
+    return quiet_report(state, output, len(writer.old), start) if unchanged else None
+
+
+def quiet_report(state: dict, output: Path, files: int, start: float) -> BuildReport:
+    """The report of a build with nothing to do, from the last build's quiet state."""
     warnings = [Diagnostic(path, line, name, message, "warning", strict)
                 for path, line, name, message, strict in state.get("warnings", [])]
-    return BuildReport(output, pages=state.get("pages", 0), files=len(writer.old),
+    return BuildReport(output, pages=state.get("pages", 0), files=files,
                        seconds=time.perf_counter() - start, warnings=warnings,
                        timings={"check": time.perf_counter() - start})
 

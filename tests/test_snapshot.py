@@ -112,18 +112,34 @@ def test_changes_beyond_text_are_built_in_full_and_give_a_new_snapshot(site):
 
 
 def files_loaded(monkeypatch) -> list[str]:
-    """The suffixes of the snapshot files the builds load from now on (.head, .pickle)."""
+    """What the builds do with the snapshot files from now on: the suffix of each file
+    they read (.head, .pickle), and "stopped" when a restore is stopped because the
+    content check found that the snapshot will not be used. Here the restore waits for
+    that check's answer before it reads the pickle, as a restore of 100,000 papers
+    outlasts the check (a few files are restored before a child has even started)."""
     from papersite import snapshot
 
     loaded: list[str] = []
     load = snapshot._load
-    monkeypatch.setattr(snapshot, "_load", lambda path, key: (
-        loaded.append(path.suffix), load(path, key))[1])
+
+    def patient(path, key, check=snapshot._never):
+        loaded.append(path.suffix)
+        try:
+            deadline = time.monotonic() + 60
+            while path.suffix == ".pickle" and getattr(check, "path", "") is None:
+                assert time.monotonic() < deadline, "the content check never answered"
+                check()
+                time.sleep(0.005)
+            return load(path, key, check)
+        except snapshot.NotNeeded:
+            loaded.append("stopped")
+            raise
+
+    monkeypatch.setattr(snapshot, "_load", patient)
     return loaded
 
 
-def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot(
-        site, monkeypatch):
+def test_a_file_added_or_removed_is_built_in_full_and_the_restore_stopped(site, monkeypatch):
     site.build()
     restored = files_loaded(monkeypatch)
     (site.folder / "content/papers/new.yaml").write_text("title: New\nauthors: [Jin]\n")
@@ -131,13 +147,26 @@ def test_a_file_added_or_removed_is_built_in_full_without_restoring_the_snapshot
     (site.folder / "content/papers/new.yaml").unlink()
     assert in_full(site.build())
     site.check()
-    assert ".pickle" not in restored and restored.count(".head") == 2
+    assert restored == [".head", ".pickle", "stopped"] * 2
     # The heads written since (by the full build, then by an edit) name the files as they
     # are: text edits start from them.
     assert from_snapshot(site.edit("content/papers/alpha.yaml", "The first abstract.",
                                    "A new abstract."))
     assert from_snapshot(site.edit("content/papers/alpha.yaml", "A new abstract.",
                                    "A newer abstract."))
+    assert restored[6:] == [".head", ".pickle"] * 2
+
+
+def test_nothing_changed_stops_the_restore_and_reports_the_last_build(site, monkeypatch):
+    """The files are looked at while the snapshot is restored: with nothing changed, the
+    build stops the restore and says so, with the last build's warnings."""
+    first = site.build()
+    restored = files_loaded(monkeypatch)
+    report = site.build()
+    assert set(report.timings) == {"check"} and restored == [".head", ".pickle", "stopped"]
+    assert (report.pages, report.files, report.warnings) == (
+        first.pages, first.files, first.warnings)
+    assert report.written == 0 and report.rendered == 0
 
 
 def test_a_snapshot_restored_in_vain_is_not_kept_under_the_full_build(site, monkeypatch):
