@@ -42,11 +42,13 @@ class Child:
     def result(self):
         """Wait for the child's next value and return it (or raise its exception)."""
         header = self._read(8)
-        if len(header) < 8:
+        size = int.from_bytes(header, "little")
+        payload = self._read(size) if len(header) == 8 else b""
+        if len(header) < 8 or len(payload) < size:
             pid = self.pid
             self.stop()
             raise RuntimeError(f"a worker process (pid {pid}) died")
-        kind, value = pickle.loads(self._read(int.from_bytes(header, "little")))
+        kind, value = pickle.loads(payload)
         if kind == "error":
             self.stop()
             raise value
