@@ -125,13 +125,18 @@ def _prepare(site_dir: Path, drafts: bool, strict: bool, base_url: str | None,
     t0 = time.perf_counter()
     cache = ParseCache(site_dir / CACHE_DIR / "parsed.json" if use_cache else None)
     loaded = load_content(site_dir, diags, cache, files=files, sources=sources)
-    # Saved and let go before resolving: at 100,000 papers the cache holds every
-    # file's parse (about 350 MB as objects), and the catalog can take its place.
-    if use_cache:
-        cache.save()
+    # Saved while the content is resolved, and let go: at 100,000 papers the cache holds
+    # every file's parse (about 350 MB as objects), and the catalog can take its place.
+    saved = cache.save_meanwhile()
     cache = None
     timings["load"] = time.perf_counter() - t0
-    return resolve(site_dir, loaded, diags, drafts, strict, base_url, timings)
+    try:
+        site = resolve(site_dir, loaded, diags, drafts, strict, base_url, timings)
+    except BaseException as exc:
+        saved(interrupted=not isinstance(exc, BuildError))
+        raise
+    saved()
+    return site
 
 
 def resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: bool = False,

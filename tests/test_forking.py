@@ -1,4 +1,5 @@
-"""forking.py: work done in forked children, its results (or errors) sent back by pipe.
+"""forking.py: work done in forked children, its results (or errors) sent back by pipe;
+and the parse cache that a child saves while the build goes on.
 
 The build's loaders, render workers and the snapshot's look at the files all go through
 `Child`; a lost message, a hang or a child left running would show up as a wrong site or
@@ -13,7 +14,10 @@ import time
 
 import pytest
 
+from papersite.diagnostics import BuildError
 from papersite.forking import Child, in_children
+from papersite.loading import PARALLEL_FILES, ParseCache
+from papersite.pipeline import prepare
 
 
 def _gone(pid: int) -> bool:
@@ -112,3 +116,59 @@ def test_an_interrupt_in_the_parent_stops_every_child(tmp_path):
     pids = [int(p.read_text()) for p in tmp_path.glob("pid-*")]
     assert len(pids) == 2
     assert all(_gone(pid) for pid in pids)
+
+
+# --- the parse cache, saved by a child while the build resolves --------------------------
+
+
+def _cache_of(path, count):
+    cache = ParseCache(path)
+    for i in range(count):
+        cache.put(f"digest-{i}", ["ok", {"title": f"Paper {i}"}, {"title": 1}, 1])
+    return cache
+
+
+def test_a_large_parse_cache_is_saved_by_a_child(tmp_path):
+    cache = _cache_of(tmp_path / "parsed.json", PARALLEL_FILES)
+    wait = cache.save_meanwhile()
+    assert cache.dirty   # this process did not write it: a child does
+    wait()
+    assert ParseCache(cache.path).entries == cache.entries
+    assert list(tmp_path.iterdir()) == [cache.path]
+
+
+def test_a_small_parse_cache_is_saved_at_once(tmp_path):
+    cache = _cache_of(tmp_path / "parsed.json", 10)
+    wait = cache.save_meanwhile()
+    assert not cache.dirty and ParseCache(cache.path).entries == cache.entries
+    wait()
+
+
+def test_an_interrupted_save_leaves_no_half_written_file(tmp_path, monkeypatch):
+    def stuck_write(self):   # the child begins to write, then hangs
+        self._tmp_path(os.getpid()).write_text("{\"version\": ")
+        time.sleep(60)
+
+    cache = _cache_of(tmp_path / "parsed.json", PARALLEL_FILES)
+    monkeypatch.setattr(ParseCache, "_write", stuck_write)
+    wait = cache.save_meanwhile()
+    deadline = time.monotonic() + 10
+    while not list(tmp_path.glob("*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list(tmp_path.glob("*.tmp"))
+    wait(interrupted=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_big_site_with_errors_still_keeps_what_it_parsed(make_site):
+    """The cache is saved while the content is resolved; a build that then fails on the
+    content's problems waits for it, so that the next try parses only what changed."""
+    files = {f"content/papers/p{i:05d}.yaml": f"title: Paper {i}\nyear: 2020\n"
+             for i in range(PARALLEL_FILES)}
+    files["content/papers/p01500.yaml"] = "title: T\nyear: soon\n"
+    site = make_site(files)
+    with pytest.raises(BuildError):
+        prepare(site)
+    cached = ParseCache(site / ".papersite-cache" / "parsed.json").entries
+    assert len(cached) == PARALLEL_FILES + 1   # every paper and site.yaml
+    assert not list((site / ".papersite-cache").glob("*.tmp"))
