@@ -1,7 +1,9 @@
 """Work split over forked child processes, results sent back by pipe.
 
-Used for loading and for rendering: a child starts with everything its parent holds (the
-catalog, compiled templates, memos) without pickling it; only results come back.
+Used for loading and for rendering, for a rebuild's look at the files while it restores
+the snapshot, and for writing the parse cache while the build resolves: a child starts
+with everything its parent holds (the catalog, compiled templates, memos) without
+pickling it; only results come back.
 """
 
 from __future__ import annotations
