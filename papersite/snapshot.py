@@ -294,6 +294,7 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         code = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C
+            gc.disable()   # it pickles and exits: its passes would walk the pickler's work
             writer.drop_lock_in_child()
             catalog.rank_all()
             _dump(state, pickle_path, key)

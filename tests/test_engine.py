@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import read, run_cli
+from papersite import pipeline
+from papersite.diagnostics import BuildError
 from papersite.pipeline import BuildOptions, build
 
 SITE = """\
@@ -244,6 +247,31 @@ def test_rebuild_is_byte_identical_and_writes_nothing(site, tmp_path):
     for path, (_, data) in before.items():
         if path.name != ".papersite-manifest.json":
             assert (other / path.relative_to(out)).read_bytes() == data, path
+
+
+def test_the_site_is_frozen_while_it_renders_and_nothing_stays_frozen(make_site,
+                                                                      monkeypatch):
+    """A build freezes the site's model once it is made, so the collector's passes skip
+    it; a build, good or failed, must leave the collector as it found it: a process that
+    builds again (serve, the tests) would otherwise never collect what stayed frozen."""
+    frozen_while_rendering = []
+    render_all = pipeline.render_all
+
+    def watched(*args, **kwargs):
+        frozen_while_rendering.append(gc.get_freeze_count())
+        return render_all(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render_all", watched)
+    site = make_site(FILES)
+    assert gc.get_freeze_count() == 0
+    build(BuildOptions(site_dir=site, search=False, jobs=2))
+    assert frozen_while_rendering and frozen_while_rendering[0] > 10_000
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    broken = site / "content/papers/list.yaml"
+    broken.write_text(broken.read_text().replace("year: 2023", "year: [2023", 1))
+    with pytest.raises(BuildError):
+        build(BuildOptions(site_dir=site, search=False, jobs=2, use_cache=False))
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_incremental_build_equals_full_build(make_site, tmp_path):
