@@ -29,7 +29,11 @@ _main = os.getpid()
 
 
 def _where() -> str:
-    frame, names = sys._getframe(2), []
+    try:
+        frame = sys._getframe(2)
+    except ValueError:   # a collection set off from C, with no Python frame above
+        return "(no Python frame)"
+    names = []
     while frame is not None and len(names) < 3:
         code = frame.f_code
         if "papersite" in code.co_filename:
