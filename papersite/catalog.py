@@ -45,10 +45,14 @@ class Entry:
     type: str
     tags: list[str]              # tag keys
     month: str | None            # "2025-11" when the date is known
+    # The paper's id, kept here: a paper's id does not change while it is listed, and
+    # `entry.id` is asked millions of times (every list's ranks, every entry's link).
+    # Read through `paper`, a pydantic model, it cost about 1 µs a time at 100,000
+    # papers, mostly in memory reads.
+    id: str = field(init=False, compare=False)
 
-    @property
-    def id(self) -> str:
-        return self.paper.id
+    def __post_init__(self) -> None:
+        self.id = self.paper.id
 
     @property
     def year(self) -> int | None:
@@ -337,52 +341,41 @@ def _resolve_people(content: Content, diags: Diagnostics
                     ) -> tuple[dict[str, list[Byline]], dict[str, Person]]:
     index = _ProfileIndex(content.profiles)
     owner = content.config.owner
-    # First pass: which names need a page of their own (no profile)?
-    loose: dict[str, Counter[str]] = {}
-    resolved: dict[str, list[tuple[AuthorEntry, str | None, str | None]]] = {}
-    # A name given as plain text becomes one AuthorEntry per distinct name, shared (they
-    # are frozen): 550,000 bylines at 100,000 papers, 50,000 distinct names.
-    plain: dict[str, AuthorEntry] = {}
-    looked: dict[str, tuple[set[str], bool, str]] = {}   # name → profiles, one word?, key
+    # Each distinct name is looked up once, not once per byline: 550,000 bylines at
+    # 100,000 papers, 50,000 distinct names. A name given as plain text becomes one
+    # AuthorEntry (they are frozen) and one Byline, shared by every paper that prints it.
+    looked: dict[str, tuple[str | None, str | None, str | None]] = {}
+    loose: dict[str, Counter[str]] = {}   # a person without a profile: spellings, uses
+    # First pass: per paper, its names as given (a plain name, or an AuthorEntry with
+    # the profile and the loose key it resolved to).
+    given: dict[str, list] = {}
     for paper in content.papers:
-        record = content.origin(f"paper:{paper.id}")
-        rows = []
+        rows: list = []
         for i, author in enumerate(paper.authors):
-            entry = author if isinstance(author, AuthorEntry) else plain.get(author)
-            if entry is None:
-                entry = plain[author] = AuthorEntry(name=author)
-            if entry.id is not None:
-                if entry.id not in index.by_id:
-                    if not content.exists(f"profile:{entry.id}"):
-                        diags.error(*_where(record, i), f"authors[{i}].id",
-                                    f"no author profile '{entry.id}' "
-                                    f"(expected content/authors/{entry.id}.yaml)")
-                    rows.append((entry, None, None))
-                else:
-                    rows.append((entry, entry.id, None))
-                continue
-            found = looked.get(entry.name)
-            if found is None:   # once per distinct name, not per byline
-                found = looked[entry.name] = (index.lookup(entry.name),
-                                              is_single_word(entry.name),
-                                              normalise(entry.name))
-            matches, single_word, key = found
-            if len(matches) > 1:
-                diags.error(*_where(record, i), f"authors[{i}]",
-                            f"'{entry.name}' matches {len(matches)} author profiles "
-                            f"({', '.join(sorted(matches))}); add `id:` to say which")
-                rows.append((entry, None, None))
-            elif matches:
-                rows.append((entry, next(iter(matches)), None))
-            elif single_word:
-                rows.append((entry, None, None))
+            name = author if author.__class__ is str else author.name
+            if name is not author and author.id is not None:
+                profile_id, key, problem = author.id, None, None
+                if author.id not in index.by_id:
+                    profile_id = None
+                    if not content.exists(f"profile:{author.id}"):
+                        problem = (f"authors[{i}].id", f"no author profile '{author.id}' "
+                                   f"(expected content/authors/{author.id}.yaml)")
             else:
+                found = looked.get(name)
+                if found is None:
+                    found = looked[name] = _look_up(name, index)
+                profile_id, key, problem = found
+                if problem is not None:
+                    problem = (f"authors[{i}]", problem)
+            if problem is not None:
+                diags.error(*_where(content.origin(f"paper:{paper.id}"), i), *problem)
+            if key is not None:
                 spellings = loose.get(key)
                 if spellings is None:
                     spellings = loose[key] = Counter()
-                spellings[entry.name] += 1
-                rows.append((entry, None, key))
-        resolved[paper.id] = rows
+                spellings[name] += 1
+            rows.append(author if name is author else (author, profile_id, key))
+        given[paper.id] = rows
 
     profile_keys = set(index.by_id)
     display = {key: _most_common(spellings) for key, spellings in loose.items()}
@@ -394,23 +387,47 @@ def _resolve_people(content: Content, diags: Diagnostics
         spellings = sorted(loose[key], key=lambda s: (-loose[key][s], s))
         people[slug] = Person(slug, display[key], None, variants=spellings[1:])
 
+    def byline(entry: AuthorEntry, profile_id: str | None, key: str | None) -> Byline:
+        person = profile_id or (loose_slugs[key] if key else None)
+        # Names printed differently from the profile's name are its variants too.
+        profiled = people.get(profile_id) if profile_id else None
+        if profiled is not None and entry.name != profiled.name \
+                and entry.name not in profiled.variants:
+            profiled.variants.append(entry.name)
+        return Byline(entry.name, person, entry, is_owner=bool(owner and person == owner))
+
+    shared: dict[str, Byline] = {}
     bylines: dict[str, list[Byline]] = {}
-    for paper_id, rows in resolved.items():
+    for paper_id, rows in given.items():
         out = []
-        for entry, profile_id, loose_key in rows:
-            key = profile_id or (loose_slugs[loose_key] if loose_key else None)
-            out.append(Byline(entry.name, key, entry, is_owner=bool(owner and key == owner)))
+        for row in rows:
+            if row.__class__ is str:
+                b = shared.get(row)
+                if b is None:
+                    profile_id, key, _ = looked[row]
+                    b = shared[row] = byline(AuthorEntry(name=row), profile_id, key)
+                out.append(b)
+            else:
+                out.append(byline(*row))
         bylines[paper_id] = out
-    # Names printed differently from the profile's name are its variants too.
-    for rows in bylines.values():
-        for b in rows:
-            person = people.get(b.person) if b.person else None
-            if person and person.profile and b.name != person.name \
-                    and b.name not in person.variants:
-                person.variants.append(b.name)
     for person in people.values():
         person.variants.sort()
     return bylines, people
+
+
+def _look_up(name: str, index: _ProfileIndex) -> tuple[str | None, str | None, str | None]:
+    """A name given without an id: the profile it names, or else its key as a person
+    without a profile (none for a single word, which cannot tell people apart); and the
+    error when it names several profiles."""
+    matches = index.lookup(name)
+    if len(matches) > 1:
+        return None, None, (f"'{name}' matches {len(matches)} author profiles "
+                            f"({', '.join(sorted(matches))}); add `id:` to say which")
+    if matches:
+        return next(iter(matches)), None, None
+    if is_single_word(name):
+        return None, None, None
+    return None, normalise(name), None
 
 
 def _where(record, i: int) -> tuple[str, int]:

@@ -14,7 +14,7 @@ from dataclasses import fields
 
 def by_fields(cls):
     """Class decorator: unpickle through the constructor, from the fields in order."""
-    names = tuple(f.name for f in fields(cls))
+    names = tuple(f.name for f in fields(cls) if f.init)   # the rest are made from these
 
     def __reduce__(self):
         return cls, tuple(getattr(self, name) for name in names)
