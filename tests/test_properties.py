@@ -211,6 +211,28 @@ def test_a_slug_is_always_safe(text):
     assert _safe(names.slugify(text)), names.slugify(text)
 
 
+# Titles made of words, stop words and the pieces of text python-slugify treats as more
+# than one character: entities, numbers with commas, quotes, accents, odd spaces.
+TITLE_PIECES = ["the", "of", "a", "on", "Learning", "3D", "1,000", "&amp;", "&#233;", "&#x41;",
+                "&", "#", ";", "'", "’", ",", "-", "--", ".", "é", "e\u0301", "ß", "Æ", "王伟",
+                "😀", "\u00a0", "\u3000", "\u0085", "\u200b", "\t", "\x01", " ", ":", "(", "_",
+                "/", "?", "\\", "x" * 30, "x" * 85]
+title_like = st.lists(st.one_of(st.sampled_from(TITLE_PIECES), any_text), max_size=30).map(
+    "".join)
+
+
+@SOME
+@given(st.one_of(title_like, any_text))
+@example("On the Use of Things")
+@example("A " + "x" * 85 + " of Things and Other Things")
+@example("12 a b c d 3,\u00854 more words")
+def test_a_slugs_leading_words_are_those_of_the_whole_slug(text):
+    """The citation key's shortcut (names.leading_slug_words) agrees with slugifying the
+    whole title."""
+    lead = names.leading_slug_words(text)
+    assert lead == names.slugify(text, "paper").split("-")[:len(lead)], (lead, text)
+
+
 @SOME
 @given(st.dictionaries(any_text, any_text, max_size=8), st.sets(st.sampled_from(
     ["ada", "item", "wang-wei", "con-item", "x"]), max_size=3), st.randoms())

@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 from ..memo import PaperMemo
-from ..names import slugify
+from ..names import leading_slug_words, slugify
 from .names import split_name
 
 _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~",
@@ -102,7 +102,8 @@ def _base_key(entry) -> str:
     family = split_name(entry.bylines[0].name).family if entry.bylines else ""
     slug = slugify(family, "anon") if family else "anon"
     family = "anon" if slug.startswith("anon-") else (_NOT_LETTER.sub("", slug) or "anon")
-    words = [w for w in slugify(p.title, "paper").split("-") if w and w not in _STOP]
+    words = [w for w in leading_slug_words(p.title) if w and w not in _STOP] or [
+        w for w in slugify(p.title, "paper").split("-") if w and w not in _STOP]
     return f"{family}{p.year or ''}{words[0] if words else ''}"
 
 
