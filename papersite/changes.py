@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .catalog import Catalog, Entry
+from .loading import data_digest
 from .outputs.bibtex import citation_keys
 from .routing import Route
 
@@ -65,9 +66,11 @@ def template_signature(site_dir: Path) -> str:
 
 
 def paper_fingerprint(record) -> str:
-    """A paper's data as written (its text as much as its place)."""
-    data = record.data if record is not None else {}
-    return _hash(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False))
+    """A paper's data as written (its text as much as its place): the digest its loader
+    made, or made now for a record that has none."""
+    if record is None:
+        return data_digest({})
+    return record.digest or data_digest(record.data)
 
 
 def fingerprints(site, drafts: bool, search: bool) -> Fingerprints:

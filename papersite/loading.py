@@ -17,7 +17,7 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -59,6 +59,7 @@ class Record:
     data: dict
     lines: dict = field(default_factory=dict)   # "authors", "authors[2].name" → line
     single: bool = False            # the file holds just this object (id defaults to stem)
+    digest: str = ""                # a paper's digest (see data_digest), by its loader
 
     def line_of(self, field_path: str) -> int:
         """The line of a field, or of its nearest written parent, or of the record."""
@@ -512,6 +513,17 @@ def _records(data, lines: dict, line: int, rel: str, kind: str, diags: Diagnosti
     return []
 
 
+def data_digest(data) -> str:
+    """A digest of a record's data as written: a build compares each paper's with the
+    last build's to find the papers whose text changed (changes.py). The loader gives
+    each paper one (`Record.digest`): a paper alone in its file takes the file's digest,
+    made as it was read. Made from the data for every paper after resolving, it took
+    1.7 s of one core at 100,000 papers."""
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass") + b"\x00",
+                           digest_size=16).hexdigest()
+
+
 def _a(kind: str) -> str:
     return ("an " if kind[:1] in "aeiou" else "a ") + kind
 
@@ -765,6 +777,9 @@ def load_file(source: SourceFile, site_dir: Path, diags: Diagnostics,
             records = _records(got[0], got[1], got[2], rel,
                                "paper" if kind == "paper" else "author profile", diags,
                                allow_list=kind == "paper")
+            if kind == "paper":   # a file of one paper: its bytes' digest will do
+                records = [replace(r, digest=digest if r.single else data_digest(r.data))
+                           for r in records]
         if not records:
             refused = f"{kind}:{stem}"
     elif kind == "venues" and got is not None and got[0] is not None:

@@ -288,6 +288,23 @@ def test_incremental_build_equals_full_build(make_site, tmp_path):
             assert (site / "_site" / p.relative_to(full)).read_bytes() == p.read_bytes(), p
 
 
+def test_an_edit_of_a_paper_alone_in_its_file_renders_only_its_pages(make_site, tmp_path):
+    """Such a paper's fingerprint is its file's digest (loading.data_digest): a change of
+    its text is seen, and the other papers' pages are not made again."""
+    site = make_site(FILES)
+    first = build(BuildOptions(site_dir=site, search=False, jobs=1))
+    path = site / "content/papers/epsilon.yaml"
+    path.write_text(path.read_text() + "abstract: A new abstract.\n")
+    report = build(BuildOptions(site_dir=site, search=False, jobs=1))
+    assert 0 < report.rendered < first.rendered / 2
+    assert "A new abstract." in read(site, "papers/epsilon/index.html")
+    full = tmp_path / "full"
+    build(BuildOptions(site_dir=site, output=full, search=False, jobs=1, use_cache=False))
+    for p in full.rglob("*"):
+        if p.is_file() and p.name != ".papersite-manifest.json":
+            assert (site / "_site" / p.relative_to(full)).read_bytes() == p.read_bytes(), p
+
+
 def test_site_template_overrides_theme(make_site):
     files = dict(FILES)
     files["templates/404.html"] = "{% extends 'base.html' %}{% block main %}CUSTOM 404{% endblock %}"
