@@ -343,7 +343,8 @@ def _resolve_people(content: Content, diags: Diagnostics
     owner = content.config.owner
     # Each distinct name is looked up once, not once per byline: 550,000 bylines at
     # 100,000 papers, 50,000 distinct names. A name given as plain text becomes one
-    # AuthorEntry (they are frozen) and one Byline, shared by every paper that prints it.
+    # AuthorEntry (they are frozen) and one Byline, shared by every paper that prints it
+    # (nothing changes a byline once made; a snapshot pickles each one once).
     looked: dict[str, tuple[str | None, str | None, str | None]] = {}
     loose: dict[str, Counter[str]] = {}   # a person without a profile: spellings, uses
     # First pass: per paper, its names as given (a plain name, or an AuthorEntry with
