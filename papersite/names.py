@@ -51,7 +51,7 @@ def slugify(text: str, fallback: str = "item") -> str:
     return slug
 
 
-_LEADING_WORDS = re.compile(r"(?:\s*\S+){6}")
+_LEADING_WORDS = re.compile(r"\s*(?:\S+\s+){5}\S+")   # six whole words
 # Text python-slugify only lowercases and cuts at what is not a letter or digit: ASCII
 # letters, digits, spaces and punctuation but & (entities), ' (dropped) and , (kept
 # inside a number).

@@ -289,8 +289,9 @@ def test_incremental_build_equals_full_build(make_site, tmp_path):
 
 
 def test_an_edit_of_a_paper_alone_in_its_file_renders_only_its_pages(make_site, tmp_path):
-    """Such a paper's fingerprint is its file's digest (loading.data_digest): a change of
-    its text is seen, and the other papers' pages are not made again."""
+    """Such a paper's fingerprint is its file's digest, made as the file is read
+    (loading.load_file): a change of its text is seen, and the other papers' pages are
+    not made again."""
     site = make_site(FILES)
     first = build(BuildOptions(site_dir=site, search=False, jobs=1))
     path = site / "content/papers/epsilon.yaml"

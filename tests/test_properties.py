@@ -223,7 +223,7 @@ title_like = st.lists(st.one_of(st.sampled_from(TITLE_PIECES), any_text), max_si
 
 @SOME
 @given(st.one_of(title_like, any_text))
-@example("On the Use of Things")
+@example("On the Use of Deep Learning for Things")
 @example("A " + "x" * 85 + " of Things and Other Things")
 @example("12 a b c d 3,\u00854 more words")
 def test_a_slugs_leading_words_are_those_of_the_whole_slug(text):
@@ -231,6 +231,14 @@ def test_a_slugs_leading_words_are_those_of_the_whole_slug(text):
     whole title."""
     lead = names.leading_slug_words(text)
     assert lead == names.slugify(text, "paper").split("-")[:len(lead)], (lead, text)
+
+
+def test_a_titles_leading_slug_words_come_from_its_first_six_words():
+    assert names.leading_slug_words("On the Use of Deep Learning for Things") == [
+        "on", "the", "use", "of", "deep"]            # the sixth word may be cut: left out
+    assert names.leading_slug_words("Don't Stop: 1,000 Über-Models, &amp; More") == [
+        "don", "t", "stop", "1000", "uber", "models"]   # through python-slugify
+    assert names.leading_slug_words("Too Short a Title") == []
 
 
 @SOME
