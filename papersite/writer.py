@@ -273,8 +273,14 @@ class OutputWriter:
         """
         stale = [] if partial else sorted(set(self.old) - set(self.new))
         added = not partial or any(rel not in self.old for rel in self.new)
-        clash = _file_folder_clash(set(self.new) | set(self.old) if partial else self.new) \
-            if added else None
+        if self.fresh and len(self.stats) == len(self.new):
+            # Every file was made at its own path in the staged tree, so none is another's
+            # folder (one that clashes is staged flat, without a stat): the check below
+            # took about 0.5 s at 100,000 papers.
+            clash = None
+        else:
+            clash = _file_folder_clash(set(self.new) | set(self.old) if partial
+                                       else self.new) if added else None
         if clash:
             self.abort()
             raise BuildError([Diagnostic(self.display, message=(
