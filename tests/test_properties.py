@@ -86,6 +86,26 @@ def test_any_text_parses_or_gives_a_yaml_problem(text):
         assert problem.line >= 0 and problem.message
 
 
+def _nesting_bound(text: str) -> int:
+    """The prescan's bound, every line looked at: the brackets, plus the longest run of
+    indentation and block indicators that starts a line."""
+    flow = text.count("[") + text.count("{")
+    return flow + max((m.end() for m in map(loading._BLOCK_NEST.match, text.split("\n"))
+                       if m), default=0)
+
+
+@SOME
+@given(st.one_of(yaml_like, st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=30).map(dump)), st.integers(0, 40))
+@example("a:\n  - - - [x, {b: [c]}]\n", 9)
+@example("x: " + "a" * 30 + "\n" + " " * 20 + "- - y\n", 23)
+def test_the_nesting_prescan_looks_only_at_the_lines_that_can_matter(text, depth):
+    """Matching only lines longer than the brackets leave room for gives the same answer
+    as matching every line."""
+    assert loading._may_nest_deeper(text, depth) == (_nesting_bound(text) > depth)
+
+
 @FEW
 @given(st.lists(st.one_of(field_data, plain_data), max_size=6))
 def test_a_list_files_lines_are_split_per_item_as_asked_one_by_one(items):
