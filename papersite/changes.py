@@ -88,22 +88,22 @@ def fingerprints(site, drafts: bool, search: bool) -> Fingerprints:
     # People's names are derived from every byline (the most common spelling of a name
     # without a profile): shown on many pages, they change with the lists' shapes.
     names = [f"{k}:{p.name}:{','.join(p.variants)}" for k, p in catalog.people.items()]
+    fields = sorted({f.lstrip("+-") for spec in catalog.config.listings
+                     for f in [*spec.sort, *spec.filter]})
     structure = _hash(*orders, *names,
-                      *(_structure(e, keys[e.id], catalog) for e in catalog.entries))
+                      *[_structure(e, keys[e.id], fields) for e in catalog.entries])
     papers = {e.id: paper_fingerprint(content.origins.get(f"paper:{e.id}"))
               for e in catalog.entries}
     return Fingerprints(global_, structure, papers)
 
 
-def _structure(e: Entry, key: str, catalog: Catalog) -> str:
-    """The facts that place a paper in lists: if none changed, no list changes shape."""
+def _structure(e: Entry, key: str, listing_fields: list[str]) -> str:
+    """The facts that place a paper in lists: if none changed, no list changes shape.
+    `listing_fields`: the paper fields the site's listings filter and sort by."""
     p = e.paper
-    listing_fields = sorted({f.lstrip("+-") for spec in catalog.config.listings
-                             for f in [*spec.sort, *spec.filter]})
-    values = [repr(getattr(p, f, None)) for f in listing_fields]
     return "|".join([e.id, repr(p.year), e.month or "", e.venue or "", e.type,
-                     ",".join(b.person or "" for b in e.bylines), ",".join(e.tags), key,
-                     *values])
+                     ",".join([b.person or "" for b in e.bylines]), ",".join(e.tags), key,
+                     *[repr(getattr(p, f, None)) for f in listing_fields]])
 
 
 def state_path(site_dir: Path, output: Path, cache_dir: str) -> Path:

@@ -27,6 +27,7 @@ from test_injection import page_problems
 from papersite import loading, markup, names
 from papersite.diagnostics import BuildError, Diagnostic
 from papersite.model import RESERVED_IDS, SLUG_PATTERN, check_static_path, check_url
+from papersite.outputs import bibtex
 from papersite.outputs.metadata import script_json
 from papersite.pipeline import BuildOptions, build, prepare
 
@@ -251,6 +252,17 @@ def test_a_slugs_leading_words_are_those_of_the_whole_slug(text):
     whole title."""
     lead = names.leading_slug_words(text)
     assert lead == names.slugify(text, "paper").split("-")[:len(lead)], (lead, text)
+
+
+@SOME
+@given(st.one_of(title_like, any_text, st.text("aAzZ09-{}\\ $", max_size=30)))
+@example("CNNs for 3D Anti-UAV End-to-End InstructPix2Pix Models")
+@example("Lixakafier Geno Ra 2D x-Ray")
+def test_a_bibtex_title_protects_the_same_words_with_the_shortcut(text):
+    """Titles with no capital after a letter or digit skip the per-word protection
+    (bibtex._INNER_CAPITAL); every title comes out as with the protection run."""
+    plain = bibtex._encode_text(text, False)
+    assert bibtex._encode_text(text, True) == bibtex._WORD.sub(bibtex._protect, plain)
 
 
 def test_a_titles_leading_slug_words_come_from_its_first_six_words():

@@ -68,13 +68,16 @@ def _encode_text(text: str, protect_caps: bool) -> str:
     else:
         text = unicodedata.normalize("NFC", text)
         encoded = "".join(_encode_char(ch) for ch in text)
-    if protect_caps:
+    if protect_caps and _INNER_CAPITAL.search(encoded):
         encoded = _WORD.sub(_protect, encoded)
     return encoded
 
 
 # A word of plain letters and digits, not a LaTeX command name or inside one's braces.
 _WORD = re.compile(r"(?<![\\\w{])[A-Za-z0-9][A-Za-z0-9-]*")
+# A capital after a letter or digit: without one, no word has a capital past its first
+# letter and none needs braces (most titles: a callback a word, skipped).
+_INNER_CAPITAL = re.compile(r"[A-Za-z0-9][A-Z]")
 
 
 def _protect(match: re.Match) -> str:
@@ -226,6 +229,7 @@ def _paper_bibtex(entry, catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
+@lru_cache(maxsize=65536)   # a name is printed once per paper
 def _bib_name(name: str) -> str:
     """A name in BibTeX's `von Last, Jr, First` form, LaTeX-encoded."""
     if re.search(r"\band\b", name, re.I):
