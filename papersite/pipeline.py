@@ -388,10 +388,10 @@ def build(options: BuildOptions, progress=None) -> BuildReport:
 
     The build and the processes it forks run without the cyclic garbage collector. What
     they make is freed by reference counting: rendering every file of a 10,000-paper site
-    left no cycle to collect, the sample site's 1,105 left 660 objects. At 100,000
-    papers the collector still walked what came after the frozen model (the workers'
-    results, the manifest, the state) for about 3 s of the build process's time after
-    the workers were done, on one core, and freed nothing."""
+    left no cycle to collect, and the sample site's 1,105 files left 660 objects. At
+    100,000 papers the collector walked what came after the frozen model (the workers'
+    results, the manifest, the state) for about 3 s of the build process's time, most of
+    it after the workers were done, on one core, and freed nothing."""
     with without_cycle_collector():
         return _build(options, progress)
 

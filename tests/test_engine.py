@@ -251,14 +251,16 @@ def test_rebuild_is_byte_identical_and_writes_nothing(site, tmp_path):
 
 def test_the_site_is_frozen_while_it_renders_and_nothing_stays_frozen(make_site,
                                                                       monkeypatch):
-    """A build freezes the site's model once it is made, so the collector's passes skip
-    it; a build, good or failed, must leave the collector as it found it: a process that
-    builds again (serve, the tests) would otherwise never collect what stayed frozen."""
-    frozen_while_rendering = []
+    """A build freezes the site's model once it is made, and runs without the cyclic
+    collector; a build, good or failed, must leave the collector as it found it: a
+    process that builds again (serve, the tests) would otherwise never collect what
+    stayed frozen, or never collect at all."""
+    frozen_while_rendering, collecting_while_rendering = [], []
     render_all = pipeline.render_all
 
     def watched(*args, **kwargs):
         frozen_while_rendering.append(gc.get_freeze_count())
+        collecting_while_rendering.append(gc.isenabled())
         return render_all(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "render_all", watched)
@@ -266,6 +268,7 @@ def test_the_site_is_frozen_while_it_renders_and_nothing_stays_frozen(make_site,
     assert gc.get_freeze_count() == 0
     build(BuildOptions(site_dir=site, search=False, jobs=2))
     assert frozen_while_rendering and frozen_while_rendering[0] > 10_000
+    assert collecting_while_rendering == [False]
     assert gc.get_freeze_count() == 0 and gc.isenabled()
     broken = site / "content/papers/list.yaml"
     broken.write_text(broken.read_text().replace("year: 2023", "year: [2023", 1))

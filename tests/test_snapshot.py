@@ -9,6 +9,7 @@ each report's timings say which path the build took.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import time
@@ -74,6 +75,18 @@ def in_full(report) -> bool:
 @pytest.fixture
 def site(tmp_path) -> Site:
     return Site(tmp_path)
+
+
+def test_a_build_leaves_a_paused_collector_paused(site):
+    """A caller that paused the collector finds it paused after a build, also after one
+    that starts from the snapshot, whose edit path turns the collector on for itself."""
+    site.build()
+    gc.disable()
+    try:
+        report = site.edit("content/papers/alpha.yaml", "The first abstract.", "New.")
+        assert from_snapshot(report) and not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_text_edits_start_from_the_snapshot_and_equal_a_fresh_build(site):
