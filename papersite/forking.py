@@ -20,6 +20,45 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+def fork(child_body) -> int:
+    """Fork: the child runs child_body(), which must end the process (os._exit); this
+    process gets the child's pid.
+
+    SIGINT and SIGTERM are held back while os.fork() runs. One that came during it was
+    raised inside the handlers other modules run around a fork (logging's), where Python
+    prints it as an ignored exception, traceback and all, and drops it: the build went
+    on. Held, it is raised once the child is known, and the child is stopped first. (A
+    signal to the child in the moment before its own handlers are set is as before.)"""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    if pid == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        child_body()
+        os._exit(1)   # pragma: no cover — child_body ends the process
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a held signal is raised here
+    except BaseException:
+        _stop(pid)
+        raise
+    return pid
+
+
+def _stop(pid: int) -> None:
+    """Kill a child and reap it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
 class Child:
     """work() run in a forked child; what it returns, or the exception it raises, comes
     back by pipe. A work that is a generator sends each value it yields as soon as it has
@@ -28,11 +67,15 @@ class Child:
 
     def __init__(self, work):
         read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into the caller's code
+
+        def child() -> None:   # never returns into the caller's code
             os.close(read_end)
             _child_main(work, write_end)
-        os.close(write_end)
+
+        try:
+            pid = fork(child)
+        finally:
+            os.close(write_end)
         self.pid: int | None = pid
         self._pipe: int | None = read_end
 
@@ -70,11 +113,7 @@ class Child:
         """Kill and reap the child (done, interrupted or no longer needed)."""
         if self.pid is not None:
             pid, self.pid = self.pid, None
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+            _stop(pid)
         if self._pipe is not None:
             fd, self._pipe = self._pipe, None
             try:

@@ -42,7 +42,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, forking
 from .changes import (RACY_SECONDS, _hash, load_state, output_intact, quiet_path,
                       quiet_state, save_quiet_state, save_state, state_path,
                       template_signature)
@@ -289,8 +289,7 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         "templates": inputs[0], "static": inputs[1], "warnings": site.diagnostics.warnings,
         "keys": keys,
     }
-    pid = os.fork()
-    if pid == 0:   # the child: write the file, never return into the build
+    def child() -> None:   # write the file, never return into the build
         code = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C
@@ -302,6 +301,8 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         except BaseException:   # noqa: BLE001 — no snapshot; the next build is a full one
             pass
         os._exit(code)
+
+    pid = forking.fork(child)
     return Saving(pid, ident, head_path, key, _file_set(kept.loads), _fits(options, inputs))
 
 

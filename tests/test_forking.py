@@ -15,6 +15,7 @@ import time
 import pytest
 
 from papersite.diagnostics import BuildError
+from papersite import forking
 from papersite.forking import Child, in_children
 from papersite.loading import PARALLEL_FILES, ParseCache
 from papersite.pipeline import prepare
@@ -126,6 +127,37 @@ def _cache_of(path, count):
     for i in range(count):
         cache.put(f"digest-{i}", ["ok", {"title": f"Paper {i}"}, {"title": 1}, 1])
     return cache
+
+
+_interrupt_next_fork: list = []
+
+
+def _interrupt_me() -> None:   # an at-fork handler cannot be removed: armed once
+    if _interrupt_next_fork:
+        _interrupt_next_fork.clear()
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_a_ctrl_c_during_a_fork_is_raised_after_it_and_the_child_is_stopped(
+        capfd, monkeypatch):
+    """A SIGINT that lands while os.fork() runs the handlers modules register around a
+    fork (logging's) was raised inside them: Python printed it as an ignored exception,
+    with a traceback, and dropped it, and the build went on. Held back during the fork,
+    it is raised once the child is known, and the child is stopped."""
+    stopped = []
+    stop = forking._stop
+    monkeypatch.setattr(forking, "_stop", lambda pid: (stopped.append(pid), stop(pid)))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.register_at_fork(after_in_parent=_interrupt_me)
+    try:
+        _interrupt_next_fork.append(True)
+        with pytest.raises(KeyboardInterrupt):
+            forking.fork(lambda: (time.sleep(30), os._exit(0)))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(stopped) == 1 and _gone(stopped[0])
+    assert "Exception ignored" not in capfd.readouterr().err
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, set())   # nothing left held
 
 
 def test_a_large_parse_cache_is_saved_by_a_child(tmp_path):
