@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -135,7 +136,9 @@ _interrupt_next_fork: list = []
 def _interrupt_me() -> None:   # an at-fork handler cannot be removed: armed once
     if _interrupt_next_fork:
         _interrupt_next_fork.clear()
-        os.kill(os.getpid(), signal.SIGINT)
+        # To this thread: the build's process has no other, but a test worker has, and
+        # a signal to the process would go to one of them.
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
 
 
 def test_a_ctrl_c_during_a_fork_is_raised_after_it_and_the_child_is_stopped(
