@@ -30,8 +30,10 @@ def fork(child_body) -> int:
     SIGINT and SIGTERM are held back while os.fork() runs. One that came during it was
     raised inside the handlers other modules run around a fork (logging's), where Python
     prints it as an ignored exception, traceback and all, and drops it: the build went
-    on. Held, it is raised once the child is known, and the child is stopped first. (A
-    signal to the child in the moment before its own handlers are set is as before.)"""
+    on. Held, it is raised once the child is known, and the child is stopped first. (The
+    mask is this thread's: a build's process has no other thread; in one that has, a
+    signal may reach another. A signal to the child before it sets its own handlers is
+    as before.)"""
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
         pid = os.fork()
