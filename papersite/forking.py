@@ -76,6 +76,9 @@ class Child:
 
         try:
             pid = fork(child)
+        except BaseException:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)
         self.pid: int | None = pid

@@ -289,6 +289,7 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         "templates": inputs[0], "static": inputs[1], "warnings": site.diagnostics.warnings,
         "keys": keys,
     }
+
     def child() -> None:   # write the file, never return into the build
         code = 1
         try:
