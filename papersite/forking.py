@@ -47,12 +47,12 @@ def fork(child_body) -> int:
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a held signal is raised here
     except BaseException:
-        _stop(pid)
+        kill_and_reap(pid)
         raise
     return pid
 
 
-def _stop(pid: int) -> None:
+def kill_and_reap(pid: int) -> None:
     """Kill a child and reap it."""
     try:
         os.kill(pid, signal.SIGKILL)
@@ -118,7 +118,7 @@ class Child:
         """Kill and reap the child (done, interrupted or no longer needed)."""
         if self.pid is not None:
             pid, self.pid = self.pid, None
-            _stop(pid)
+            kill_and_reap(pid)
         if self._pipe is not None:
             fd, self._pipe = self._pipe, None
             try:

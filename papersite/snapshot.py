@@ -412,13 +412,8 @@ def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> No
 
 def cancel_saving(saving: Saving | None) -> None:
     """The build failed: stop the child, leave no head."""
-    if saving is None:
-        return
-    try:
-        os.kill(saving.pid, signal.SIGKILL)
-        os.waitpid(saving.pid, 0)
-    except OSError:
-        pass
+    if saving is not None:
+        forking.kill_and_reap(saving.pid)
 
 
 def _write_head(path: Path, head: dict, key: bytes) -> None:

@@ -148,8 +148,9 @@ def test_a_ctrl_c_during_a_fork_is_raised_after_it_and_the_child_is_stopped(
     with a traceback, and dropped it, and the build went on. Held back during the fork,
     it is raised once the child is known, and the child is stopped."""
     stopped = []
-    stop = forking._stop
-    monkeypatch.setattr(forking, "_stop", lambda pid: (stopped.append(pid), stop(pid)))
+    stop = forking.kill_and_reap
+    monkeypatch.setattr(forking, "kill_and_reap",
+                        lambda pid: (stopped.append(pid), stop(pid)))
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     os.register_at_fork(after_in_parent=_interrupt_me)
     try:
