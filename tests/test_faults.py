@@ -304,16 +304,19 @@ def small(tmp_path):
     return site, before
 
 
-def _failing_open(error: int, after: int):
-    """The writer's `open`, failing with `error` from the (after+1)-th file on."""
+def _failing_write(error: int, after: int):
+    """The writer's `_write_file`, failing with `error` from the (after+1)-th file on, as
+    a full disk does: the file is made, with part of its bytes, before the error."""
     calls = {"n": 0}
+    real = writer_module._write_file
 
-    def fake(path, mode="r", *args, **kwargs):
-        if "w" in mode:
-            calls["n"] += 1
-            if calls["n"] > after:
-                raise OSError(error, os.strerror(error), str(path))
-        return open(path, mode, *args, **kwargs)
+    def fake(path, data):
+        calls["n"] += 1
+        if calls["n"] > after:
+            with open(path, "wb") as fh:
+                fh.write((data[0] if isinstance(data, list) else data)[:10])
+            raise OSError(error, os.strerror(error), str(path))
+        return real(path, data)
 
     return fake
 
@@ -324,7 +327,7 @@ def _failing_open(error: int, after: int):
                                           (errno.EIO, "Input/output error")])
 def test_a_write_that_fails_while_staging_loses_nothing(small, monkeypatch, error, words):
     site, before = small
-    monkeypatch.setattr(writer_module, "open", _failing_open(error, after=5), raising=False)
+    monkeypatch.setattr(writer_module, "_write_file", _failing_write(error, after=5))
     with pytest.raises(BuildError) as failed:
         _build(site)
     [problem] = failed.value.diagnostics
@@ -337,8 +340,7 @@ def test_a_write_that_fails_while_staging_loses_nothing(small, monkeypatch, erro
 
 def test_a_first_build_that_fills_the_disk_leaves_nothing(small, monkeypatch, tmp_path):
     site, _ = small
-    monkeypatch.setattr(writer_module, "open", _failing_open(errno.ENOSPC, after=10),
-                        raising=False)
+    monkeypatch.setattr(writer_module, "_write_file", _failing_write(errno.ENOSPC, after=10))
     with pytest.raises(BuildError) as failed:
         _build(site, output=tmp_path / "new")
     assert failed.value.diagnostics[0].message.endswith(
@@ -434,3 +436,15 @@ def test_a_file_staged_in_parts_is_the_file_staged_whole(tmp_path):
         assert (out / "papers.json").read_bytes() == b"".join(given)
         assert (out / "papers.bib").read_bytes() == b""
         assert w.changed == changed
+
+
+def test_a_write_the_system_takes_in_pieces_is_finished(tmp_path, monkeypatch):
+    # os.write may take fewer bytes than it is given (a signal, a file near a limit):
+    # the writer goes on with the rest instead of leaving the file short.
+    real = os.write
+    monkeypatch.setattr(writer_module.os, "write", lambda fd, data: real(fd, data[:3]))
+    parts = [b"@article{a,\n", b"", "  title = {Ünïcode},\n}\n".encode()]
+    for data in (parts, b"".join(parts)):
+        st = writer_module._write_file(tmp_path / "papers.bib", data)
+        assert (tmp_path / "papers.bib").read_bytes() == b"".join(parts)
+        assert st.st_size == len(b"".join(parts))
