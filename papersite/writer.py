@@ -32,12 +32,13 @@ MANIFEST = ".papersite-manifest.json"
 
 
 def digest_of(data: bytes | list[bytes]) -> str:
-    """The digest of the bytes, or of the parts' bytes one after the other. SHA-256, cut
-    to 128 bits: every file of a build is hashed (4 GB at 100,000 papers), and with the
-    SHA instructions of most current processors (AMD since Zen, Intel since Ice Lake,
-    64-bit ARM) it runs twice as fast as BLAKE2b: 1.6 against 0.85 GB/s here. An older
-    Intel processor without them hashes at about half BLAKE2b's speed."""
-    h = hashlib.sha256()
+    """The digest of the bytes, or of the parts' bytes one after the other: SHA-1, cut to
+    128 bits, to tell whether a file changed (as git does; no one gains by making two
+    pages of their own site collide). Every file of a build is hashed, 4 GB at 100,000
+    papers. Measured here, 12 KB took 6.7 µs against BLAKE2b's 13.4 µs with the SHA
+    instructions of most current processors, and 12.4 µs, as BLAKE2b, with them turned
+    off (SHA-256 then took 23 µs)."""
+    h = hashlib.sha1(usedforsecurity=False)
     for part in data if isinstance(data, list) else (data,):
         h.update(part)
     return h.hexdigest()[:32]
