@@ -68,14 +68,13 @@ def _needs_markdown(text: str) -> bool:
     return _SPECIAL.search(text) is not None
 
 
-_md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
-                        output_format="html")
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 # The same without the link and image patterns, for text that cannot hold a link: each
 # `[` sent the link pattern looking for its closing bracket, through the paragraph, in
 # Python. Introductions that cite as "[12]" spent 40% of the sample site's rendering
 # there, to find no link. A link or image needs "](" or a reference definition ("]:").
-_md_without_links = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
-                                      output_format="html")
+_md_without_links = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 for _name in ("reference", "link", "image_link", "image_reference", "short_reference",
               "short_image_ref"):
     _md_without_links.inlinePatterns.deregister(_name)
