@@ -73,16 +73,27 @@ _md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 # The same without the link and image patterns, for text that cannot hold a link: each
 # `[` sent the link pattern looking for its closing bracket, through the paragraph, in
 # Python. Introductions that cite as "[12]" spent 40% of the sample site's rendering
-# there, to find no link. A link or image needs "](" or a reference definition ("]:").
+# there, to find no link. A link or image needs "](" or a reference definition.
 _md_without_links = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 for _name in ("reference", "link", "image_link", "image_reference", "short_reference",
               "short_image_ref"):
     _md_without_links.inlinePatterns.deregister(_name)
 
 
+# Where a reference definition ("[label]: url") may be: at a line's start, after what a
+# quote, a list or an indent puts there. A citation followed by a colon ("in [12]: ...")
+# is not one.
+_DEFINITION = re.compile(r"^[ \t>*+\-\d.)]*\[[^\[\]]*\]:", re.M)
+
+
+def _may_link(text: str) -> bool:
+    """Whether markdown may find a link or an image in text."""
+    return "](" in text or ("]:" in text and _DEFINITION.search(text) is not None)
+
+
 def _convert(text: str) -> str:
     """Markdown → HTML, not yet sanitised."""
-    md = _md if "](" in text or "]:" in text else _md_without_links
+    md = _md if _may_link(text) else _md_without_links
     md.reset()
     return md.convert(text)
 
