@@ -182,10 +182,9 @@ def report_errors(exc: ValidationError, record: Record, diags: Diagnostics,
 def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
                  prefix: str = "") -> None:
     """Unknown fields: a warning (an error under --strict), naming the likely intent."""
-    extra = obj.model_extra or {}
-    known = list(type(obj).model_fields)
-    for key in extra:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    for key in obj.model_extra or ():
+        close = difflib.get_close_matches(key, list(type(obj).model_fields), n=1,
+                                          cutoff=0.75)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         diags.warning(record.path, record.line_of(prefix + key), prefix + key,
                       f"unknown {kind} field{hint}", strict=True)
@@ -235,8 +234,8 @@ def _numbers_as_written(model: type[BaseModel], record: Record, data: dict) -> d
     if fields is None:
         fields = _TEXT_FIELDS[model] = _text_fields(model)
     fixed = None
-    for name in fields:
-        value = data.get(name)
+    for name in fields & data.keys():   # the few fields given, not every text field
+        value = data[name]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             source = record.lines.get(SOURCE + name)
             if source is not None:
