@@ -12,6 +12,7 @@ import datetime as dt
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Iterable
 
 from .diagnostics import Diagnostics
@@ -50,9 +51,13 @@ class Entry:
     # Read through `paper`, a pydantic model, it cost about 1 µs a time at 100,000
     # papers, mostly in memory reads.
     id: str = field(init=False, compare=False)
+    # The keys of its linked authors, each once, in byline order: what author pages and
+    # co-author counts are made of (made from the bylines, which do not change).
+    people: tuple[str, ...] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         self.id = self.paper.id
+        self.people = tuple(dict.fromkeys([b.person for b in self.bylines if b.person]))
 
     @property
     def year(self) -> int | None:
@@ -123,12 +128,14 @@ class Catalog:
     redirects: dict[str, str]               # old paper id → current id
     rank: dict[str, int] = field(init=False, repr=False)   # id → place in `entries`
     _rank_lists: dict = field(init=False, repr=False)
+    _name_ranks: dict | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every list of entries is sorted like `entries`, so a paper's place there (its
         # rank) orders any of them: ints to compare instead of sort keys to build.
         self.rank = {e.id: i for i, e in enumerate(self.entries)}
         self._rank_lists = {}
+        self._name_ranks = None
 
     def metrics(self, person: Person) -> Metrics | None:
         """Paper count, citations, h-index and i10 (by hand when the profile gives them).
@@ -156,13 +163,23 @@ class Catalog:
         )
 
     def coauthors(self, person: Person) -> list[tuple[Person, int]]:
-        """Linked co-authors with the number of shared papers, most frequent first."""
-        counts: Counter[str] = Counter()
-        for entry in person.papers:
-            keys = {b.person for b in entry.bylines if b.person and b.person != person.key}
-            counts.update(keys)
-        return [(self.people[k], n) for k, n in
-                sorted(counts.items(), key=lambda kv: (-kv[1], self.people[kv[0]].name))]
+        """Linked co-authors with the number of shared papers, most frequent first, then
+        by name. Counted and sorted in C (two stable sorts, by name and then by count):
+        an author page's co-authors were 85 of its 400 µs at 100,000 papers."""
+        counts = Counter(chain.from_iterable([entry.people for entry in person.papers]))
+        counts.pop(person.key, None)
+        by_name = sorted(counts, key=self._name_order().__getitem__)
+        return [(self.people[k], counts[k])
+                for k in sorted(by_name, key=counts.__getitem__, reverse=True)]
+
+    def _name_order(self) -> dict[str, int]:
+        """Each person's place in the order of names (one place for a shared name), made
+        once per process."""
+        if self._name_ranks is None:
+            names = sorted({p.name for p in self.people.values()})
+            place = {name: i for i, name in enumerate(names)}
+            self._name_ranks = {k: place[p.name] for k, p in self.people.items()}
+        return self._name_ranks
 
     def venue_counts(self, papers: Iterable[Entry]) -> list[tuple[Series, int]]:
         counts = Counter(e.venue for e in papers if e.venue)
@@ -526,7 +543,7 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
     years: dict[int, list[Entry]] = {}
     undated: list[Entry] = []
     for entry in entries:
-        for key in dict.fromkeys(b.person for b in entry.bylines if b.person):
+        for key in entry.people:
             people[key].papers.append(entry)
         if entry.venue:
             s = series[entry.venue]
