@@ -518,3 +518,28 @@ def test_neighbours_are_the_most_shared_then_the_nearest_in_rank_within_the_wind
                 shared[r] = shared.get(r, 0) + 1
     expected = sorted(shared, key=lambda r: (-shared[r], r))[:limit]
     assert got == [f"p{r}" for r in expected]
+
+
+@SOME
+@given(st.lists(st.lists(st.integers(0, 7), max_size=5), max_size=12),
+       st.lists(st.sampled_from(["Ann Lee", "Bo Chen", "ann lee", "Åsa Berg"]), min_size=8,
+                max_size=8))
+def test_coauthors_are_the_most_shared_then_by_name_then_as_first_met(papers, names):
+    """Catalog.coauthors: each paper counts a co-author once; most shared first, then by
+    name, and people of one name in the order their papers first name them."""
+    from types import SimpleNamespace
+    from papersite.catalog import Catalog
+    people = {f"k{i}": SimpleNamespace(key=f"k{i}", name=name) for i, name in enumerate(names)}
+    entries = [SimpleNamespace(people=tuple(dict.fromkeys(f"k{i}" for i in authors)))
+               for authors in papers]
+    me = SimpleNamespace(key="k0", papers=entries)
+    fake = SimpleNamespace(people=people, _name_ranks=None)
+    fake._name_order = lambda: Catalog._name_order(fake)
+    got = [(p.key, n) for p, n in Catalog.coauthors(fake, me)]
+    counts: dict[str, int] = {}
+    for entry in entries:
+        for key in entry.people:
+            if key != "k0":
+                counts[key] = counts.get(key, 0) + 1
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], people[kv[0]].name))
+    assert got == expected
