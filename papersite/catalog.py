@@ -51,13 +51,20 @@ class Entry:
     # Read through `paper`, a pydantic model, it cost about 1 µs a time at 100,000
     # papers, mostly in memory reads.
     id: str = field(init=False, compare=False)
-    # The keys of its linked authors, each once, in byline order: what author pages and
-    # co-author counts are made of (made from the bylines, which do not change).
-    people: tuple[str, ...] = field(init=False, compare=False)
+    _linked: tuple[str, ...] | None = field(default=None, init=False, compare=False,
+                                            repr=False)
 
     def __post_init__(self) -> None:
         self.id = self.paper.id
-        self.people = tuple(dict.fromkeys([b.person for b in self.bylines if b.person]))
+
+    def linked(self) -> tuple[str, ...]:
+        """The keys of its linked authors, each once, in byline order: what author pages
+        and co-author counts are made of. Made when first asked (the bylines do not
+        change): the catalog asks for every paper's, and an edit's restored snapshot
+        only for the few papers it shows (1.8 µs a paper, 0.18 s at 100,000)."""
+        if self._linked is None:
+            self._linked = tuple(dict.fromkeys([b.person for b in self.bylines if b.person]))
+        return self._linked
 
     @property
     def year(self) -> int | None:
@@ -166,7 +173,7 @@ class Catalog:
         """Linked co-authors with the number of shared papers, most frequent first, then
         by name. Counted and sorted in C (two stable sorts, by name and then by count):
         an author page's co-authors were 85 of its 400 µs at 100,000 papers."""
-        counts = Counter(chain.from_iterable([entry.people for entry in person.papers]))
+        counts = Counter(chain.from_iterable([entry.linked() for entry in person.papers]))
         counts.pop(person.key, None)
         by_name = sorted(counts, key=self._name_order().__getitem__)
         return [(self.people[k], counts[k])
@@ -543,7 +550,7 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
     years: dict[int, list[Entry]] = {}
     undated: list[Entry] = []
     for entry in entries:
-        for key in entry.people:
+        for key in entry.linked():
             people[key].papers.append(entry)
         if entry.venue:
             s = series[entry.venue]

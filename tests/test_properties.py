@@ -530,15 +530,15 @@ def test_coauthors_are_the_most_shared_then_by_name_then_as_first_met(papers, na
     from types import SimpleNamespace
     from papersite.catalog import Catalog
     people = {f"k{i}": SimpleNamespace(key=f"k{i}", name=name) for i, name in enumerate(names)}
-    entries = [SimpleNamespace(people=tuple(dict.fromkeys(f"k{i}" for i in authors)))
-               for authors in papers]
+    linked = [tuple(dict.fromkeys(f"k{i}" for i in authors)) for authors in papers]
+    entries = [SimpleNamespace(linked=lambda keys=keys: keys) for keys in linked]
     me = SimpleNamespace(key="k0", papers=entries)
     fake = SimpleNamespace(people=people, _name_ranks=None)
     fake._name_order = lambda: Catalog._name_order(fake)
     got = [(p.key, n) for p, n in Catalog.coauthors(fake, me)]
     counts: dict[str, int] = {}
     for entry in entries:
-        for key in entry.people:
+        for key in entry.linked():
             if key != "k0":
                 counts[key] = counts.get(key, 0) + 1
     expected = sorted(counts.items(), key=lambda kv: (-kv[1], people[kv[0]].name))
