@@ -214,7 +214,7 @@ class Catalog:
         per = self.config.paginate
         pages: set[tuple] = {("paper", entry.id), ("home", None),
                              ("papers", None, _page_of(self.rank[entry.id], per))}
-        people = [b.person for b in entry.bylines if b.person]
+        people = [*entry.linked()]
         people += [k for k, p in self.people.items()
                    if p.profile and entry.id in p.profile.papers]
         for key in people:
