@@ -239,6 +239,22 @@ def test_a_damaged_snapshot_is_ignored(site, which):
     # A new snapshot was written:
     assert from_snapshot(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
 
+def test_pieces_that_could_not_be_saved_leave_no_snapshot_to_use(site, monkeypatch):
+    """The pieces are written by a child while the build commits: when it fails, the
+    head is not written, and the next build of an edit is a full one."""
+    from papersite import snapshot
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(snapshot, "_dump_pieces", full_disk)
+    assert in_full(site.build())
+    assert ".head" not in [p.suffix for p in site.snapshot_files()]
+    monkeypatch.undo()
+    assert in_full(site.edit("content/papers/alpha.yaml", "The first abstract.", "Edited."))
+    assert from_snapshot(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
+
+
 
 def test_a_snapshot_not_signed_by_this_user_is_never_unpickled(site, tmp_path, monkeypatch):
     """Snapshots are pickles: one made on another machine (or committed to a repository,
