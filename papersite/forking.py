@@ -1,6 +1,6 @@
 """Work split over forked child processes, results sent back by pipe.
 
-Used for loading and for rendering, for a rebuild's look at the files while it restores
+Used for loading, for each paper's repeated pieces and for rendering, for a rebuild's look at the files while it restores
 the snapshot, and for writing the parse cache while the build resolves: a child starts
 with everything its parent holds (the catalog, compiled templates, memos) without
 pickling it; only results come back.
@@ -178,6 +178,64 @@ def in_children(work, jobs: int, here=None) -> list:
         mine = here() if here is not None else None
         results = [child.result() for child in children]
         return results + ([mine] if here is not None else [])
+    finally:
+        for child in children:  # done, interrupted or failed: reap them all
+            child.stop()
+
+
+def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
+            ) -> dict[int, object]:
+    """{start: work(start, stop)} for the runs of `size` items that make up `count`, made
+    by this process and jobs - 1 forked children, each taking the next run that no
+    process has taken (one slowed down by the host, or given costlier items, takes fewer).
+    `keep_mine=False`: only the children's results (work() had its effect here).
+
+    A child sends each run's result as soon as it has it, and this process takes them in
+    between its own runs. (A child that sent all its results at the end pickled them,
+    and then this process unpickled them, while the other core idled: 1.5 s of loading
+    and 2 s of making the pieces at 100,000 papers.)
+    """
+    import multiprocessing
+
+    taken = multiprocessing.Value("q", 0)   # shared memory: the next run's first item
+
+    def runs():
+        while True:
+            with taken.get_lock():
+                start = taken.value
+                taken.value = start + size
+            if start >= count:
+                return
+            yield start, work(start, min(start + size, count))
+
+    def child_runs():
+        yield from runs()
+        yield None   # the end
+
+    results: dict[int, object] = {}
+
+    def take(child: Child) -> bool:
+        """The child's next result into `results`; False at its end."""
+        message = child.result()
+        if message is not None:
+            results[message[0]] = message[1]
+        return message is not None
+
+    children = [Child(child_runs) for _ in range(jobs - 1)]
+    try:
+        sending = list(children)
+        for start, result in runs():
+            if keep_mine:
+                results[start] = result
+            for child in list(sending):
+                while child.ready():
+                    if not take(child):
+                        sending.remove(child)
+                        break
+        for child in sending:
+            while take(child):
+                pass
+        return results
     finally:
         for child in children:  # done, interrupted or failed: reap them all
             child.stop()

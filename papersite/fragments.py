@@ -5,8 +5,8 @@ entry appear on its authors', tags', venue's and year's pages, feeds and .bib fi
 render worker memoises each piece it makes, but the work is dealt out page by page, so
 every worker meets nearly every paper and made every piece again: at 10,000 papers with
 two workers, about a fifth of the build's CPU time. A large build therefore makes the
-pieces first, in parallel, each process a share of the papers, and hands them to the
-process that then forks the render workers: those start with all of them.
+pieces first, in parallel, each process taking runs of papers in turn, and hands them to
+the process that then forks the render workers: those start with all of them.
 """
 
 from __future__ import annotations

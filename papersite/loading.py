@@ -865,73 +865,29 @@ LOAD_RUN = 250
 
 def _load_in_children(sources: list[SourceFile], site_dir: Path, diags: Diagnostics,
                       cache: ParseCache | None, jobs: int) -> list[FileLoad]:
-    """load_file for every source, in `jobs` processes (this one included); the results
-    in source order, as one process gives them.
+    """load_file for every source, in `jobs` processes (this one included, runs of
+    files taken in turn: `forking.in_runs`); the results in source order, as one
+    process gives them."""
+    from .forking import in_runs
 
-    Each process takes the next run of files no process has taken. A child sends each
-    run's loads as soon as it has them, and this process takes them in between its own
-    runs. (Each process used to load a fixed half and a child sent its half at the end:
-    the child pickled it, then this process unpickled it, while the other core idled,
-    about 1.5 s at 100,000 papers.)"""
-    import multiprocessing
+    def load_run(start: int, stop: int):
+        scratch = Diagnostics()   # problems travel inside each FileLoad
+        loads = [load_file(source, site_dir, scratch, cache) for source in sources[start:stop]]
+        if cache is None:
+            return loads, {}, set()
+        # What the run put into and used of the cache, sent with the loads that share
+        # their data: pickled once.
+        added, used = cache.added, cache.used
+        cache.added, cache.used = {}, set()
+        return loads, added, used
 
-    from .forking import Child
-
-    taken = multiprocessing.Value("q", 0)   # shared memory: the next run's first file
-
-    def next_run() -> int | None:
-        with taken.get_lock():
-            start = taken.value
-            taken.value = start + LOAD_RUN
-        return start if start < len(sources) else None
-
-    def load_run(start: int, scratch: Diagnostics) -> list[FileLoad]:
-        # Problems travel inside each FileLoad, and are reported below in file order.
-        return [load_file(source, site_dir, scratch, cache)
-                for source in sources[start:start + LOAD_RUN]]
-
-    def child_runs():
-        scratch = Diagnostics()
-        while (start := next_run()) is not None:
-            loads = load_run(start, scratch)
-            # Sent with the loads they share their data with: pickled once.
-            added, used = (cache.added, cache.used) if cache is not None else ({}, set())
-            if cache is not None:
-                cache.added, cache.used = {}, set()
-            yield start, loads, added, used
-        yield None   # the end
-
-    runs: dict[int, list[FileLoad]] = {}
-
-    def take(child: Child) -> bool:
-        """The child's next message into `runs`; False at its end."""
-        message = child.result()
-        if message is None:
-            return False
-        start, loads, added, used = message
-        runs[start] = loads
+    runs = in_runs(len(sources), LOAD_RUN, load_run, jobs)
+    loads: list[FileLoad] = []
+    for start in sorted(runs):
+        run, added, used = runs[start]
+        loads += run
         if cache is not None:
             cache.merge(added, used)
-        return True
-
-    children = [Child(child_runs) for _ in range(jobs - 1)]
-    try:
-        sending = list(children)
-        scratch = Diagnostics()
-        while (start := next_run()) is not None:
-            runs[start] = load_run(start, scratch)
-            for child in list(sending):
-                while child.ready():
-                    if not take(child):
-                        sending.remove(child)
-                        break
-        for child in sending:
-            while take(child):
-                pass
-    finally:
-        for child in children:
-            child.stop()
-    loads = [load for start in sorted(runs) for load in runs[start]]
     diags.extend(problem for load in loads for problem in load.problems)
     return loads
 

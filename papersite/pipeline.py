@@ -25,7 +25,7 @@ from .changes import (fingerprints, input_signature, load_state, nothing_changed
                       select_tasks, state_path)
 from .config import SiteConfig
 from . import fragments
-from .forking import in_children
+from .forking import in_children, in_runs
 from .memo import PaperMemo
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
@@ -299,14 +299,20 @@ _FILE_KINDS = {"paper_bib", "person_bib", "site_bib", "site_csl", "feed"}
 _SITE_FILES = {"site_bib", "site_csl"}
 
 
+# Papers a process takes at a time when making their pieces (about 30 ms).
+FRAGMENTS_RUN = 200
+
+
 def _share_fragments(site: Site, renderer: Renderer, jobs: int) -> None:
     """Each paper's repeated pieces made once, in parallel, before the render workers
-    fork (see fragments.py): this process makes one share, forked children the others."""
+    fork (see fragments.py): those the children made are taken into this process's
+    memos, where those it made itself already are."""
     papers = site.catalog.entries
-    shares = in_children(lambda i: fragments.make(site, renderer, papers[i::jobs]), jobs - 1,
-                          lambda: fragments.make(site, renderer, papers[jobs - 1::jobs]))
-    for rows in shares[:-1]:   # the last share was made here, into this process's memos
-        fragments.adopt(site, renderer, rows)
+    runs = in_runs(len(papers), FRAGMENTS_RUN,
+                   lambda start, stop: fragments.make(site, renderer, papers[start:stop]), jobs,
+                   keep_mine=False)
+    for start in sorted(runs):
+        fragments.adopt(site, renderer, runs[start])
 
 
 def make_renderer(site: Site, env=None) -> Renderer:

@@ -17,7 +17,7 @@ import pytest
 
 from papersite.diagnostics import BuildError
 from papersite import forking
-from papersite.forking import Child, in_children
+from papersite.forking import Child, in_children, in_runs
 from papersite.loading import PARALLEL_FILES, ParseCache
 from papersite.pipeline import prepare
 
@@ -118,6 +118,60 @@ def test_an_interrupt_in_the_parent_stops_every_child(tmp_path):
     pids = [int(p.read_text()) for p in tmp_path.glob("pid-*")]
     assert len(pids) == 2
     assert all(_gone(pid) for pid in pids)
+
+
+# --- runs taken in turn (loading, each paper's pieces) -------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_every_run_is_made_once_and_comes_back_under_its_start(jobs):
+    """Ten runs of 7 items and a last one of 3: each made by exactly one process."""
+    runs = in_runs(73, 7, lambda start, stop: (list(range(start, stop)), os.getpid()), jobs)
+    assert sorted(runs) == list(range(0, 73, 7))
+    assert [i for start in sorted(runs) for i in runs[start][0]] == list(range(73))
+    assert len({pid for _, pid in runs.values()}) <= jobs
+
+
+def test_runs_go_to_the_process_that_is_free(tmp_path):
+    """A process slowed down takes fewer runs: the others take the rest."""
+    me = os.getpid()
+
+    def work(start, stop):
+        if os.getpid() == me:
+            time.sleep(0.05)   # this process is busy elsewhere
+        return os.getpid()
+
+    runs = in_runs(200, 1, work, 2)
+    assert len(runs) == 200
+    assert sum(pid == me for pid in runs.values()) < 50
+
+
+def test_runs_larger_than_the_pipe_arrive_whole_and_only_the_childrens_when_asked():
+    me = os.getpid()
+    big = in_runs(8, 1, lambda start, stop: (os.getpid(), os.urandom(1 << 21)), 2)
+    assert len(big) == 8 and all(len(data) == 1 << 21 for _, data in big.values())
+
+    def work(start, stop):
+        time.sleep(0.01)
+        return os.getpid()
+
+    theirs = in_runs(40, 2, work, 2, keep_mine=False)
+    assert theirs and me not in theirs.values()
+    assert in_runs(40, 2, lambda start, stop: os.getpid(), 1, keep_mine=False) == {}
+
+
+def test_an_error_in_a_run_is_raised_here_and_every_child_stopped(tmp_path):
+    def work(start, stop):
+        (tmp_path / f"pid-{os.getpid()}").touch()
+        if start == 30:
+            raise ValueError(f"bad item {start}")
+        time.sleep(0.01)
+        return start
+
+    with pytest.raises(ValueError, match="bad item 30"):
+        in_runs(400, 1, work, 3)
+    pids = [int(p.name[4:]) for p in tmp_path.glob("pid-*")]
+    assert all(_gone(pid) for pid in pids if pid != os.getpid())
 
 
 # --- the parse cache, saved by a child while the build resolves --------------------------
