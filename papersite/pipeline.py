@@ -464,7 +464,7 @@ def _build(options: BuildOptions, progress) -> BuildReport:
             kept = None
             renderer = make_renderer(site)
             rendered = write_site(site, writer, options, pages, say, timings, renderer)
-            snapshot.save_pieces(saving, site, renderer, writer)   # the memos hold all papers'
+            snapshot.save_pieces(saving, site, renderer)   # the memos hold every paper's now
             renderer = None
             fragments.forget()   # what the build memoised of each paper, before the commit
             csl_memo.forget()

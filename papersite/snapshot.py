@@ -5,7 +5,7 @@ paper again: at 100,000 papers that is most of a minute for a one-word change.
 In a full build without search, a child forked before rendering pickles what a
 `Session` needs while the build renders: the site as resolved (catalog, routes, router),
 every content file's size, time, inode and hash, the fingerprints and the citation keys.
-After rendering, a second child saves each paper's BibTeX entry, CSL-JSON item and list
+After rendering, the build saves each paper's BibTeX entry, CSL-JSON item and list
 entries beside it ("pieces": papers.bib and papers.json are made of them, and an edit
 makes both again; an edited paper's authors' pages list all their papers).
 A small "head" file names that snapshot and the output it was made for (the manifest's
@@ -215,8 +215,7 @@ class Saving:
     key: bytes
     files: str             # which content files there are (`_file_set`)
     fits: str              # the engine, templates, static names and options (`_fits`)
-    pieces: int | None = None   # the child saving the papers' BibTeX, CSL-JSON and list
-                                # entries beside it (`save_pieces`)
+    pieces: bool = False   # the papers' BibTeX, CSL-JSON and list entries saved beside it
 
 
 def _fits(options, inputs: tuple[str, tuple]) -> str:
@@ -291,37 +290,27 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         "keys": keys,
     }
 
-    def save() -> None:
-        catalog.rank_all()
-        _dump(state, pickle_path, key)
-
-    pid = _fork_writer(save, writer)
-    return Saving(pid, ident, head_path, key, _file_set(kept.loads), _fits(options, inputs))
-
-
-def _fork_writer(write, writer) -> int:
-    """Fork a child that runs write() and exits: 0 when it wrote, 1 when it failed."""
-    def child() -> None:   # never returns into the build
+    def child() -> None:   # write the file, never return into the build
         code = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C
-            gc.disable()   # it writes and exits: its passes would walk the pickler's work
+            gc.disable()   # it pickles and exits: its passes would walk the pickler's work
             writer.drop_lock_in_child()
-            write()
+            catalog.rank_all()
+            _dump(state, pickle_path, key)
             code = 0
         except BaseException:   # noqa: BLE001 — no snapshot; the next build is a full one
             pass
         os._exit(code)
 
-    return forking.fork(child)
+    pid = forking.fork(child)
+    return Saving(pid, ident, head_path, key, _file_set(kept.loads), _fits(options, inputs))
 
 
-def save_pieces(saving: Saving | None, site, renderer, writer) -> None:
+def save_pieces(saving: Saving | None, site, renderer) -> None:
     """After rendering: each paper's BibTeX entry and CSL-JSON item as the build made
     them (they make papers.bib and papers.json, which an edit renders again whole), and
-    its list entries (an edit renders its authors' pages, which list all their papers).
-    Written by a forked child while this process commits the output: at 100,000 papers
-    both take about a second, and one core was idle during each."""
+    its list entries (an edit renders its authors' pages, which list all their papers)."""
     from .outputs import bibtex
     from .pipeline import csl_memo
 
@@ -331,10 +320,11 @@ def save_pieces(saving: Saving | None, site, renderer, writer) -> None:
     memos = {"bib": bibtex.entry_memo.items if bibtex.entry_memo.owned_by(catalog) else {},
              "csl": csl_memo.items if csl_memo.owned_by(catalog, router) else {},
              **{f"entries:{variant}": kept for variant, kept in renderer.entries.items()}}
-    path = _pieces_path(saving.head)
-    with contextlib.suppress(OSError):   # no pieces, no head: the next build is a full one
-        saving.pieces = _fork_writer(
-            lambda: _dump_pieces(saving.ident, memos, path, saving.key), writer)
+    try:
+        _dump_pieces(saving.ident, memos, _pieces_path(saving.head), saving.key)
+        saving.pieces = True
+    except OSError:
+        pass
 
 
 # The pieces are about 400,000 strings at 100,000 papers: pickled one by one they took
@@ -413,11 +403,8 @@ def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> No
         return
     t = time.perf_counter()
     _, status = os.waitpid(saving.pid, 0)
-    if saving.pieces is not None:
-        _, pieces_status = os.waitpid(saving.pieces, 0)
-        status = status or pieces_status
     timings["snapshot"] = time.perf_counter() - t
-    if status == 0 and token and saving.pieces is not None:
+    if status == 0 and token and saving.pieces:
         _write_head(saving.head, {"version": VERSION, "id": saving.ident, "token": token,
                                   "files": saving.files, "fits": saving.fits, "loads": {}},
                     saving.key)
@@ -427,8 +414,6 @@ def cancel_saving(saving: Saving | None) -> None:
     """The build failed: stop the child, leave no head."""
     if saving is not None:
         forking.kill_and_reap(saving.pid)
-        if saving.pieces is not None:
-            forking.kill_and_reap(saving.pieces)
 
 
 def _write_head(path: Path, head: dict, key: bytes) -> None:

@@ -240,8 +240,8 @@ def test_a_damaged_snapshot_is_ignored(site, which):
     assert from_snapshot(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
 
 def test_pieces_that_could_not_be_saved_leave_no_snapshot_to_use(site, monkeypatch):
-    """The pieces are written by a child while the build commits: when it fails, the
-    head is not written, and the next build of an edit is a full one."""
+    """When the papers' pieces cannot be written (a full disk), no head names the
+    snapshot, and the next build of an edit is a full one, which writes a new one."""
     from papersite import snapshot
 
     def full_disk(*args):
