@@ -132,7 +132,7 @@ def test_every_run_is_made_once_and_comes_back_under_its_start(jobs):
     assert len({pid for _, pid in runs.values()}) <= jobs
 
 
-def test_runs_go_to_the_process_that_is_free(tmp_path):
+def test_runs_go_to_the_process_that_is_free():
     """A process slowed down takes fewer runs: the others take the rest."""
     me = os.getpid()
 

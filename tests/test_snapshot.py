@@ -239,6 +239,7 @@ def test_a_damaged_snapshot_is_ignored(site, which):
     # A new snapshot was written:
     assert from_snapshot(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
 
+
 def test_pieces_that_could_not_be_saved_leave_no_snapshot_to_use(site, monkeypatch):
     """When the papers' pieces cannot be written (a full disk), no head names the
     snapshot, and the next build of an edit is a full one, which writes a new one."""
@@ -253,7 +254,6 @@ def test_pieces_that_could_not_be_saved_leave_no_snapshot_to_use(site, monkeypat
     monkeypatch.undo()
     assert in_full(site.edit("content/papers/alpha.yaml", "The first abstract.", "Edited."))
     assert from_snapshot(site.edit("content/papers/alpha.yaml", "Edited.", "Edited again."))
-
 
 
 def test_a_snapshot_not_signed_by_this_user_is_never_unpickled(site, tmp_path, monkeypatch):
