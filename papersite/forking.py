@@ -183,6 +183,19 @@ def in_children(work, jobs: int, here=None) -> list:
             child.stop()
 
 
+def claimed_runs(taken, count: int, size: int):
+    """The first items of the runs of `size` items (of `count`) that this process takes,
+    one after another, from `taken`: a counter in shared memory (multiprocessing.Value)
+    that every process of the work reads and moves on, so each run goes to one process."""
+    while True:
+        with taken.get_lock():
+            start = taken.value
+            taken.value = start + size
+        if start >= count:
+            return
+        yield start
+
+
 def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
             ) -> dict[int, object]:
     """{start: work(start, stop)} for the runs of `size` items that make up `count`, made
@@ -200,12 +213,7 @@ def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
     taken = multiprocessing.Value("q", 0)   # shared memory: the next run's first item
 
     def runs():
-        while True:
-            with taken.get_lock():
-                start = taken.value
-                taken.value = start + size
-            if start >= count:
-                return
+        for start in claimed_runs(taken, count, size):
             yield start, work(start, min(start + size, count))
 
     def child_runs():

@@ -25,7 +25,7 @@ from .changes import (fingerprints, input_signature, load_state, nothing_changed
                       select_tasks, state_path)
 from .config import SiteConfig
 from . import fragments
-from .forking import in_children, in_runs
+from .forking import claimed_runs, in_children, in_runs
 from .memo import PaperMemo
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
@@ -270,15 +270,11 @@ CHUNK = 64
 def _render_share(index: int) -> list[tuple[str, str, bool]]:
     """Worker body: take the next chunk of tasks no worker has taken, render and stage
     it, until none is left. State comes from the fork; `taken` is shared memory."""
-    tasks, taken = _work["tasks"], _work["taken"]
+    tasks = _work["tasks"]
     results = []
-    while True:
-        with taken.get_lock():
-            start = taken.value
-            taken.value = start + CHUNK
-        if start >= len(tasks):
-            return results
+    for start in claimed_runs(_work["taken"], len(tasks), CHUNK):
         results += _render_list(tasks[start:start + CHUNK])
+    return results
 
 
 def _render_list(tasks: list[Route]) -> list[tuple[str, str, bool]]:
