@@ -114,6 +114,7 @@ class Views:
             "search_url": r.url("search/"),
             "feed_url": r.url("feed.xml"),
             "css_url": r.url("assets/papersite.css"),
+            "icon_url": r.url("assets/favicon.svg"),
             "js_url": r.url("assets/papersite.js"),
             "bib_url": r.url("papers.bib"),
             "json_url": r.url("papers.json"),

@@ -380,6 +380,9 @@ def test_base_url_reaches_canonical_feed_and_sitemap(repo_site):
     page = read(repo_site, "papers/engines/index.html")
     assert '<link rel="canonical" href="https://user.github.io/repo/papers/engines/">' in page
     assert 'href="/repo/assets/papersite.css"' in page
+    # The tab icon: a browser would otherwise ask the domain's root for /favicon.ico.
+    assert '<link rel="icon" href="/repo/assets/favicon.svg" type="image/svg+xml">' in page
+    assert read(repo_site, "assets/favicon.svg").startswith("<svg ")
     assert 'href="/repo/feed.xml"' in page
     assert 'href="/repo/files/engines.pdf"' in page
     assert 'content="https://user.github.io/repo/files/engines.pdf"' in page  # citation_pdf_url

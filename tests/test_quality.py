@@ -228,6 +228,10 @@ class Tab:
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
+        self.failed: list[str] = []   # answered with an error status, or not at all
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
+            f"{r.status} {r.url}"))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"failed {r.url}"))
 
     def open(self, path: str):
         self.page.goto(self.origin + path, wait_until="load")
@@ -330,19 +334,23 @@ def test_axe_dark_theme_from_the_toggle(kind, tabs, axe_source):
 
 # --- look and feel --------------------------------------------------------------------------
 
-def test_no_request_goes_to_another_host(browser, server):
+def test_no_request_goes_to_another_host_or_misses_its_file(browser, server):
     tab = Tab(browser, server, 1280, "light")
     try:
         for path in PAGES.values():
             tab.open(path)
-        tab.page.wait_for_load_state("networkidle")
+            tab.page.wait_for_load_state("networkidle")
     finally:
         tab.close()
     assert tab.requests, "no request recorded"
     others = [u for u in tab.requests if not u.startswith(server + "/")]
     assert others == []
+    # Every asset a page asks for is in the output: the browser's tab icon included,
+    # which it would otherwise look for at /favicon.ico, outside a site under /repo/.
+    assert tab.failed == []
     # The pages did load their own assets (and search its index).
     assert any(u.endswith("/assets/papersite.css") for u in tab.requests)
+    assert any(u.endswith("/assets/favicon.svg") for u in tab.requests)
     assert any("/pagefind/" in u for u in tab.requests)
 
 

@@ -323,7 +323,8 @@ def page(browser):
 
     context.route("**/*", route)
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    # Script errors, not "Failed to load resource" (a favicon the test sites lack).
+    # Script errors, not "Failed to load resource": requests to other hosts are aborted
+    # on purpose, and recorded in `foreign`.
     pg.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load")
           and pg.errors.append(m.text))
     yield pg
