@@ -106,9 +106,14 @@ def _structure(e: Entry, key: str, listing_fields: list[str]) -> str:
                      *[repr(getattr(p, f, None)) for f in listing_fields]])
 
 
+def output_key(output: Path) -> str:
+    """What names the files a build keeps for one output folder (its state here, its
+    snapshot in snapshot.py): a hash of the folder's path."""
+    return _hash(os.path.abspath(output))[:12]
+
+
 def state_path(site_dir: Path, output: Path, cache_dir: str) -> Path:
-    where = _hash(os.path.abspath(output))[:12]
-    return site_dir / cache_dir / f"render-{where}.json"
+    return site_dir / cache_dir / f"render-{output_key(output)}.json"
 
 
 def load_state(path: Path, output: str | None = None) -> Fingerprints | None:

@@ -478,6 +478,8 @@ def _build(options: BuildOptions, progress) -> BuildReport:
             timings["commit"] = time.perf_counter() - t
         snapshot.finish_saving(saving, writer.token, timings)
         saving = None
+        if options.use_cache:
+            snapshot.forget_other_outputs(site_dir, output)
     finally:
         snapshot.cancel_saving(saving)
         gc.unfreeze()

@@ -35,6 +35,7 @@ import hmac
 import itertools
 import os
 import pickle
+import re
 import signal
 import sys
 import time
@@ -43,8 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, forking
-from .changes import (RACY_SECONDS, _hash, load_state, output_intact, quiet_path,
-                      quiet_state, save_quiet_state, save_state, state_path,
+from .changes import (RACY_SECONDS, _hash, load_state, output_intact, output_key,
+                      quiet_path, quiet_state, save_quiet_state, save_state, state_path,
                       template_signature)
 from .loading import FileLoad, tree_signature
 from .usercache import user_cache_folder
@@ -54,9 +55,40 @@ VERSION = 3
 
 def _paths(site_dir: Path, output: Path) -> tuple[Path, Path]:
     from .pipeline import CACHE_DIR
-    where = _hash(os.path.abspath(output))[:12]
+    where = output_key(output)
     folder = Path(site_dir) / CACHE_DIR
     return folder / f"snapshot-{where}.pickle", folder / f"snapshot-{where}.head"
+
+
+# What a build keeps for one output folder: its state (render-, inputs-: changes.py) and
+# its snapshot (snapshot-: .pickle, .pieces, .head), and their files being written.
+_OUTPUT_FILE = re.compile(r"(?:render|inputs|snapshot)-([0-9a-f]{12})\.")
+KEEP_OUTPUTS = 3
+
+
+def forget_other_outputs(site_dir: Path, output: Path, keep: int = KEEP_OUTPUTS) -> None:
+    """Remove what was kept for output folders other than the `keep` built most recently,
+    this one included. A site built into many folders (a benchmark, a try into a
+    temporary folder) kept a snapshot for each, about 550 MB at 100,000 papers; a folder
+    whose files are removed only starts its next build without them."""
+    from .pipeline import CACHE_DIR
+
+    mine = output_key(output)
+    kept: dict[str, list[tuple[str, float]]] = {}
+    try:
+        with os.scandir(Path(site_dir) / CACHE_DIR) as entries:
+            for entry in entries:
+                match = _OUTPUT_FILE.match(entry.name)
+                if match and match[1] != mine and entry.is_file(follow_symlinks=False):
+                    kept.setdefault(match[1], []).append((entry.path,
+                                                          entry.stat().st_mtime))
+    except OSError:
+        return
+    by_age = sorted(kept, key=lambda key: max(mtime for _, mtime in kept[key]))
+    for key in by_age[:max(0, len(by_age) - (keep - 1))]:
+        for path, _ in kept[key]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def _key(options) -> str:

@@ -289,6 +289,46 @@ def test_a_bad_edit_is_reported_as_a_full_build_reports_it_and_the_output_kept(s
                                    "title: Alpha learning, fixed"))   # the snapshot holds
 
 
+def kept_for(cache: Path) -> dict[str, list[str]]:
+    """Output key → the files kept for that output folder (state and snapshot)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(cache.iterdir()):
+        kind, _, rest = path.name.partition("-")
+        if kind in ("render", "inputs", "snapshot"):
+            found.setdefault(rest.split(".")[0], []).append(path.name)
+    return found
+
+
+def test_a_site_built_into_many_folders_keeps_what_the_last_three_need(site):
+    """The state and snapshot of the three output folders built last stay (the one just
+    built always among them); those of older ones go. At 100,000 papers a snapshot is
+    about 550 MB, and each folder a site was ever built into kept one."""
+    from papersite.changes import output_key
+
+    cache = site.folder / ".papersite-cache"
+    outputs = [site.root / f"out-{i}" for i in range(5)]
+    for out in outputs:
+        site.build(output=out)
+    stray = cache / f"snapshot-{output_key(outputs[1])}.pickle.4242.tmp"
+    stray.write_bytes(b"a write cut short, long ago")
+    os.utime(stray, (time.time() - 86400, time.time() - 86400))
+    site.build(output=outputs[4])   # nothing changed: the quiet path, which removes nothing
+    assert sorted(kept_for(cache)) == sorted(output_key(o) for o in [outputs[1], *outputs[2:]])
+
+    site.replace("content/papers/alpha.yaml", "The first abstract.", "Edited.")
+    assert from_snapshot(site.build(output=outputs[4]))   # what stayed still serves
+    assert in_full(site.build(output=outputs[0]))         # what went: a full build
+    kept = kept_for(cache)
+    assert sorted(kept) == sorted(output_key(o) for o in [outputs[0], *outputs[3:]])
+    assert not stray.exists()
+    assert [name.split(".", 1)[1] for name in kept[output_key(outputs[0])]] == [
+        "json", "json", "head", "pickle", "pieces"]
+    # The rest of the cache is not what this is about.
+    assert (cache / "parsed.json").is_file() and (cache / "jinja").is_dir()
+    site.output = outputs[0]
+    site.check()
+
+
 def test_builds_with_search_or_without_the_cache_keep_no_snapshot(site):
     site.build(use_cache=False)
     assert site.snapshot_files() == []
