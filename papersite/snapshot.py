@@ -69,24 +69,24 @@ KEEP_OUTPUTS = 3
 def forget_other_outputs(site_dir: Path, output: Path, keep: int = KEEP_OUTPUTS) -> None:
     """Remove what was kept for output folders other than the `keep` built most recently,
     this one included. A site built into many folders (a benchmark, a try into a
-    temporary folder) kept a snapshot for each, about 550 MB at 100,000 papers; a folder
-    whose files are removed only starts its next build without them."""
+    temporary folder) kept a snapshot for each, about 550 MB at 100,000 papers. A folder
+    whose files went only has its next build in full."""
     from .pipeline import CACHE_DIR
 
     mine = output_key(output)
-    kept: dict[str, list[tuple[str, float]]] = {}
+    others: dict[str, list[tuple[str, float]]] = {}   # key → [(path, mtime)]
     try:
         with os.scandir(Path(site_dir) / CACHE_DIR) as entries:
             for entry in entries:
                 match = _OUTPUT_FILE.match(entry.name)
                 if match and match[1] != mine and entry.is_file(follow_symlinks=False):
-                    kept.setdefault(match[1], []).append((entry.path,
-                                                          entry.stat().st_mtime))
+                    others.setdefault(match[1], []).append((entry.path,
+                                                            entry.stat().st_mtime))
     except OSError:
         return
-    by_age = sorted(kept, key=lambda key: max(mtime for _, mtime in kept[key]))
-    for key in by_age[:max(0, len(by_age) - (keep - 1))]:
-        for path, _ in kept[key]:
+    oldest_first = sorted(others, key=lambda key: max(mtime for _, mtime in others[key]))
+    for key in oldest_first[:max(0, len(oldest_first) - (keep - 1))]:
+        for path, _ in others[key]:
             with contextlib.suppress(OSError):
                 os.unlink(path)
 
