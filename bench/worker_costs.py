@@ -7,13 +7,12 @@ Usage:
 `profile_build.py` renders every page in one process, with no files written. This
 script runs a real full build of SITE into OUTPUT (a new folder: a first build), and
 each render worker adds up, per kind of page or file, the CPU time of making it and of
-staging it (its digest, its folder and its write). What it shows
-and the one-process profile does not: the cost of the first touch of the catalog after
-the fork (pages copied, caches cold), and the kernel's cost of creating every folder and
-file.
+staging it (its digest, its folder and its write). What it shows and the one-process
+profile does not: the cost of the first touch of the catalog after the fork (pages
+copied, caches cold), and the kernel's cost of creating every folder and file.
 
-It wraps two of the pipeline's private functions (`_render_list`, `_render_share`),
-which the workers run: if they are renamed, this script says so and stops.
+It replaces the loop the render workers run (the pipeline's private `_render_list` and
+`_render_share`) with a timed copy: if a name it uses is gone, it says so and stops.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def cpu() -> float:
 class KindCosts:
     """Per kind: count, CPU seconds making it, and CPU seconds staging it (its digest,
     its folder and its write). Staging is one column: getrusage() splits user from
-    system time by where the clock ticks landed, too coarsely for calls of 20-80 µs
+    system time by where the clock ticks landed, too coarsely for calls of 20–80 µs
     (timed by the wall clock, a worker's staging is mostly its system calls)."""
 
     def __init__(self) -> None:
