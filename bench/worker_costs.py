@@ -11,8 +11,9 @@ staging it (its digest, its folder and its write). What it shows and the one-pro
 profile does not: the cost of the first touch of the catalog after the fork (pages
 copied, caches cold), and the kernel's cost of creating every folder and file.
 
-It replaces the loop the render workers run (the pipeline's private `_render_list` and
-`_render_share`) with a timed copy: if a name it uses is gone, it says so and stops.
+It times the calls that the render workers' loop (the pipeline's private `_render_list`)
+makes for each task, and has each worker (`_render_share`) print its table: if the loop
+changed, it says so and stops.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 from papersite import pipeline  # noqa: E402
 from papersite.diagnostics import BuildError  # noqa: E402
 from papersite.pipeline import BuildOptions, build  # noqa: E402
+from papersite.rendering import Renderer  # noqa: E402
+from papersite.writer import OutputWriter  # noqa: E402
 from profile_build import kind_of  # noqa: E402   (this folder is first on the path)
 
 
@@ -61,32 +64,35 @@ class KindCosts:
 
 
 def instrument() -> KindCosts:
-    """Replace the workers' loop with one that times each task (same calls, same order).
-    Returns this process's counters: it makes the site-wide files meanwhile."""
-    for name in ("_render_list", "_render_share", "_work", "produce_file", "_FILE_KINDS"):
-        if not hasattr(pipeline, name):
-            sys.exit(f"papersite.pipeline has no {name} any more: update this script")
+    """Time the calls the workers' own loop (`pipeline._render_list`) makes for each task:
+    making it (`produce_file`, `Renderer.render`), then staging it (`OutputWriter.stage`,
+    counted for the task just made; files staged without one, such as the sitemap, are
+    not). Returns this process's counters: it makes the site-wide files meanwhile."""
+    if not all(hasattr(pipeline, name) for name in ("_render_list", "_render_share",
+                                                     "produce_file")):
+        sys.exit("papersite.pipeline's render loop changed: update this script")
     costs = KindCosts()
+    made: list[str] = []   # the kind of the task made and not yet staged
 
-    def render_list(tasks):
-        work = pipeline._work
-        site, writer, renderer = work["site"], work["writer"], work["renderer"]
-        results = []
-        for task in tasks:
-            kind = kind_of(task)
+    def timed_make(make, task_at: int):
+        def timed(*args):
             start = cpu()
-            if task.kind in pipeline._FILE_KINDS:
-                data = pipeline.produce_file(task, site.catalog, site.router)
-            else:
-                data = renderer.render(task)
-            made = cpu()
-            results.append(writer.stage(task.output, data))
-            staged = cpu()
+            data = make(*args)
+            kind = kind_of(args[task_at])
             costs.count[kind] += 1
-            costs.make[kind] += made - start
-            costs.stage[kind] += staged - made
-        return results
+            costs.make[kind] += cpu() - start
+            made[:] = [kind]
+            return data
+        return timed
 
+    def timed_stage(writer, rel, data):
+        start = cpu()
+        result = stage(writer, rel, data)
+        if made:
+            costs.stage[made.pop()] += cpu() - start
+        return result
+
+    stage = OutputWriter.stage
     share = pipeline._render_share
 
     def render_share(index):
@@ -99,7 +105,9 @@ def instrument() -> KindCosts:
         print("\n".join(costs.lines(header)) + "\n", flush=True)
         return results
 
-    pipeline._render_list = render_list
+    pipeline.produce_file = timed_make(pipeline.produce_file, 0)
+    Renderer.render = timed_make(Renderer.render, 1)
+    OutputWriter.stage = timed_stage
     pipeline._render_share = render_share
     return costs
 
