@@ -19,7 +19,6 @@ changed, it says so and stops.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from .diagnostics import Diagnostics
 from .model import AuthorEntry, Paper, Profile, TagInfo, Venue
-from .names import is_single_word, normalise, short_hash, slugify, unique_slugs
+from .names import is_single_word, normalise, slugify, unique_slugs
 from .pickling import by_fields
 from .validate import Content
 

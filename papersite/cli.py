@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import BuildError
 
 
 def _print_diagnostics(items, stream=None) -> None:

@@ -13,7 +13,6 @@ import gc
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field

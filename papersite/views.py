@@ -9,8 +9,6 @@ entry once and reuses it on every page that lists it.
 from __future__ import annotations
 
 import datetime as dt
-from itertools import groupby
-from typing import Callable
 
 from .catalog import Catalog, Entry, Person, Series, field_value
 from .markup import plain_text, render_inline, render_markdown

@@ -90,7 +90,7 @@ def _site_files() -> dict[str, str]:
               pdf: /files/a.pdf
             bibtex: {Q}
             """,
-        "content/papers/b.yaml": f"""\
+        "content/papers/b.yaml": """\
             title: "</script><script>alert(1)</script> and <!-- and $x$"
             authors: [Ada Lovelace]
             venue: cvpr

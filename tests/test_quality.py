@@ -13,7 +13,6 @@ a missing one is installed here when npm can, and its tests skip with the reason
 from __future__ import annotations
 
 import fcntl
-import functools
 import http.server
 import json
 import re
