@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .aside import write_aside
 from .catalog import Catalog, Entry
 from .loading import data_digest
 from .outputs.bibtex import citation_keys
@@ -131,11 +132,9 @@ def load_state(path: Path, output: str | None = None) -> Fingerprints | None:
 def save_state(path: Path, fp: Fingerprints, output: str | None = None) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": STATE_VERSION, "global": fp.global_,
-                                   "structure": fp.structure, "papers": fp.papers,
-                                   "output": output}, sort_keys=True), "utf-8")
-        os.replace(tmp, path)
+        write_aside(path, json.dumps({"version": STATE_VERSION, "global": fp.global_,
+                                      "structure": fp.structure, "papers": fp.papers,
+                                      "output": output}, sort_keys=True))
     except OSError:
         pass  # without state the next build is a full one; nothing is lost
 
@@ -267,12 +266,10 @@ def save_quiet_state(path: Path, signature: str, token: str | None, pages: int,
     """What the next build needs to tell that it has nothing to do."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": STATE_VERSION, "inputs": signature,
-                                   "output": token, "pages": pages,
-                                   "warnings": [[d.path, d.line, d.field, d.message, d.strict]
-                                                for d in warnings]}), "utf-8")
-        os.replace(tmp, path)
+        write_aside(path, json.dumps({"version": STATE_VERSION, "inputs": signature,
+                                      "output": token, "pages": pages,
+                                      "warnings": [[d.path, d.line, d.field, d.message,
+                                                    d.strict] for d in warnings]}))
     except OSError:
         pass   # the next build does the work instead
 

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from .aside import aside, write_aside
 from .diagnostics import Diagnostics
 from .pickling import by_fields
 
@@ -337,23 +338,14 @@ class ParseCache:
         return self.dirty
 
     def _write(self) -> None:
-        tmp = self._tmp_path(os.getpid())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"version": CACHE_VERSION, "entries": self.entries},
-                                      ensure_ascii=False, separators=(",", ":")), "utf-8")
-            os.replace(tmp, self.path)
+            write_aside(self.path, json.dumps({"version": CACHE_VERSION,
+                                               "entries": self.entries},
+                                              ensure_ascii=False, separators=(",", ":")))
             self.dirty = False
         except OSError:
             pass  # a cache that cannot be written only costs time
-        finally:  # a full disk or an interrupt leaves no half-written file behind
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-    def _tmp_path(self, pid: int) -> Path:
-        return self.path.with_name(self.path.name + f".{pid}.tmp")
 
     def save_meanwhile(self):
         """`save`, by a forked child when the cache is large, and a function that waits
@@ -384,7 +376,7 @@ class ParseCache:
             finally:   # also when this wait is interrupted
                 child.stop()
                 if not finished:
-                    self._tmp_path(pid).unlink(missing_ok=True)
+                    aside(self.path, pid).unlink(missing_ok=True)
         return wait
 
 

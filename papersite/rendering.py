@@ -9,10 +9,10 @@ process and reused on every page that lists it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import jinja2
@@ -23,6 +23,7 @@ from markupsafe import Markup
 from markupsafe import escape as _markupsafe_escape
 from markupsafe._speedups import _escape_inner
 
+from .aside import writing_aside
 from .diagnostics import BuildError, Diagnostic
 from .routing import Route
 from .usercache import user_cache_folder
@@ -225,18 +226,9 @@ class _Bytecode(jinja2.BytecodeCache):
             pass
 
     def dump_bytecode(self, bucket) -> None:
-        # Written aside and renamed: builds running at once never read half a file.
-        try:
-            path = self._path(bucket)
-            with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp",
-                                             delete=False) as f:
-                bucket.write_bytecode(f)
-            os.replace(f.name, path)
-        except OSError:
-            try:
-                os.unlink(f.name)
-            except (OSError, NameError):
-                pass
+        # Written aside: builds running at once never read half a file.
+        with contextlib.suppress(OSError), writing_aside(self._path(bucket)) as f:
+            bucket.write_bytecode(f)
 
 
 def _template_frame(exc: Exception) -> tuple[str, int] | None:

@@ -23,11 +23,11 @@ unique across files) stay with `papersite check`.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from .aside import write_aside
 from .config import SiteConfig
 from .model import SLUG_PATTERN, Paper, Profile, TagInfo, Venue
 
@@ -253,9 +253,7 @@ def write_schemas(out: Path) -> list[Path]:
         except OSError:
             same = False
         if not same:
-            tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            write_aside(path, text)
         written.append(path)
     return written
 

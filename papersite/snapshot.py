@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, forking
+from .aside import aside, writing_aside
 from .changes import (RACY_SECONDS, _hash, load_state, output_intact, output_key,
                       quiet_path, quiet_state, save_quiet_state, save_state, state_path,
                       template_signature)
@@ -151,19 +152,12 @@ class _Signing:
 
 @contextlib.contextmanager
 def _signed_file(path: Path, key: bytes):
-    """A `_Signing` file for path: written aside, its MAC appended, then renamed into
-    place; removed if anything fails."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            signing = _Signing(fh, key)
-            yield signing
-            fh.write(signing.mac.digest())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    """A `_Signing` file for path, its MAC appended when the block ends (`writing_aside`:
+    whole or not at all)."""
+    with writing_aside(path) as fh:
+        signing = _Signing(fh, key)
+        yield signing
+        fh.write(signing.mac.digest())
 
 
 def _dump(obj, path: Path, key: bytes) -> None:
@@ -243,6 +237,7 @@ class Saving:
 
     pid: int
     ident: str
+    pickle: Path           # what the child writes
     head: Path
     key: bytes
     files: str             # which content files there are (`_file_set`)
@@ -336,7 +331,8 @@ def start_saving(site, options, kept: KeptFiles, fingerprints, inputs: tuple[str
         os._exit(code)
 
     pid = forking.fork(child)
-    return Saving(pid, ident, head_path, key, _file_set(kept.loads), _fits(options, inputs))
+    return Saving(pid, ident, pickle_path, head_path, key, _file_set(kept.loads),
+                  _fits(options, inputs))
 
 
 def save_pieces(saving: Saving | None, site, renderer) -> None:
@@ -443,9 +439,12 @@ def finish_saving(saving: Saving | None, token: str | None, timings: dict) -> No
 
 
 def cancel_saving(saving: Saving | None) -> None:
-    """The build failed: stop the child, leave no head."""
+    """The build failed or was interrupted: stop the child, leave no head and nothing
+    it had begun to write (killed, it cannot remove that itself)."""
     if saving is not None:
         forking.kill_and_reap(saving.pid)
+        with contextlib.suppress(OSError):
+            aside(saving.pickle, saving.pid).unlink(missing_ok=True)
 
 
 def _write_head(path: Path, head: dict, key: bytes) -> None:

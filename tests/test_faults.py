@@ -448,3 +448,23 @@ def test_a_write_the_system_takes_in_pieces_is_finished(tmp_path, monkeypatch):
         st = writer_module._write_file(tmp_path / "papers.bib", data)
         assert (tmp_path / "papers.bib").read_bytes() == b"".join(parts)
         assert st.st_size == len(b"".join(parts))
+
+
+@pytest.mark.parametrize("fault", [KeyboardInterrupt(), OSError(errno.ENOSPC, "full")],
+                         ids=["Ctrl-C", "full disk"])
+def test_a_cache_file_stopped_halfway_keeps_the_old_one_and_leaves_nothing(tmp_path, fault):
+    """The caches, the build's state and the schemas are written aside and renamed:
+    Ctrl-C or a full disk in the middle keeps the file as it was, and no part of the
+    new one."""
+    from papersite.aside import writing_aside
+
+    path = tmp_path / "render-state.json"
+    path.write_text("the old state", "utf-8")
+    with pytest.raises(type(fault)):
+        with writing_aside(path) as fh:
+            fh.write(b"half of the new ")
+            fh.flush()
+            assert len(list(tmp_path.iterdir())) == 2   # the file and the one aside
+            raise fault
+    assert [p.name for p in tmp_path.iterdir()] == ["render-state.json"]
+    assert path.read_text("utf-8") == "the old state"

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from papersite.diagnostics import BuildError
+from papersite.aside import aside
 from papersite import forking
 from papersite.forking import Child, in_children, in_runs
 from papersite.loading import PARALLEL_FILES, ParseCache
@@ -236,7 +237,7 @@ def test_a_small_parse_cache_is_saved_at_once(tmp_path):
 
 def test_an_interrupted_save_leaves_no_half_written_file(tmp_path, monkeypatch):
     def stuck_write(self):   # the child begins to write, then hangs
-        self._tmp_path(os.getpid()).write_text("{\"version\": ")
+        aside(self.path).write_text("{\"version\": ")
         time.sleep(60)
 
     cache = _cache_of(tmp_path / "parsed.json", PARALLEL_FILES)

@@ -355,3 +355,31 @@ def test_pieces_come_back_as_written(tmp_path, monkeypatch):
     snapshot._dump_pieces("ident", memos, path, key)
     assert snapshot._load_pieces(path, key) == {"id": "ident", **memos}
     assert snapshot._load_pieces(path, b"x" * 32) is None
+
+
+def test_a_build_stopped_while_its_snapshot_is_written_leaves_no_part_of_it(site, monkeypatch):
+    """The snapshot's writer is a child that the build kills when it is interrupted
+    (Ctrl-C) or fails: what the child had begun to write is removed with it."""
+    from papersite import snapshot
+
+    def slow_dump(obj, path, key):   # in the child: begins the file, then is killed
+        with snapshot._signed_file(path, key) as signing:
+            signing.write(b"the beginning of a snapshot")
+            signing.fh.flush()
+            time.sleep(120)
+
+    cache = site.folder / ".papersite-cache"
+
+    def interrupted(*args):          # in the build, once the child has begun
+        deadline = time.monotonic() + 60
+        while not list(cache.glob("*.tmp")):
+            assert time.monotonic() < deadline, "the child never began its file"
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(snapshot, "_dump", slow_dump)
+    monkeypatch.setattr(snapshot, "save_pieces", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        site.build()
+    assert list(cache.glob("*.tmp")) == []
+    assert site.snapshot_files() == []

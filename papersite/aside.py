@@ -1,0 +1,39 @@
+"""Files written whole or not at all: the caches, the build's state and the editor
+schemas. Each is written beside its place, under a name of the writing process's own, and
+renamed into place: another build or an editor never reads half of one, and a full disk,
+an error or Ctrl-C leaves neither half a file nor the one being written.
+
+(The output's pages are written by writer.py, which stages a whole folder instead.)"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def aside(path: Path, pid: int | None = None) -> Path:
+    """Where process pid (this one by default) writes path before renaming it: a parent
+    that kills a child writing one removes it with this name."""
+    return path.with_name(f"{path.name}.{os.getpid() if pid is None else pid}.tmp")
+
+
+@contextlib.contextmanager
+def writing_aside(path: Path):
+    """A binary file to write path's content into; renamed into place when the block
+    ends, removed if it raises."""
+    tmp = aside(path)
+    try:
+        with open(tmp, "wb") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_aside(path: Path, data: str | bytes) -> None:
+    """Write data (text as UTF-8) to path as `writing_aside` does."""
+    with writing_aside(path) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
