@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .aside import remove_abandoned
 from .catalog import Catalog, build_catalog
 from .changes import (fingerprints, input_signature, load_state, nothing_changed,
                       pages_to_render, quiet_path, quiet_state, save_quiet_state, save_state,
@@ -410,6 +411,8 @@ def _build(options: BuildOptions, progress) -> BuildReport:
     state_file = state_path(site_dir, output, CACHE_DIR)
     quiet_file = quiet_path(state_file)
     inputs, sources = None, []
+    if options.use_cache:
+        remove_abandoned(site_dir / CACHE_DIR)
     # A snapshot of the last build, for a change of papers' text (snapshot.py). The
     # templates' and static files' signatures are taken before anything is read.
     signatures = snapshot.inputs_now(site_dir) if snapshot.wanted(options) else None

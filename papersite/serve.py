@@ -27,6 +27,7 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
+from .aside import process_exists
 from .diagnostics import BuildError, Diagnostics
 from .pipeline import CACHE_DIR, BuildOptions
 from .rendering import THEME
@@ -144,16 +145,6 @@ def _development_theme() -> list[Path]:
 # --- the preview ----------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 def remove_tree(path: Path) -> None:
     """shutil.rmtree, with the second level of folders removed by several threads at once:
     on a busy disk each unlink waits for the file system, and the preview of a
@@ -207,7 +198,7 @@ def _remove_stale(site_dir: Path, cache: Path) -> None:
         return
     for entry in entries:
         m = pattern.match(entry.name)
-        if m and entry.is_dir() and not _pid_alive(int(m.group(1))):
+        if m and entry.is_dir() and not process_exists(int(m.group(1))):
             remove_in_background(entry)
             _remove_leftovers(site_dir, cache / f"{PREVIEW_PREFIX}{m.group(1)}")
 

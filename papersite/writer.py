@@ -124,6 +124,7 @@ class OutputWriter:
         else:
             self.old = manifest
         self.fresh = not self.old and not (self.output.is_dir() and any(self.output.iterdir()))
+        self._remove_abandoned_staging(wait_message)
         try:
             with _signals_deferred():  # no staging folder is made without being known
                 self.staging = Path(_mkdtemp(parent, f".{self.output.name}.staging-"))
@@ -132,6 +133,24 @@ class OutputWriter:
             self._release()
             raise BuildError([Diagnostic(self.display, message=_io_message(exc, "the output"))])
         return self
+
+    def _remove_abandoned_staging(self, say=None) -> None:
+        """Staging folders of earlier builds into this output that were killed before
+        they could remove theirs (SIGKILL, the out-of-memory killer, a CI job's timeout):
+        a build makes its staging folder under the lock and removes it before letting
+        go, so under the lock any other is abandoned. At 100,000 papers one can hold
+        gigabytes."""
+        prefix = f".{self.output.name}.staging-"
+        try:
+            with os.scandir(self.output.parent) as entries:
+                abandoned = [entry.path for entry in entries if entry.name.startswith(prefix)
+                             and entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            return
+        for path in abandoned:
+            if say:
+                say(f"removing {os.path.basename(path)}, left by a build that was killed")
+            shutil.rmtree(path, ignore_errors=True)
 
     def _read_manifest(self) -> None:
         if not self.output.exists():

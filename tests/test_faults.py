@@ -468,3 +468,28 @@ def test_a_cache_file_stopped_halfway_keeps_the_old_one_and_leaves_nothing(tmp_p
             raise fault
     assert [p.name for p in tmp_path.iterdir()] == ["render-state.json"]
     assert path.read_text("utf-8") == "the old state"
+
+
+def test_what_a_build_killed_outright_leaves_the_next_build_removes(half_edited):
+    """SIGKILL (the out-of-memory killer, a CI job's timeout) leaves a build no time to
+    clean up: its staging folder stays beside the output, and the files its processes
+    were writing in the cache. The output is as it was; the next build removes them,
+    but not a file that a running process is writing."""
+    site, before, after = half_edited
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for("half-rendered", site, proc, len(after))
+    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    assert snapshot(site / "_site") == before
+    assert [name for name in leftovers(site) if ".staging-" in name], "nothing was left"
+    cache = site / ".papersite-cache"
+    (cache / "parsed.json.999999999.tmp").write_text("{", "utf-8")   # no such process
+    running = cache / f"parsed.json.{os.getpid()}.tmp"
+    running.write_text("{", "utf-8")
+
+    result = cli_build(site, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert same_site(site / "_site", after)
+    assert leftovers(site) == [running.relative_to(site).as_posix()]
