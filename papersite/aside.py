@@ -60,6 +60,7 @@ def remove_abandoned(folder: Path) -> None:
 
 
 def process_exists(pid: int) -> bool:
+    """Whether a process has this pid (a reused pid counts: what it names is kept)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
