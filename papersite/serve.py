@@ -34,6 +34,7 @@ from .rendering import THEME
 from .serve_http import (STATUS_PATH, ServerThread, Status, broadcast, inject,  # noqa: F401
                          make_app, quiet_logging, reload_message, reload_messages, resolve_url)
 from .session import Session
+from .writer import staging_prefix
 
 PREVIEW_PREFIX = "preview-"
 WATCHED_FOLDERS = ("content", "templates", "static")
@@ -400,7 +401,7 @@ def _remove_leftovers(site_dir: Path, output: Path) -> None:
     folders of an interrupted build, and the incremental build's record of the output."""
     try:
         for entry in output.parent.iterdir():
-            if entry.name.startswith(f".{output.name}.staging-"):
+            if entry.name.startswith(staging_prefix(output)):
                 remove_tree(entry)
     except OSError:
         pass

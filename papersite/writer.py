@@ -127,7 +127,7 @@ class OutputWriter:
         self._remove_abandoned_staging(wait_message)
         try:
             with _signals_deferred():  # no staging folder is made without being known
-                self.staging = Path(_mkdtemp(parent, f".{self.output.name}.staging-"))
+                self.staging = Path(_mkdtemp(parent, staging_prefix(self.output)))
                 self._tree = os.path.join(self.staging, "site")
         except OSError as exc:
             self._release()
@@ -140,7 +140,7 @@ class OutputWriter:
         a build makes its staging folder under the lock and removes it before letting
         go, so under the lock any other is abandoned. At 100,000 papers one can hold
         gigabytes."""
-        prefix = f".{self.output.name}.staging-"
+        prefix = staging_prefix(self.output)
         try:
             with os.scandir(self.output.parent) as entries:
                 abandoned = [entry.path for entry in entries if entry.name.startswith(prefix)
@@ -477,6 +477,11 @@ def _file_folder_clash(paths) -> tuple[str, str] | None:
         if rel in folders:
             return rel, folders[rel]
     return None
+
+
+def staging_prefix(output: Path) -> str:
+    """How the staging folders of builds into output begin (beside it, hidden)."""
+    return f".{output.name}.staging-"
 
 
 def _mkdtemp(parent: Path, prefix: str) -> str:
