@@ -8,12 +8,17 @@ compiled templates, memos) without pickling it; only results come back.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import os
 import pickle
 import select
 import signal
+import sys
+import tempfile
 import types
+
+from .diagnostics import BuildError, Diagnostic
 
 
 def _widen(pipe: int) -> None:
@@ -25,12 +30,12 @@ def _widen(pipe: int) -> None:
         fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def fork(child_body) -> int:
@@ -62,13 +67,40 @@ def fork(child_body) -> int:
     return pid
 
 
-def kill_and_reap(pid: int) -> None:
-    """Kill a child and reap it."""
+def kill_and_reap(pid: int) -> int | None:
+    """Kill a child and reap it; its wait status (None if it was reaped already). A
+    child that had ended keeps the status it ended with."""
     try:
         os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        return os.waitpid(pid, 0)[1]
     except OSError:
-        pass
+        return None
+
+
+class WorkerDied(BuildError):
+    """A forked child ended without sending its result: killed from outside (by the
+    out-of-memory killer most often) or crashed. A build's error, not a traceback: the
+    build stops, and its output stays as it was."""
+
+    def __init__(self, pid: int, status: int | None):
+        if status is not None and os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            try:
+                how = f"was killed by {signal.Signals(number).name}"
+            except ValueError:
+                how = f"was killed by signal {number}"
+            if number == signal.SIGKILL:
+                how += (", most often the system's doing when memory runs out: build with "
+                        "fewer processes (--jobs 1) or on a machine with more memory")
+        elif status is not None and os.WIFEXITED(status):
+            how = f"ended with exit status {os.WEXITSTATUS(status)} before sending its result"
+        else:
+            how = "ended before sending its result"
+        super().__init__([Diagnostic("build", message=f"a worker process (pid {pid}) {how}")])
+        self.pid, self.status = pid, status
+
+    def __reduce__(self):
+        return (WorkerDied, (self.pid, self.status))
 
 
 class Child:
@@ -107,8 +139,7 @@ class Child:
         payload = self._read(size) if len(header) == 8 else b""
         if len(header) < 8 or len(payload) < size:
             pid = self.pid
-            self.stop()
-            raise RuntimeError(f"a worker process (pid {pid}) died")
+            raise WorkerDied(pid, self.stop())
         kind, value = pickle.loads(payload)
         if kind == "error":
             self.stop()
@@ -125,17 +156,20 @@ class Child:
             size -= len(part)
         return b"".join(parts)
 
-    def stop(self) -> None:
-        """Kill and reap the child (done, interrupted or no longer needed)."""
+    def stop(self) -> int | None:
+        """Kill and reap the child (done, interrupted or no longer needed); its wait
+        status, the first time."""
+        status = None
         if self.pid is not None:
             pid, self.pid = self.pid, None
-            kill_and_reap(pid)
+            status = kill_and_reap(pid)
         if self._pipe is not None:
             fd, self._pipe = self._pipe, None
             try:
                 os.close(fd)
             except OSError:
                 pass
+        return status
 
 
 def _child_main(work, write_end: int) -> None:
@@ -183,17 +217,35 @@ def in_children(work, jobs: int, here=None) -> list:
             child.stop()
 
 
-def claimed_runs(taken, count: int, size: int):
-    """The first items of the runs of `size` items (of `count`) that this process takes,
-    one after another, from `taken`: a counter in shared memory (multiprocessing.Value)
-    that every process of the work reads and moves on, so each run goes to one process."""
-    while True:
-        with taken.get_lock():
-            start = taken.value
-            taken.value = start + size
-        if start >= count:
-            return
-        yield start
+class RunDealer:
+    """Deals the runs of `size` items (of `count`) to this process and those it forks
+    after making the dealer: each run to the first process that asks for the next.
+
+    The runs' first items are in a temporary file that all these processes read through
+    one shared read position, which the kernel moves under its own lock (Linux does so
+    for a file in a file system; not for a memfd): each 8-byte read takes a run no other
+    process gets. A process killed at any moment (SIGKILL, the out-of-memory
+    killer) holds nothing the others wait for. A counter behind a lock in shared memory,
+    as before, stayed locked for good when the process holding the lock was killed."""
+
+    def __init__(self, count: int, size: int) -> None:
+        self._file = tempfile.TemporaryFile()
+        try:
+            self._file.write(array.array("q", range(0, count, size)).tobytes())
+            self._file.flush()
+            self._fd = self._file.fileno()
+            os.lseek(self._fd, 0, os.SEEK_SET)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def runs(self):
+        """The first items of the runs this process takes, one at a time, as it asks."""
+        while len(start := os.read(self._fd, 8)) == 8:
+            yield int.from_bytes(start, sys.byteorder)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
@@ -208,12 +260,10 @@ def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
     and then this process unpickled them, while the other core idled: about 0.8 s of
     loading and 0.9 s of making the pieces at 100,000 papers.)
     """
-    import multiprocessing
-
-    taken = multiprocessing.Value("q", 0)   # shared memory: the next run's first item
+    dealer = RunDealer(count, size)
 
     def runs():
-        for start in claimed_runs(taken, count, size):
+        for start in dealer.runs():
             yield start, work(start, min(start + size, count))
 
     def child_runs():
@@ -229,8 +279,10 @@ def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
             results[message[0]] = message[1]
         return message is not None
 
-    children = [Child(child_runs) for _ in range(jobs - 1)]
+    children: list[Child] = []
     try:
+        for _ in range(jobs - 1):
+            children.append(Child(child_runs))
         sending = list(children)
         for start, result in runs():
             if keep_mine:
@@ -247,3 +299,4 @@ def in_runs(count: int, size: int, work, jobs: int, keep_mine: bool = True
     finally:
         for child in children:  # done, interrupted or failed: reap them all
             child.stop()
+        dealer.close()

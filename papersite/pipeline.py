@@ -25,7 +25,7 @@ from .changes import (fingerprints, input_signature, load_state, nothing_changed
                       select_tasks, state_path)
 from .config import SiteConfig
 from . import fragments
-from .forking import claimed_runs, in_children, in_runs
+from .forking import RunDealer, in_children, in_runs
 from .memo import PaperMemo
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
@@ -269,10 +269,10 @@ CHUNK = 64
 
 def _render_share(index: int) -> list[tuple[str, str, bool]]:
     """Worker body: take the next chunk of tasks no worker has taken, render and stage
-    it, until none is left. State comes from the fork; `taken` is shared memory."""
+    it, until none is left. State comes from the fork, the dealer's file too."""
     tasks = _work["tasks"]
     results = []
-    for start in claimed_runs(_work["taken"], len(tasks), CHUNK):
+    for start in _work["dealer"].runs():
         results += _render_list(tasks[start:start + CHUNK])
     return results
 
@@ -346,7 +346,6 @@ def render_tasks(site: Site, writer, jobs: int, tasks: list[Route], renderer: Re
         else:
             here = [task for task in tasks if task.kind in _SITE_FILES]
             _work["tasks"] = [task for task in tasks if task.kind not in _SITE_FILES]
-            _work["taken"] = multiprocessing.Value("q", 0)
             frozen_by_caller = gc.get_freeze_count() > 0   # the caller unfreezes it
             gc.collect()
             gc.freeze()  # children share the catalog's pages instead of copying them
@@ -354,7 +353,11 @@ def render_tasks(site: Site, writer, jobs: int, tasks: list[Route], renderer: Re
                 if len(tasks) > len(site.catalog.entries):   # most of the site, not an edit
                     _share_fragments(site, renderer, jobs)
                     gc.freeze()
-                results = in_children(_render_share, jobs, lambda: _render_list(here))
+                dealer = _work["dealer"] = RunDealer(len(_work["tasks"]), CHUNK)
+                try:
+                    results = in_children(_render_share, jobs, lambda: _render_list(here))
+                finally:
+                    dealer.close()
             finally:
                 if not frozen_by_caller:
                     gc.unfreeze()

@@ -192,6 +192,46 @@ def test_a_template_error_in_a_render_worker_is_reported(half_edited):
     assert leftovers(site) == []
 
 
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def test_a_render_worker_killed_by_the_system_is_reported_and_the_output_kept(half_edited):
+    """The out-of-memory killer picks a big process, often a render worker: the build
+    says what happened and what to do, exits 1 and keeps the previous site, without a
+    traceback and without waiting for the worker for ever."""
+    site, before, after = half_edited
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for("half-rendered", site, proc, len(after))
+    workers = _children_of(proc.pid)
+    if proc.poll() is not None or not workers:
+        proc.communicate()
+        pytest.skip("the build ended before its workers could be killed")
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    [problem, summary] = err.splitlines()
+    assert re.fullmatch(r"build: a worker process \(pid \d+\) was killed by SIGKILL, most "
+                        r"often the system's doing when memory runs out: build with fewer "
+                        r"processes \(--jobs 1\) or on a machine with more memory", problem)
+    assert int(re.search(r"pid (\d+)", problem)[1]) in workers
+    assert summary == "build failed: 1 error; the previous output is untouched"
+    assert snapshot(site / "_site") == before
+    assert leftovers(site) == []
+
+
 def _build(site: Path, **options):
     return pipeline.build(BuildOptions(site_dir=site, search=False, jobs=1, **options))
 

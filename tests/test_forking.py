@@ -18,7 +18,7 @@ import pytest
 from papersite.diagnostics import BuildError
 from papersite.aside import aside
 from papersite import forking
-from papersite.forking import Child, in_children, in_runs
+from papersite.forking import Child, RunDealer, WorkerDied, in_children, in_runs
 from papersite.loading import PARALLEL_FILES, ParseCache
 from papersite.pipeline import prepare
 
@@ -63,11 +63,23 @@ def test_an_exception_that_cannot_be_pickled_still_reports_its_text():
 
 
 def test_a_child_that_dies_is_reported_not_waited_for():
+    """A build's error naming how the child ended (the out-of-memory killer sends
+    SIGKILL), not a traceback."""
     def work(index):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    with pytest.raises(RuntimeError, match="died"):
+    with pytest.raises(WorkerDied) as killed:
         in_children(work, 1)
+    message = str(killed.value.diagnostics[0])
+    assert message.startswith("build: a worker process (pid ")
+    assert "was killed by SIGKILL" in message and "--jobs 1" in message
+    assert _gone(killed.value.pid)
+
+    def crash(index):
+        os._exit(3)
+
+    with pytest.raises(WorkerDied, match="ended with exit status 3 before sending its result"):
+        in_children(crash, 1)
 
 
 def test_a_generator_sends_each_value_as_soon_as_it_has_it(tmp_path):
@@ -159,6 +171,51 @@ def test_runs_larger_than_the_pipe_arrive_whole_and_only_the_childrens_when_aske
     theirs = in_runs(40, 2, work, 2, keep_mine=False)
     assert theirs and me not in theirs.values()
     assert in_runs(40, 2, lambda start, stop: os.getpid(), 1, keep_mine=False) == {}
+
+
+def test_processes_drawing_runs_at_full_speed_each_get_every_run_once():
+    """Three processes read the dealer's runs as fast as they can: none is lost, none
+    goes to two of them (the kernel moves the shared read position)."""
+    dealer = RunDealer(900_000, 3)   # a memfd's read position failed this every time
+    try:
+        def draw(index):
+            return list(dealer.runs())
+
+        shares = in_children(draw, 2, lambda: list(dealer.runs()))
+    finally:
+        dealer.close()
+    every = sorted(start for share in shares for start in share)
+    assert every == list(range(0, 900_000, 3))
+    assert all(share and share == sorted(share) for share in shares)
+
+
+def test_a_process_killed_while_it_draws_runs_stops_none_of_the_others():
+    """SIGKILL at any moment of a child's drawing (the out-of-memory killer's way): this
+    process then takes the runs left, to the end. (With the runs dealt by a counter
+    behind a lock in shared memory, the lock stayed taken in about half of such kills,
+    and every other process waited for it for ever.)"""
+    def on_alarm(signum, frame):
+        raise TimeoutError("the dealer hung after a child was killed")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        for attempt in range(10):
+            dealer = RunDealer(300_000, 1)
+            try:
+                child = Child(lambda: [None for _ in dealer.runs()])
+                time.sleep(0.005 + 0.001 * attempt)
+                os.kill(child.pid, signal.SIGKILL)
+                child.stop()
+                signal.alarm(10)
+                rest = list(dealer.runs())
+                signal.alarm(0)
+            finally:
+                dealer.close()
+            assert rest[-1] == 300_000 - 1
+            assert 0 < rest[0] and rest == list(range(rest[0], 300_000))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_an_error_in_a_run_is_raised_here_and_every_child_stopped(tmp_path):
