@@ -34,8 +34,12 @@ _STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """A child stops at once on Ctrl-C or SIGTERM (the parent's handlers would raise in
+    the middle of its work), unless the build was started to ignore them (`nohup`, or a
+    script's `command &`): then it ignores them too, as the build does."""
+    for sig in _STOPS:
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, signal.SIG_DFL)
 
 
 def fork(child_body) -> int:

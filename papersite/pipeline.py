@@ -540,9 +540,11 @@ def output_folder(options: BuildOptions) -> Path:
 
 @contextlib.contextmanager
 def writing(writer):
-    """Around a writer's work: SIGTERM raises like Ctrl-C, and an interrupt or a failure
-    drops what was staged (the output stays as it was)."""
-    main = threading.current_thread() is threading.main_thread()
+    """Around a writer's work: SIGTERM raises like Ctrl-C (unless the build was started
+    to ignore it), and an interrupt or a failure drops what was staged (the output stays
+    as it was)."""
+    main = (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN)
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
     try:
         yield writer

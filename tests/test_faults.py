@@ -176,6 +176,27 @@ def test_ctrl_c_in_a_terminal_reaches_every_process(half_edited):
     assert same_site(site / "_site", after)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_build_started_to_ignore_a_signal_ignores_it_in_every_process(half_edited, sig):
+    """A script's `command &` starts it with Ctrl-C ignored (`nohup` does so with SIGHUP,
+    a service manager can with SIGTERM): the terminal's signal to the whole group then
+    stops none of the build's processes, render workers included."""
+    site, before, after = half_edited
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(sig, signal.SIG_IGN),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for("half-rendered", site, proc, len(after))
+    if proc.poll() is not None:
+        proc.communicate()
+        pytest.skip("the build ended before the signal could be sent")
+    os.killpg(proc.pid, sig)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert same_site(site / "_site", after)
+    assert leftovers(site) == []
+
+
 def test_a_template_error_in_a_render_worker_is_reported(half_edited):
     """With several jobs the error comes back from a worker process, reported the same."""
     site, before, after = half_edited
