@@ -35,8 +35,8 @@ _STOPS = {signal.SIGINT, signal.SIGTERM}
 
 def _worker_init() -> None:
     """A child stops at once on Ctrl-C or SIGTERM (the parent's handlers would raise in
-    the middle of its work), unless the build was started to ignore them (`nohup`, or a
-    script's `command &`): then it ignores them too, as the build does."""
+    the middle of its work), unless the build was started to ignore them (a script's
+    `command &` ignores Ctrl-C): then it ignores them too, as the build does."""
     for sig in _STOPS:
         if signal.getsignal(sig) is not signal.SIG_IGN:
             signal.signal(sig, signal.SIG_DFL)

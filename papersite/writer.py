@@ -8,6 +8,11 @@ and mtime) are not rewritten, so a second build of the same content writes nothi
 A lock on the output's parent folder serialises builds into the same output; a folder that Papersite did not
 write is never pruned.
 
+A build killed outright (SIGKILL, a power cut) cannot undo anything: its staging folder
+is removed by the next build, and a commit it had begun is finished by the next build,
+which rewrites what differs and prunes what the site no longer has, the files that commit
+was adding included (ADDING).
+
 A first build (no output yet, or an empty folder) stages the site as a folder tree
 instead, and its commit is a single rename of that tree into place: no file-by-file
 renames, and nothing to undo but that one step.
@@ -29,6 +34,12 @@ from pathlib import Path
 from .diagnostics import BuildError, Diagnostic
 
 MANIFEST = ".papersite-manifest.json"
+# The files a commit adds to an output that has a manifest, written before it moves any:
+# a commit killed halfway (SIGKILL, a power cut) leaves files that its manifest, never
+# written, does not name; the next build takes these names as files of unknown content, so
+# it rewrites them or, when the site no longer has them, prunes them.
+ADDING = ".papersite-adding.json"
+_UNKNOWN = ("", -1, -1)   # a manifest entry that no file matches
 
 
 def digest_of(data: bytes | list[bytes]) -> str:
@@ -79,6 +90,7 @@ class OutputWriter:
         self.output = Path(os.path.abspath(output))
         self.display = display or str(output)
         self.old: dict[str, list] = {}
+        self.adding: list[str] = []   # what ADDING named when the output was opened
         self.new: dict[str, str] = {}
         self.changed: set[str] = set()
         self.stats: dict[str, tuple[int, int]] = {}   # first build: rel → (size, mtime_ns)
@@ -123,6 +135,9 @@ class OutputWriter:
             self._read_manifest()
         else:
             self.old = manifest
+        self.adding = self._read_adding()
+        if self.adding:
+            self.old = {**self.old, **{rel: list(_UNKNOWN) for rel in self.adding}}
         self.fresh = not self.old and not (self.output.is_dir() and any(self.output.iterdir()))
         self._remove_abandoned_staging(wait_message)
         try:
@@ -172,6 +187,14 @@ class OutputWriter:
             raise BuildError([Diagnostic(self.display, message=(
                 "is not empty and was not written by Papersite; refusing to replace its "
                 "contents (remove it or choose another --output)"))])
+
+    def _read_adding(self) -> list[str]:
+        """The files a commit killed halfway was adding (ADDING), if one was."""
+        try:
+            names = json.loads((self.output / ADDING).read_text("utf-8"))["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        return [rel for rel in names if isinstance(rel, str)]
 
     def drop_lock_in_child(self) -> None:
         """In a forked child: close its copy of the lock's descriptor (the parent's lock
@@ -315,10 +338,15 @@ class OutputWriter:
                 "slugs clash, rename one; the previous site is untouched"))])
         if self.fresh:
             return self._commit_tree()
+        writes_manifest = not partial or write_manifest
         with _signals_deferred() as interrupted:
             journal = _Journal(self.staging)
             try:
                 journal.make_folders(self.output / MANIFEST)
+                adding = sorted({rel for rel in self.changed if rel not in self.old}
+                                | set(self.adding))
+                if adding and writes_manifest:
+                    self._write_adding(journal, adding)
                 manifest = dict(self.old) if partial else {}
                 for rel in sorted(self.new):
                     target = self.output / rel
@@ -331,7 +359,7 @@ class OutputWriter:
                         manifest[rel] = self.old[rel]
                 for rel in stale:
                     journal.remove(self.output / rel)
-                if partial and not write_manifest:
+                if not writes_manifest:
                     self.token = None   # the file no longer describes the output
                 else:
                     text = json.dumps({"version": 1, "files": manifest}, sort_keys=True,
@@ -346,6 +374,8 @@ class OutputWriter:
                         tmp = self.staging / MANIFEST
                         tmp.write_text(text, "utf-8")
                         journal.put(tmp, path)
+                    if adding:   # the manifest names them now
+                        journal.remove(self.output / ADDING)
                 self.manifest = manifest
                 if interrupted:   # Ctrl-C during the commit: back to the previous site
                     journal.undo()
@@ -362,6 +392,12 @@ class OutputWriter:
             for rel in stale if not interrupted else ():
                 _remove_empty_parents(self.output / rel, self.output)
         return len(self.changed), len(stale)
+
+    def _write_adding(self, journal: "_Journal", adding: list[str]) -> None:
+        tmp = self.staging / ADDING
+        tmp.write_text(json.dumps({"version": 1, "files": adding}, separators=(",", ":")),
+                       "utf-8")
+        journal.put(tmp, self.output / ADDING)
 
     def _commit_tree(self) -> tuple[int, int]:
         """A first build: write the manifest into the staged tree and rename the tree

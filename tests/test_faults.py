@@ -286,6 +286,54 @@ def test_a_signal_during_the_commit_undoes_it(small_editions, tmp_path, monkeypa
     assert same_site(site / "_site", after)
 
 
+_KILLED_IN_THE_COMMIT = """
+import os, signal, sys
+from papersite import cli, writer
+
+put = writer._Journal.put
+
+def put_or_die(journal, source, target):
+    # Killed once the commit has moved every new file in, before the manifest names them.
+    if os.path.basename(target) == writer.MANIFEST:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return put(journal, source, target)
+
+writer._Journal.put = put_or_die
+sys.exit(cli.main(["build", "--site", sys.argv[1], "--no-search", "--jobs", "1"]))
+"""
+
+
+def test_what_a_commit_killed_halfway_added_the_next_build_prunes(tmp_path):
+    """SIGKILL in the commit, after it moved the new files in and before it wrote the
+    manifest that names them: the next build of a site without those files removes them
+    (no manifest named them, so nothing else would), and the next build of a site with
+    them gives exactly that site."""
+    references = {}
+    for papers in (60, 70):   # the same 60 papers, then 10 more
+        built = generate(tmp_path / f"ref{papers}", papers, edition=1)
+        assert cli_build(built, "--jobs", "1").returncode == 0
+        references[papers] = snapshot(built / "_site")
+    site = generate(tmp_path / "site", 60, edition=1)
+    assert cli_build(site, "--jobs", "1").returncode == 0
+    for attempt in range(2):
+        generate(site, 70, edition=1)
+        killed = subprocess.run([sys.executable, "-c", _KILLED_IN_THE_COMMIT, str(site)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        added = [rel for rel in references[70] if rel not in references[60]]
+        assert all((site / "_site" / rel).is_file() for rel in added if rel != MANIFEST)
+        if attempt == 0:   # back to the 60 papers
+            shutil.rmtree(site / "content")
+            generate(site, 60, edition=1)
+            expected = references[60]
+        else:              # the 70 papers, as the killed build had them
+            expected = references[70]
+        result = cli_build(site, "--jobs", "1")
+        assert result.returncode == 0, result.stderr
+        assert same_site(site / "_site", expected)
+        assert leftovers(site) == []
+
+
 def test_a_signal_during_a_first_builds_commit_leaves_no_site(small_editions, tmp_path,
                                                              monkeypatch):
     """A first build commits by renaming its staged tree into place; interrupted in that
