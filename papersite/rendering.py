@@ -23,7 +23,7 @@ from markupsafe import Markup
 from markupsafe import escape as _markupsafe_escape
 from markupsafe._speedups import _escape_inner
 
-from .aside import writing_aside
+from .aside import remove_abandoned, writing_aside
 from .diagnostics import BuildError, Diagnostic
 from .routing import Route
 from .usercache import user_cache_folder
@@ -167,7 +167,8 @@ def make_environment(site_dir: Path | None, cache_dir: Path | None = None) -> ji
 
 
 def _bytecode_cache(cache_dir: Path | None):
-    """Compiled templates kept between builds (Jinja checks each against its source)."""
+    """Compiled templates kept between builds (Jinja checks each against its source).
+    What a build killed outright was writing there is removed first."""
     if cache_dir is None:
         return None
     try:
@@ -175,7 +176,11 @@ def _bytecode_cache(cache_dir: Path | None):
     except OSError:
         return None
     tag = _compiler_tag()
-    return _Bytecode(cache_dir / "jinja", _theme_cache_dir(tag), tag)
+    cache = _Bytecode(cache_dir / "jinja", _theme_cache_dir(tag), tag)
+    for folder in (cache.site_folder, cache.theme_folder):
+        if folder is not None:
+            remove_abandoned(folder)
+    return cache
 
 
 def _compiler_tag() -> str:

@@ -597,6 +597,7 @@ def test_what_a_build_killed_outright_leaves_the_next_build_removes(half_edited)
     assert [name for name in leftovers(site) if ".staging-" in name], "nothing was left"
     cache = site / ".papersite-cache"
     (cache / "parsed.json.999999999.tmp").write_text("{", "utf-8")   # no such process
+    (cache / "jinja" / "0123abcd.cache.999999999.tmp").write_bytes(b"")   # compiled template
     running = cache / f"parsed.json.{os.getpid()}.tmp"
     running.write_text("{", "utf-8")
 
