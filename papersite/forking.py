@@ -117,8 +117,12 @@ class Child:
         read_end, write_end = os.pipe()
         _widen(write_end)
 
+        parent = os.getpid()
+        die_with_parent = _death_signal_setter()
+
         def child() -> None:   # never returns into the caller's code
             os.close(read_end)
+            _die_with(parent, die_with_parent)
             _child_main(work, write_end)
 
         try:
@@ -174,6 +178,33 @@ class Child:
             except OSError:
                 pass
         return status
+
+
+_PR_SET_PDEATHSIG = 1
+_prctl = None   # prctl() once looked up; False where there is none
+
+
+def _death_signal_setter():
+    """prctl(), looked up in the parent (once) so that a child need not load anything;
+    None where there is none (not Linux)."""
+    global _prctl
+    if _prctl is None:
+        _prctl = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(ImportError, OSError, AttributeError):
+                import ctypes
+                _prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return _prctl or None
+
+
+def _die_with(parent: int, prctl) -> None:
+    """Have the kernel kill this child as soon as its parent dies (Linux). A parent killed
+    outright (SIGKILL, the out-of-memory killer) cannot stop its children: its render
+    workers went on to the end of their share, holding the output's lock all along."""
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:   # the parent died before the call
+        os._exit(1)
 
 
 def _child_main(work, write_end: int) -> None:

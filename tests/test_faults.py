@@ -253,6 +253,48 @@ def test_a_render_worker_killed_by_the_system_is_reported_and_the_output_kept(ha
     assert leftovers(site) == []
 
 
+def test_the_workers_of_a_build_killed_outright_stop_with_it(half_edited):
+    """SIGKILL to the build's process alone (the out-of-memory killer picks one process):
+    its render workers stop at once instead of rendering to the end of their share while
+    holding the output's lock, and the next build does not wait for them."""
+    site, before, after = half_edited
+    # Paper pages slowed down, so that the workers' shares take seconds; the same pages
+    # otherwise.
+    slow = (ROOT / "papersite/theme/templates/paper.html").read_text("utf-8").replace(
+        "{% block main %}", "{% block main %}{% for i in range(600000) %}{% endfor %}", 1)
+    (site / "templates").mkdir()
+    (site / "templates/paper.html").write_text(slow, "utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and _staged_files(site) < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    workers = _children_of(proc.pid)
+    if proc.poll() is not None or not workers:
+        pytest.skip("the build ended before it could be killed")
+    proc.kill()
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    time.sleep(1)
+    assert [pid for pid in workers if not _gone(pid)] == []
+    assert snapshot(site / "_site") == before
+    shutil.rmtree(site / "templates")
+    result = cli_build(site, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert "waiting for it" not in result.stdout + result.stderr
+    assert same_site(site / "_site", after)
+    assert leftovers(site) == []
+
+
+def _gone(pid: int) -> bool:
+    """No process has this pid, or only a zombie (dead, its exit not yet collected)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def _build(site: Path, **options):
     return pipeline.build(BuildOptions(site_dir=site, search=False, jobs=1, **options))
 
