@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", help="override base_url from site.yaml")
     b.add_argument("--drafts", action="store_true", help="include draft papers and pages")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    b.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    b.add_argument("--jobs", type=int, help="worker processes (default: the cores this build may use)")
     b.add_argument("--no-search", action="store_true", help="skip the search index")
     b.add_argument("--check-links", action="store_true",
                    help="fail when an internal link or asset does not resolve")

@@ -21,6 +21,41 @@ import types
 from .diagnostics import BuildError, Diagnostic
 
 
+def available_cores(cpu_max: str | None = None) -> int:
+    """The processes a build runs at once by default: the cores this process may run on
+    (a container or `taskset` can allow fewer than the machine has), and no more than a
+    container's CPU quota (cgroup v2 `cpu.max`, which `docker run --cpus 2` sets). Every
+    worker holds its own copy of much of the catalog: one per core of a 64-core host, in
+    a container given two cores, would only add memory. `cpu_max`: the quota file, found
+    from /proc/self/cgroup by default."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        if cpu_max is None:
+            cpu_max = _cgroup_cpu_max()
+        quota, period = open(cpu_max, encoding="ascii").read().split()[:2]
+        if quota != "max":
+            cores = min(cores, -(-int(quota) // int(period)))
+    except (OSError, ValueError, TypeError):
+        pass
+    return max(1, cores)
+
+
+def _cgroup_cpu_max() -> str | None:
+    """This process's cgroup v2 `cpu.max`, if there is one."""
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("0::"):
+                    path = "/sys/fs/cgroup" + line[3:].strip().rstrip("/") + "/cpu.max"
+                    return path if os.path.exists(path) else "/sys/fs/cgroup/cpu.max"
+    except OSError:
+        pass
+    return None
+
+
 def _widen(pipe: int) -> None:
     """A pipe buffer of 1 MB where the system allows it (Linux, where it is 64 KB): a
     child that sends results as it goes (`in_runs`) then seldom waits for this process

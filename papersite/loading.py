@@ -24,6 +24,7 @@ import yaml
 
 from .aside import aside, write_aside
 from .diagnostics import Diagnostics
+from .forking import available_cores
 from .pickling import by_fields
 
 try:  # the C parser is ~10x faster; fall back where libyaml is missing
@@ -841,7 +842,7 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
     without a problem, so as not to walk the folder again."""
     if sources is None:
         sources = source_files(site_dir, diags, signatures=files is not None)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or available_cores()
     if jobs > 1 and len(sources) >= PARALLEL_FILES and hasattr(os, "fork"):
         loads = _load_in_children(sources, site_dir, diags, cache, jobs)
     else:

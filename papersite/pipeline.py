@@ -25,7 +25,7 @@ from .changes import (fingerprints, input_signature, load_state, nothing_changed
                       select_tasks, state_path)
 from .config import SiteConfig
 from . import fragments
-from .forking import RunDealer, in_children, in_runs
+from .forking import RunDealer, available_cores, in_children, in_runs
 from .memo import PaperMemo
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .loading import LoadedContent, ParseCache, load_content, read_bytes, static_files
@@ -564,7 +564,7 @@ def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: d
     """Everything a build stages between planning and commit: the pages given (or all),
     the sitemap and host files, static files, the search index, the link check.
     Returns how many pages and files were rendered."""
-    jobs = options.jobs or os.cpu_count() or 1
+    jobs = options.jobs or available_cores()
     say(f"rendering {len(site.routes) if pages is None else len(pages):,} pages")
     t = time.perf_counter()
     rendered = render_all(site, writer, jobs, pages, renderer)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -18,7 +20,8 @@ import pytest
 from papersite.diagnostics import BuildError
 from papersite.aside import aside
 from papersite import forking
-from papersite.forking import Child, RunDealer, WorkerDied, in_children, in_runs
+from papersite.forking import (Child, RunDealer, WorkerDied, available_cores, in_children,
+                               in_runs)
 from papersite.loading import PARALLEL_FILES, ParseCache
 from papersite.pipeline import prepare
 
@@ -131,6 +134,33 @@ def test_an_interrupt_in_the_parent_stops_every_child(tmp_path):
     pids = [int(p.read_text()) for p in tmp_path.glob("pid-*")]
     assert len(pids) == 2
     assert all(_gone(pid) for pid in pids)
+
+
+# --- how many processes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cpu_max, quota", [
+    ("max 100000\n", None),          # no quota
+    ("200000 100000\n", 2),          # docker run --cpus 2
+    ("150000 100000\n", 2),          # --cpus 1.5: two processes, each busy part time
+    ("50000 100000\n", 1),
+    ("garbled\n", None),
+])
+def test_the_default_number_of_processes_keeps_to_a_containers_cpu_quota(
+        tmp_path, cpu_max, quota):
+    (tmp_path / "cpu.max").write_text(cpu_max)
+    allowed = len(os.sched_getaffinity(0))   # the cores this process may run on
+    expected = allowed if quota is None else min(allowed, quota)
+    assert available_cores(str(tmp_path / "cpu.max")) == expected
+    assert available_cores(str(tmp_path / "missing")) == allowed
+
+
+def test_the_default_number_of_processes_keeps_to_the_cores_this_process_may_use():
+    """`taskset` (or a container's cpuset) allows one core of the machine's two or more."""
+    code = "from papersite.forking import available_cores; print(available_cores())"
+    one = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
+    assert one.stdout.strip() == "1", one.stderr
 
 
 # --- runs taken in turn (loading, each paper's pieces) -------------------------------------

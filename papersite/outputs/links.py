@@ -31,6 +31,7 @@ from typing import Callable, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..diagnostics import Diagnostic
+from ..forking import available_cores
 
 _VALUE = rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))"
 # One pattern per attribute: a literal prefix lets the regex engine skip ahead fast.
@@ -241,7 +242,7 @@ def check_pages(pages: Iterable[str], read: Callable[[str], bytes],
     Large sites are checked by forked worker processes, each taking a run of pages.
     """
     pages = sorted(pages)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or available_cores()
     if jobs > 1 and len(pages) >= PARALLEL_FROM and "fork" in \
             multiprocessing.get_all_start_methods():
         size = -(-len(pages) // (jobs * 4))
