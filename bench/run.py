@@ -51,6 +51,7 @@ import time
 from pathlib import Path
 
 from host import cpu_model  # bench/host.py, beside this script
+from papersite.forking import available_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -316,7 +317,7 @@ def run(args) -> dict:
     loads.append(loadavg())
 
     results = {"papers": args.papers, "runs": args.runs, "date": datetime.date.today().isoformat(),
-               "machine": machine(), "load": loads, "jobs": args.jobs or os.cpu_count(),
+               "machine": machine(), "load": loads, "jobs": args.jobs or available_cores(),
                "hugo_version": hugo_version(hugo) if hugo else None, "builds": {}}
     for v, rs in samples.items():
         files, size = output_size(outs[v])
