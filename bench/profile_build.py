@@ -12,7 +12,9 @@ process, with no files written, it:
 2. renders every page and generated file once, in the order a build does, and sums the
    CPU time, count and bytes per kind (the first page to show a paper pays for its list
    entry, its markdown and its BibTeX, as in a render worker);
-3. renders them all again under cProfile and lists the functions with the most time of
+3. makes every page again, timing apart the Python that gathers its data (views.py)
+   and its template (Jinja);
+4. renders them all again under cProfile and lists the functions with the most time of
    their own.
 
 Rendering runs in one process here; a build splits it over one worker per core, and each
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime
+import gc
 import io
 import os
 import platform
@@ -69,6 +72,28 @@ def render_everything(site, tasks, renderer) -> tuple[Counter, Counter, Counter]
         count[kind] += 1
         size[kind] += sum(map(len, data)) if isinstance(data, list) else len(data)
     return seconds, count, size
+
+
+def data_and_template(site, renderer) -> dict[str, tuple[int, float, float]]:
+    """{kind: (pages, CPU s making their data, CPU s in their template)}, each page made
+    again after `render_everything` (the list entries and other memos warm): the Python
+    that gathers a page's data (views.py: links, lists, metadata, JSON) against Jinja."""
+    by_kind: dict[str, list] = {}
+    for route in site.routes:
+        by_kind.setdefault(route.kind, []).append(route)
+    split = {}
+    gc.disable()   # as in a build (pipeline.without_cycle_collector)
+    for kind, routes in by_kind.items():
+        template = renderer.env.get_template(
+            {"notfound": "404.html"}.get(kind, f"{kind}.html"))
+        start = time.process_time()
+        contexts = [renderer.views.context(route) for route in routes]
+        made = time.process_time()
+        for context in contexts:
+            template.render(context)
+        split[kind] = (len(routes), made - start, time.process_time() - made)
+    gc.enable()
+    return split
 
 
 def profile_in_child(site, tasks, top: int) -> list[str]:
@@ -137,7 +162,9 @@ def main() -> None:
     say()
 
     hottest = profile_in_child(site, tasks, args.top)
-    seconds, count, size = render_everything(site, tasks, make_renderer(site))
+    renderer = make_renderer(site)
+    seconds, count, size = render_everything(site, tasks, renderer)
+    split = data_and_template(site, renderer)
     total = sum(seconds.values())
     say("## Render, per kind (CPU time in one process, no writes)")
     say()
@@ -148,6 +175,16 @@ def main() -> None:
             f"{secs / total:.0%} | {size[kind] / count[kind] / 1024:.1f} KB |")
     say(f"| **all** | {sum(count.values()):,} | **{total:.2f} s** | | | "
         f"{sum(size.values()) / 1e6:.0f} MB in all |")
+    say()
+
+    say("## Pages: their data and their template (made again, memos warm)")
+    say()
+    say("| kind | pages | data (views.py) per page | template per page | data's share |")
+    say("|---|---|---|---|---|")
+    for kind, (pages, data, template) in sorted(split.items(), key=lambda kv: -sum(kv[1][1:])):
+        if data + template >= 0.01:
+            say(f"| {kind} | {pages:,} | {data / pages * 1e6:.0f} µs | "
+                f"{template / pages * 1e6:.0f} µs | {data / (data + template):.0%} |")
     say()
 
     say(f"## The {args.top} functions with the most time of their own (cProfile, render only)")

@@ -12,6 +12,7 @@ import datetime as dt
 
 from .catalog import Catalog, Entry, Person, Series, field_value
 from .markup import plain_text, render_inline, render_markdown
+from .names import normalise
 from .outputs import metadata
 from .outputs.bibtex import paper_bibtex
 from .routing import Route, Router
@@ -606,7 +607,6 @@ def _sort_name(name: str) -> str:
 
 
 def _initial(name: str) -> str:
-    from .names import normalise
     key = normalise(_sort_name(name))
     first = key[:1].upper()
     return first if first.isascii() and first.isalpha() else "#"
