@@ -543,9 +543,9 @@ def writing(writer):
     """Around a writer's work: SIGTERM raises like Ctrl-C (unless the build was started
     to ignore it), and an interrupt or a failure drops what was staged (the output stays
     as it was)."""
-    main = (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
+    handles = (threading.current_thread() is threading.main_thread()
+               and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if handles else None
     try:
         yield writer
     except (KeyboardInterrupt, Interrupted):
@@ -555,7 +555,7 @@ def writing(writer):
         writer.abort()
         raise
     finally:
-        if main:
+        if handles:
             signal.signal(signal.SIGTERM, previous)
 
 
