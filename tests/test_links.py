@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import signal
 import threading
 import urllib.error
 import urllib.request
@@ -15,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from conftest import ROOT, read, run_cli, write_files
 
+from papersite.forking import WorkerDied
 from papersite.outputs import links
 from papersite.outputs.links import LinkResolver, check_folder, extract_links
 
@@ -227,6 +230,32 @@ def test_check_folder_and_parallel_check_agree(repo_site, monkeypatch):
     assert serial and all("not found" in d.message for d in serial)
     monkeypatch.setattr(links, "PARALLEL_FROM", 1)
     assert check_folder(out, "https://user.github.io/", jobs=2) == serial
+
+
+def test_a_link_checker_killed_by_the_system_stops_the_check_with_an_error(
+        repo_site, monkeypatch):
+    """A child checking a run of pages is killed (the out-of-memory killer): the check
+    stops with a build error naming it, instead of waiting for the lost run for ever."""
+    me, check = os.getpid(), links._broken_on
+
+    def broken_on(pages, read, resolver):
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return check(pages, read, resolver)
+
+    def hung(signum, frame):
+        raise TimeoutError("the link check waited for a killed child")
+
+    monkeypatch.setattr(links, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(links, "_broken_on", broken_on)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with pytest.raises(WorkerDied, match="was killed by SIGKILL"):
+            check_folder(repo_site / "_site", REPO_URL, jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_link_to_a_redirected_paper_resolves(make_site, build):

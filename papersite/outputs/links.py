@@ -21,17 +21,15 @@ page order.
 from __future__ import annotations
 
 import html
-import multiprocessing
 import os
 import re
-import signal
 from bisect import bisect_right
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..diagnostics import Diagnostic
-from ..forking import available_cores
+from ..forking import available_cores, in_runs
 
 _VALUE = rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))"
 # One pattern per attribute: a literal prefix lets the regex engine skip ahead fast.
@@ -223,37 +221,24 @@ def _broken_on(pages: list[str], read: Callable[[str], bytes],
 
 
 PARALLEL_FROM = 2000   # pages; below this, forking costs more than it saves
-_shared: dict = {}
-
-
-def _check_share(pages: list[str]) -> list[tuple[str, str, str]]:
-    return _broken_on(pages, _shared["read"], _shared["resolver"])
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def check_pages(pages: Iterable[str], read: Callable[[str], bytes],
                 resolver: LinkResolver, jobs: int | None = None) -> list[Diagnostic]:
     """Every broken link on the given HTML pages, numbered in page order.
 
-    Large sites are checked by forked worker processes, each taking a run of pages.
+    Large sites are checked by this process and forked children, each taking the next
+    run of pages (forking.in_runs, as the build's other parallel steps: a child killed by
+    the system stops the check with an error, where a multiprocessing.Pool waited for its
+    lost run for ever).
     """
     pages = sorted(pages)
     jobs = jobs or available_cores()
-    if jobs > 1 and len(pages) >= PARALLEL_FROM and "fork" in \
-            multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(pages) >= PARALLEL_FROM and hasattr(os, "fork"):
         size = -(-len(pages) // (jobs * 4))
-        chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
-        _shared.update(read=read, resolver=resolver)
-        try:
-            with multiprocessing.get_context("fork").Pool(jobs, _worker_init) as pool:
-                found = [item for share in pool.map(_check_share, chunks, chunksize=1)
-                         for item in share]
-        finally:
-            _shared.clear()
+        runs = in_runs(len(pages), size,
+                       lambda start, stop: _broken_on(pages[start:stop], read, resolver), jobs)
+        found = [item for start in sorted(runs) for item in runs[start]]
     else:
         found = _broken_on(pages, read, resolver)
     width = len(str(len(found)))
