@@ -87,7 +87,11 @@ def fork(child_body) -> int:
     on. Held, it is raised once the child is known, and the child is stopped first. (The
     mask is this thread's: a build's process has no other thread; in one that has, a
     signal may reach another. A signal to the child before it sets its own handlers is
-    as before.)"""
+    as before.)
+
+    The child dies with this process (`_die_with`): every child of a build works for it
+    and is waited for."""
+    parent, prctl = os.getpid(), _death_signal_setter()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
         pid = os.fork()
@@ -95,6 +99,7 @@ def fork(child_body) -> int:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         raise
     if pid == 0:
+        _die_with(parent, prctl)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child_body()
         os._exit(1)   # pragma: no cover — child_body ends the process
@@ -152,12 +157,8 @@ class Child:
         read_end, write_end = os.pipe()
         _widen(write_end)
 
-        parent = os.getpid()
-        die_with_parent = _death_signal_setter()
-
         def child() -> None:   # never returns into the caller's code
             os.close(read_end)
-            _die_with(parent, die_with_parent)
             _child_main(work, write_end)
 
         try:
