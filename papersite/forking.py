@@ -236,7 +236,9 @@ def _death_signal_setter():
 def _die_with(parent: int, prctl) -> None:
     """Have the kernel kill this child as soon as its parent dies (Linux). A parent killed
     outright (SIGKILL, the out-of-memory killer) cannot stop its children: its render
-    workers went on to the end of their share, holding the output's lock all along."""
+    workers went on to the end of their share, holding the output's lock all along.
+    (Linux sends the signal when the thread that forked ends: builds and the preview fork
+    from the main thread only.)"""
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:   # the parent died before the call
