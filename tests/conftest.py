@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_reaches_what_tests_start():
+    """Tests send Ctrl-C to the builds and previews they start. A suite started in the
+    background by a script (`pytest &`) ignores Ctrl-C, and so would everything it
+    starts: a preview would not stop. Restored here, in each test process."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 MINIMAL_SITE_YAML = """\
 title: Test Site
