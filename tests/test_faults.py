@@ -226,19 +226,33 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
+def _start_with_slow_paper_pages(site: Path, **pipes) -> tuple[subprocess.Popen, list[int]]:
+    """A build whose paper pages are slowed down (the same pages otherwise), so that its
+    render workers' shares take seconds; returned once they have staged a few files,
+    with the build's children (its workers among them)."""
+    slow = (ROOT / "papersite/theme/templates/paper.html").read_text("utf-8").replace(
+        "{% block main %}", "{% block main %}{% for i in range(600000) %}{% endfor %}", 1)
+    (site / "templates").mkdir()
+    (site / "templates/paper.html").write_text(slow, "utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
+                             "--no-search", "--jobs", "2"], cwd=ROOT, **pipes)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and _staged_files(site) < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    workers = _children_of(proc.pid)
+    if proc.poll() is not None or not workers:
+        proc.communicate()
+        pytest.skip("the build ended before its workers could be killed")
+    return proc, workers
+
+
 def test_a_render_worker_killed_by_the_system_is_reported_and_the_output_kept(half_edited):
     """The out-of-memory killer picks a big process, often a render worker: the build
     says what happened and what to do, exits 1 and keeps the previous site, without a
     traceback and without waiting for the worker for ever."""
     site, before, after = half_edited
-    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
-                             "--no-search", "--jobs", "2"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for("half-rendered", site, proc, len(after))
-    workers = _children_of(proc.pid)
-    if proc.poll() is not None or not workers:
-        proc.communicate()
-        pytest.skip("the build ended before its workers could be killed")
+    proc, workers = _start_with_slow_paper_pages(
+        site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
     out, err = proc.communicate(timeout=120)
@@ -258,21 +272,8 @@ def test_the_workers_of_a_build_killed_outright_stop_with_it(half_edited):
     its render workers stop at once instead of rendering to the end of their share while
     holding the output's lock, and the next build does not wait for them."""
     site, before, after = half_edited
-    # Paper pages slowed down, so that the workers' shares take seconds; the same pages
-    # otherwise.
-    slow = (ROOT / "papersite/theme/templates/paper.html").read_text("utf-8").replace(
-        "{% block main %}", "{% block main %}{% for i in range(600000) %}{% endfor %}", 1)
-    (site / "templates").mkdir()
-    (site / "templates/paper.html").write_text(slow, "utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "papersite", "build", "--site", str(site),
-                             "--no-search", "--jobs", "2"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and _staged_files(site) < 20 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    workers = _children_of(proc.pid)
-    if proc.poll() is not None or not workers:
-        pytest.skip("the build ended before it could be killed")
+    proc, workers = _start_with_slow_paper_pages(
+        site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc.kill()
     assert proc.wait(timeout=60) == -signal.SIGKILL
     time.sleep(1)
