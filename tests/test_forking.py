@@ -225,7 +225,7 @@ def test_a_process_killed_while_it_draws_runs_stops_none_of_the_others():
     behind a lock in shared memory, the lock stayed taken in about half of such kills,
     and every other process waited for it for ever.)"""
     def on_alarm(signum, frame):
-        raise TimeoutError("the dealer hung after a child was killed")
+        raise TimeoutError("the child never drew, or the dealer hung after it was killed")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
@@ -233,10 +233,13 @@ def test_a_process_killed_while_it_draws_runs_stops_none_of_the_others():
             dealer = RunDealer(300_000, 1)
             try:
                 child = Child(lambda: [None for _ in dealer.runs()])
-                time.sleep(0.005 + 0.001 * attempt)
+                signal.alarm(10)
+                # This process shares the read position: the child is drawing once it moves.
+                while os.lseek(dealer._fd, 0, os.SEEK_CUR) < 8 * 1000:
+                    time.sleep(0.0005)
+                time.sleep(0.001 * attempt)
                 os.kill(child.pid, signal.SIGKILL)
                 child.stop()
-                signal.alarm(10)
                 rest = list(dealer.runs())
                 signal.alarm(0)
             finally:
