@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import math
 import os
 import pickle
 import select
@@ -21,38 +22,56 @@ import types
 from .diagnostics import BuildError, Diagnostic
 
 
-def available_cores(cpu_max: str | None = None) -> int:
+def available_cores(cgroup_root: str = "/sys/fs/cgroup",
+                    proc_cgroup: str = "/proc/self/cgroup") -> int:
     """The processes a build runs at once by default: the cores this process may run on
-    (a container or `taskset` can allow fewer than the machine has), and no more than a
-    container's CPU quota (cgroup v2 `cpu.max`, which `docker run --cpus 2` sets). Every
-    worker holds its own copy of much of the catalog: one per core of a 64-core host, in
-    a container given two cores, would only add memory. `cpu_max`: the quota file, found
-    from /proc/self/cgroup by default."""
+    (a container or `taskset` can allow fewer than the machine has), and no more than its
+    cgroup's CPU quota (what `docker run --cpus 2` sets), rounded up. Every worker holds
+    its own copy of much of the catalog: one per core of a 64-core host, in a container
+    given two cores, would only add memory."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    try:
-        if cpu_max is None:
-            cpu_max = _cgroup_cpu_max()
-        quota, period = open(cpu_max, encoding="ascii").read().split()[:2]
-        if quota != "max":
-            cores = min(cores, -(-int(quota) // int(period)))
-    except (OSError, ValueError, TypeError):
-        pass
+    quota = _cpu_quota(cgroup_root, proc_cgroup)
+    if quota is not None:
+        cores = min(cores, math.ceil(quota))
     return max(1, cores)
 
 
-def _cgroup_cpu_max() -> str | None:
-    """This process's cgroup v2 `cpu.max`, if there is one."""
+def _cpu_quota(root: str, proc_cgroup: str) -> float | None:
+    """How many CPUs' worth of time this process's cgroup may use: cgroup v2's `cpu.max`,
+    or v1's `cpu.cfs_quota_us` over `cpu.cfs_period_us`; None when there is no limit or
+    no cgroup to read. A container sees its own cgroup at the root of the mount; on the
+    host, the process's cgroup is the path /proc/self/cgroup names."""
     try:
-        with open("/proc/self/cgroup", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("0::"):
-                    path = "/sys/fs/cgroup" + line[3:].strip().rstrip("/") + "/cpu.max"
-                    return path if os.path.exists(path) else "/sys/fs/cgroup/cpu.max"
+        with open(proc_cgroup, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
     except OSError:
-        pass
+        return None
+    for line in lines:
+        number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if number == "0" and not controllers:
+            folders, files = (root + path.rstrip("/"), root), ("cpu.max",)
+        elif "cpu" in controllers.split(","):
+            mount = f"{root}/{controllers}"
+            folders = (mount + path.rstrip("/"), mount)
+            files = ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+        else:
+            continue
+        for folder in folders:
+            try:
+                words = [open(f"{folder}/{name}", encoding="ascii").read().split()
+                         for name in files]
+            except OSError:
+                continue
+            try:
+                quota, period = words[0][:2] if len(files) == 1 else (words[0][0], words[1][0])
+                if quota == "max" or int(quota) <= 0:
+                    return None
+                return int(quota) / int(period)
+            except (ValueError, IndexError, ZeroDivisionError):
+                return None
     return None
 
 

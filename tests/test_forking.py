@@ -139,20 +139,40 @@ def test_an_interrupt_in_the_parent_stops_every_child(tmp_path):
 # --- how many processes ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cpu_max, quota", [
-    ("max 100000\n", None),          # no quota
-    ("200000 100000\n", 2),          # docker run --cpus 2
-    ("150000 100000\n", 2),          # --cpus 1.5: two processes, each busy part time
-    ("50000 100000\n", 1),
-    ("garbled\n", None),
+def _cgroup(tmp_path, proc: str, files: dict[str, str]) -> dict:
+    """A fake /sys/fs/cgroup and /proc/self/cgroup, as available_cores' arguments."""
+    for rel, text in files.items():
+        (tmp_path / "sys" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "sys" / rel).write_text(text)
+    (tmp_path / "cgroup").write_text(proc)
+    return {"cgroup_root": str(tmp_path / "sys"), "proc_cgroup": str(tmp_path / "cgroup")}
+
+
+V2_CONTAINER = "0::/\n"
+V2_HOST = "0::/user.slice/build.scope\n"
+V1 = "4:memory:/\n2:cpu,cpuacct:/docker/abc\n0::/\n"
+
+
+@pytest.mark.parametrize("proc, files, quota", [
+    (V2_CONTAINER, {"cpu.max": "max 100000\n"}, None),                      # no quota
+    (V2_CONTAINER, {"cpu.max": "200000 100000\n"}, 2),                      # --cpus 2
+    (V2_CONTAINER, {"cpu.max": "150000 100000\n"}, 2),      # --cpus 1.5: two, part time
+    (V2_CONTAINER, {"cpu.max": "50000 100000\n"}, 1),
+    (V2_HOST, {"user.slice/build.scope/cpu.max": "100000 100000\n"}, 1),   # its own cgroup
+    (V2_CONTAINER, {"cpu.max": "garbled\n"}, None),
+    (V1, {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "100000\n",
+          "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n"}, 1),
+    (V1, {"cpu,cpuacct/cpu.cfs_quota_us": "50000\n",          # a container's own view
+          "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}, 1),
+    (V1, {"cpu,cpuacct/cpu.cfs_quota_us": "-1\n",
+          "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}, None),
+    (V2_CONTAINER, {}, None),                                              # nothing to read
 ])
 def test_the_default_number_of_processes_keeps_to_a_containers_cpu_quota(
-        tmp_path, cpu_max, quota):
-    (tmp_path / "cpu.max").write_text(cpu_max)
+        tmp_path, proc, files, quota):
     allowed = len(os.sched_getaffinity(0))   # the cores this process may run on
     expected = allowed if quota is None else min(allowed, quota)
-    assert available_cores(str(tmp_path / "cpu.max")) == expected
-    assert available_cores(str(tmp_path / "missing")) == allowed
+    assert available_cores(**_cgroup(tmp_path, proc, files)) == expected
 
 
 def test_the_default_number_of_processes_keeps_to_the_cores_this_process_may_use():
