@@ -12,6 +12,7 @@ every candidate was checked: an input with errors writes no file at all.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -371,8 +372,10 @@ class ImportSession:
             return explicit
         base = slugify(data["title"], "paper")[:80].rstrip("-._") or "paper"
         year = _year_of(data)
-        options = [base] + ([f"{base}-{year}"] if year else [])
-        options += [f"{base}-{n}" for n in range(2, 10_000)]
+        # Made one at a time as needed: a list of every option (10,000 of them) for each
+        # paper was most of an import of 20,000 papers.
+        options = itertools.chain([base], [f"{base}-{year}"] if year else [],
+                                  (f"{base}-{n}" for n in itertools.count(2)))
         return next(o for o in options if o not in self.taken_ids)
 
     # --- writing --------------------------------------------------------------------
