@@ -543,3 +543,26 @@ def test_coauthors_are_the_most_shared_then_by_name_then_as_first_met(papers, na
                 counts[key] = counts.get(key, 0) + 1
     expected = sorted(counts.items(), key=lambda kv: (-kv[1], people[kv[0]].name))
     assert got == expected
+
+
+# --- import bibtex: LaTeX decoding skipped where it would change nothing ------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(min_codepoint=32, max_codepoint=126),
+                                  st.sampled_from("éüøßñ中—–\u00a0\t\n")), max_size=40))
+@example("1--10")
+@example("Proc. of ``the'' conf~2020")
+@example("a  b")
+@example("¡Hola!` and ?`")
+def test_text_the_fast_path_keeps_is_text_the_latex_decoder_keeps(text):
+    """A value that _LATEX finds nothing in skips pylatexenc: the decoder must give it
+    back unchanged. Values it finds something in go to the decoder (and may change)."""
+    from bibtexparser.middlewares.latex_encoding import LatexDecodingMiddleware
+    from papersite.importers.bibtex import _LATEX, _Decode
+
+    decoder = LatexDecodingMiddleware()._decoder
+    if not _LATEX.search(text):
+        assert decoder.latex_to_text(text) == text
+    assert _Decode()._transform_python_value_string(text) == (
+        decoder.latex_to_text(text), "")
