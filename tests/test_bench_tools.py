@@ -59,3 +59,15 @@ def test_worker_costs_counts_every_file_of_a_build_once(tmp_path):
                 and p.relative_to(out).parts[0] != "assets" and p.name not in after]
     assert sum(made.values()) == len(rendered)
     assert "Build:" in result.stdout
+
+
+def test_import_bench_imports_every_entry_it_writes(tmp_path):
+    """Its bibliography is one a real import takes whole: every entry becomes a paper."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "import_bench.py"),
+                             "--entries", "60", "--runs", "1", "--keep", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"import bibtex, 60 entries \(.*\): median [\d.]+ s", result.stdout)
+    papers = tmp_path / "site" / "content" / "papers"
+    imported = [p for p in papers.glob("*.yaml") if "papersite import bibtex" in p.read_text()]
+    assert len(imported) == 60
