@@ -69,5 +69,5 @@ def test_import_bench_imports_every_entry_it_writes(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"import bibtex, 60 entries \(.*\): median [\d.]+ s", result.stdout)
     papers = tmp_path / "site" / "content" / "papers"
-    imported = [p for p in papers.glob("*.yaml") if "papersite import bibtex" in p.read_text()]
+    imported = [p for p in papers.glob("*.yaml") if "from bench-60.bib, entry" in p.read_text()]
     assert len(imported) == 60
