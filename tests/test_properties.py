@@ -8,6 +8,7 @@ input hypothesis found, which becomes a case in test_bad_input.py once fixed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import posixpath
@@ -572,12 +573,19 @@ _latex_tokens = st.one_of(
 def test_what_the_import_decodes_without_pylatexenc_is_what_pylatexenc_gives(text):
     """A value _decoded_without_pylatexenc answers for (plain text, braces, the escapes
     \\% \\& \\_ \\# \\$, dashes, inline math) must come out as pylatexenc decodes it."""
-    from bibtexparser.middlewares.latex_encoding import LatexDecodingMiddleware
-    from papersite.importers.bibtex import _Decode, _decoded_without_pylatexenc
+    from papersite.importers.bibtex import _decoded_without_pylatexenc
 
-    decoder = LatexDecodingMiddleware()._decoder
+    ours, theirs = _latex_decoders()
     plain = _decoded_without_pylatexenc(text)
     if plain is not None:
-        assert plain == decoder.latex_to_text(text)
-    assert _Decode()._transform_python_value_string(text) == (
-        decoder.latex_to_text(text), "")
+        assert plain == theirs.latex_to_text(text)
+    assert ours._transform_python_value_string(text) == (theirs.latex_to_text(text), "")
+
+
+@functools.cache
+def _latex_decoders():
+    """The import's decoding step, and bibtexparser's own decoder (pylatexenc)."""
+    from bibtexparser.middlewares.latex_encoding import LatexDecodingMiddleware
+    from papersite.importers.bibtex import _Decode
+
+    return _Decode(), LatexDecodingMiddleware()._decoder
