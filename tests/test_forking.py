@@ -119,8 +119,9 @@ def test_stop_kills_and_reaps_a_child_still_working():
 
 
 def test_an_interrupt_in_the_parent_stops_every_child(tmp_path):
-    def work(index):
-        (tmp_path / f"pid-{index}").write_text(str(os.getpid()))
+    def work(index):   # the pid file appears whole: the child may be killed at once
+        (tmp_path / f".pid-{index}").write_text(str(os.getpid()))
+        (tmp_path / f".pid-{index}").rename(tmp_path / f"pid-{index}")
         time.sleep(60)
 
     def here():
