@@ -178,7 +178,7 @@ _walker_context: list = []
 
 def _decoded_without_pylatexenc(value: str) -> str | None:
     """What the LaTeX decoder makes of value, when that is plain enough to say without
-    it; None otherwise. Property tests check it against pylatexenc."""
+    it; None otherwise. A property test checks it against pylatexenc."""
     if not _LATEX.search(value):
         return value
     out, at = [], 0
