@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import signal
 import threading
@@ -341,7 +340,7 @@ def render_tasks(site: Site, writer, jobs: int, tasks: list[Route], renderer: Re
     _work.clear()
     _work.update(site=site, writer=writer, renderer=renderer)
     try:
-        if jobs <= 1 or len(tasks) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+        if jobs <= 1 or len(tasks) < 400 or not hasattr(os, "fork"):
             results = [_render_list(tasks)]
         else:
             here = [task for task in tasks if task.kind in _SITE_FILES]
