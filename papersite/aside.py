@@ -22,6 +22,13 @@ def aside(path: Path, pid: int | None = None) -> Path:
     return path.with_name(f"{path.name}.{os.getpid() if pid is None else pid}.tmp")
 
 
+def discard_aside(path: Path, pid: int | None = None) -> None:
+    """Remove what process pid (this one by default) was writing for path, if anything:
+    a write that failed, or a child killed before it could clean up."""
+    with contextlib.suppress(OSError):
+        aside(path, pid).unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def writing_aside(path: Path):
     """A binary file to write path's content into; renamed into place when the block
@@ -32,8 +39,7 @@ def writing_aside(path: Path):
             yield fh
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        discard_aside(path)
         raise
 
 

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .aside import aside, write_aside
+from .aside import discard_aside, write_aside
 from .diagnostics import Diagnostics
 from .forking import available_cores
 from .pickling import by_fields
@@ -377,7 +377,7 @@ class ParseCache:
             finally:   # also when this wait is interrupted
                 child.stop()
                 if not finished:
-                    aside(self.path, pid).unlink(missing_ok=True)
+                    discard_aside(self.path, pid)
         return wait
 
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, forking
-from .aside import aside, writing_aside
+from .aside import discard_aside, writing_aside
 from .changes import (RACY_SECONDS, _hash, load_state, output_intact, output_key,
                       quiet_path, quiet_state, save_quiet_state, save_state, state_path,
                       template_signature)
@@ -443,8 +443,7 @@ def cancel_saving(saving: Saving | None) -> None:
     it had begun to write (killed, it cannot remove that itself)."""
     if saving is not None:
         forking.kill_and_reap(saving.pid)
-        with contextlib.suppress(OSError):
-            aside(saving.pickle, saving.pid).unlink(missing_ok=True)
+        discard_aside(saving.pickle, saving.pid)
 
 
 def _write_head(path: Path, head: dict, key: bytes) -> None:
