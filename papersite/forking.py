@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import math
 import os
 import pickle
@@ -45,34 +46,44 @@ def _cpu_quota(root: str, proc_cgroup: str) -> float | None:
     no cgroup to read. A container sees its own cgroup at the root of the mount; on the
     host, the process's cgroup is the path /proc/self/cgroup names."""
     try:
-        with open(proc_cgroup, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
+        lines = _read(proc_cgroup).splitlines()
     except OSError:
         return None
     for line in lines:
         number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         if number == "0" and not controllers:
-            folders, files = (root + path.rstrip("/"), root), ("cpu.max",)
+            mount, read_quota = root, _v2_quota
         elif "cpu" in controllers.split(","):
-            mount = f"{root}/{controllers}"
-            folders = (mount + path.rstrip("/"), mount)
-            files = ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+            mount, read_quota = f"{root}/{controllers}", _v1_quota
         else:
             continue
-        for folder in folders:
+        for folder in (mount + path.rstrip("/"), mount):
             try:
-                words = [open(f"{folder}/{name}", encoding="ascii").read().split()
-                         for name in files]
+                quota, period = read_quota(folder)
             except OSError:
                 continue
             try:
-                quota, period = words[0][:2] if len(files) == 1 else (words[0][0], words[1][0])
-                if quota == "max" or int(quota) <= 0:
-                    return None
-                return int(quota) / int(period)
-            except (ValueError, IndexError, ZeroDivisionError):
+                return None if quota == "max" or int(quota) <= 0 else int(quota) / int(period)
+            except (ValueError, ZeroDivisionError):
                 return None
     return None
+
+
+def _v2_quota(folder: str) -> tuple[str, str]:
+    """(quota or "max", period) from cgroup v2's `cpu.max` ("" for a word it lacks)."""
+    quota, period, *_ = _read(f"{folder}/cpu.max").split() + ["", ""]
+    return quota, period
+
+
+def _v1_quota(folder: str) -> tuple[str, str]:
+    """(quota, -1 for none, and period) from cgroup v1's two files."""
+    return (_read(f"{folder}/cpu.cfs_quota_us").strip(),
+            _read(f"{folder}/cpu.cfs_period_us").strip())
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
 
 
 def _widen(pipe: int) -> None:
@@ -236,20 +247,17 @@ class Child:
 
 
 _PR_SET_PDEATHSIG = 1
-_prctl = None   # prctl() once looked up; False where there is none
 
 
+@functools.cache
 def _death_signal_setter():
     """prctl(), looked up in the parent (once) so that a child need not load anything;
     None where there is none (not Linux)."""
-    global _prctl
-    if _prctl is None:
-        _prctl = False
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(ImportError, OSError, AttributeError):
-                import ctypes
-                _prctl = ctypes.CDLL(None, use_errno=True).prctl
-    return _prctl or None
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(ImportError, OSError, AttributeError):
+            import ctypes
+            return ctypes.CDLL(None, use_errno=True).prctl
+    return None
 
 
 def _die_with(parent: int, prctl) -> None:
