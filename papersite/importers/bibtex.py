@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import re
 from pathlib import Path
@@ -173,7 +174,6 @@ _LATEX = re.compile(r"[\\{}$~%&#^_]|--|``|''|[!?]`|\s\s|[^\S ]")
 _NOT_PLAIN = re.compile(r"``|''|[!?]`|\s\s|[^\S ]|\\(?![%&_#$])|(?<!\\)[$~^%&#_]")
 _MATH = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\%]|\\[^$])*)(?<!\\)\$(?!\$)")   # % would comment
 _PIECES = re.compile(r"([{}]|\\[%&_#$])")
-_walker_context: list = []
 
 
 def _decoded_without_pylatexenc(value: str) -> str | None:
@@ -216,6 +216,13 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+@functools.cache
+def _walker_context():
+    """pylatexenc's parsing table, which its walker otherwise builds for every value."""
+    from pylatexenc import latexwalker
+    return latexwalker.get_default_latex_context_db()
+
+
 class _Decode(mw.LatexDecodingMiddleware):
     """LaTeX → Unicode for text fields; URL-like fields stay as written.
 
@@ -228,12 +235,9 @@ class _Decode(mw.LatexDecodingMiddleware):
         plain = _decoded_without_pylatexenc(python_string)
         if plain is not None:
             return plain, ""
-        if not _walker_context:
-            from pylatexenc import latexwalker
-            _walker_context.append(latexwalker.get_default_latex_context_db())
         try:
             return self._decoder.latex_to_text(python_string,
-                                               latex_context=_walker_context[0]), ""
+                                               latex_context=_walker_context()), ""
         except Exception as exc:   # as bibtexparser's own: the value stays, with the error
             return python_string, str(exc)
 
