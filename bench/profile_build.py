@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from papersite.pipeline import CACHE_DIR, _FILE_KINDS, file_tasks, prepare, produce_file  # noqa: E402
-from papersite.rendering import Renderer, make_environment  # noqa: E402
+from papersite.rendering import Renderer, make_environment, template_name  # noqa: E402
 from papersite.views import Views  # noqa: E402
 
 
@@ -84,8 +84,7 @@ def data_and_template(site, renderer) -> dict[str, tuple[int, float, float]]:
     split = {}
     gc.disable()   # as in a build (pipeline.without_cycle_collector)
     for kind, routes in by_kind.items():
-        template = renderer.env.get_template(
-            {"notfound": "404.html"}.get(kind, f"{kind}.html"))
+        template = renderer.env.get_template(template_name(kind))
         start = time.process_time()
         contexts = [renderer.views.context(route) for route in routes]
         made = time.process_time()

@@ -236,6 +236,11 @@ class _Bytecode(jinja2.BytecodeCache):
             bucket.write_bytecode(f)
 
 
+def template_name(kind: str) -> str:
+    """The template a kind of page is rendered with."""
+    return {"notfound": "404.html"}.get(kind, f"{kind}.html")
+
+
 def _template_frame(exc: Exception) -> tuple[str, int] | None:
     """The innermost template (file, line) in the traceback: Jinja names its frames so."""
     found = None
@@ -322,10 +327,9 @@ class Renderer:
         self.entries[variant][pid] = html
 
     def render(self, route: Route) -> bytes:
-        template_name = {"notfound": "404.html"}.get(route.kind, f"{route.kind}.html")
         context = self.views.context(route)
         try:
-            html = self.env.get_template(template_name).render(context)
+            html = self.env.get_template(template_name(route.kind)).render(context)
         except Exception as exc:
             # A mistake in a template (an error raised on one of its lines) is the user's;
             # anything else is a bug in the engine and keeps its traceback.
