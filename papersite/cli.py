@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", help="override base_url from site.yaml")
     b.add_argument("--drafts", action="store_true", help="include draft papers and pages")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    b.add_argument("--jobs", type=int, help="worker processes (default: the cores this build may use)")
+    _add_jobs(b)
     b.add_argument("--no-search", action="store_true", help="skip the search index")
     b.add_argument("--check-links", action="store_true",
                    help="fail when an internal link or asset does not resolve")
@@ -44,12 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action="store_true")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--search", action="store_true", help="also build the search index")
+    _add_jobs(s)
 
     c = sub.add_parser("check", help="validate the content without building")
     c.add_argument("--site", default=".")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--links", action="store_true",
                    help="also build into a temporary folder and check every internal link")
+    _add_jobs(c)
 
     i = sub.add_parser("import", help="import papers from BibTeX, CSV or JSON Lines")
     i.add_argument("format", choices=["bibtex", "csv", "jsonl"])
@@ -66,6 +68,24 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--site", default=".")
     sc.add_argument("--output", help="folder (default: schemas/ in the site folder)")
     return parser
+
+
+def _add_jobs(parser) -> None:
+    parser.add_argument("--jobs", type=_jobs, metavar="N",
+                        help="processes that parse, render and check links "
+                             "(default: the cores this process may use)")
+
+
+def _jobs(text: str) -> int:
+    """--jobs N: a whole number of processes, one at least."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, "
+                                         f"not {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,7 +140,7 @@ def cmd_build(args) -> int:
 def cmd_check(args) -> int:
     from .pipeline import prepare
 
-    site = prepare(Path(args.site), strict=args.strict)
+    site = prepare(Path(args.site), strict=args.strict, jobs=args.jobs)
     _print_diagnostics(site.diagnostics.warnings)
     if args.links:
         import tempfile
@@ -129,7 +149,7 @@ def cmd_check(args) -> int:
         with tempfile.TemporaryDirectory(prefix="papersite-check-") as tmp:
             build(BuildOptions(site_dir=Path(args.site), output=Path(tmp) / "site",
                                strict=args.strict, search=False, check_links=True,
-                               use_cache=True))
+                               use_cache=True, jobs=args.jobs))
     c = site.catalog
     print(f"OK: {len(c.entries):,} papers, {len(c.people):,} authors, {len(c.series):,} "
           f"venues, {len(c.tags):,} tags, {len(site.routes):,} pages"
@@ -141,7 +161,7 @@ def cmd_serve(args) -> int:
     from .serve import serve
 
     return serve(site_dir=Path(args.site), host=args.host, port=args.port, drafts=args.drafts,
-                 open_browser=args.open, search=args.search)
+                 open_browser=args.open, search=args.search, jobs=args.jobs)
 
 
 def cmd_import(args) -> int:

@@ -107,24 +107,25 @@ def without_cycle_collector():
 def prepare(site_dir: Path, drafts: bool = False, strict: bool = False,
             base_url: str | None = None, use_cache: bool = True,
             timings: dict | None = None, files: list | None = None,
-            sources: list | None = None) -> Site:
+            sources: list | None = None, jobs: int | None = None) -> Site:
     """Load, validate, resolve and route; raise BuildError with every problem found.
-    `files` and `sources`: see load_content."""
+    `files` and `sources`: see load_content; `jobs`: processes that parse (default: the
+    cores this process may use)."""
     with without_cycle_collector():
         return _prepare(Path(site_dir), drafts, strict, base_url, use_cache, timings, files,
-                        sources)
+                        sources, jobs)
 
 
 def _prepare(site_dir: Path, drafts: bool, strict: bool, base_url: str | None,
              use_cache: bool, timings: dict | None, files: list | None,
-             sources: list | None) -> Site:
+             sources: list | None, jobs: int | None) -> Site:
     timings = timings if timings is not None else {}
     if not site_dir.is_dir():
         raise BuildError([Diagnostic(str(site_dir), message="site folder not found")])
     diags = Diagnostics()
     t0 = time.perf_counter()
     cache = ParseCache(site_dir / CACHE_DIR / "parsed.json" if use_cache else None)
-    loaded = load_content(site_dir, diags, cache, files=files, sources=sources)
+    loaded = load_content(site_dir, diags, cache, jobs=jobs, files=files, sources=sources)
     # Saved while the content is resolved, and let go: at 100,000 papers the cache holds
     # every file's parse (about 350 MB as objects), and the catalog can take its place.
     saved = cache.save_meanwhile()
@@ -440,7 +441,7 @@ def _build(options: BuildOptions, progress) -> BuildReport:
     # The site's model is most of the heap and lives to the build's end: frozen, a
     # collection (render_tasks) skips it, and forked children do not write to its pages.
     site = prepare(site_dir, options.drafts, options.strict, options.base_url,
-                   options.use_cache, timings, files, sources or None)
+                   options.use_cache, timings, files, sources or None, options.jobs)
     gc.freeze()
     try:
         with writing(writer):
@@ -582,7 +583,7 @@ def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: d
         timings["search"] = time.perf_counter() - t
     if options.check_links:
         from .outputs.links import check_staged_links
-        problems = check_staged_links(writer, site.router)
+        problems = check_staged_links(writer, site.router, jobs)
         if problems:
             raise BuildError(problems, summary="broken links")
     return rendered

@@ -267,13 +267,14 @@ def _plural(n: int, word: str) -> str:
 class Preview:
     """Builds into the preview folder and keeps `status` for the server thread."""
 
-    def __init__(self, site_dir: Path, host: str, drafts: bool, search: bool):
+    def __init__(self, site_dir: Path, host: str, drafts: bool, search: bool,
+                 jobs: int | None = None):
         self.site_dir = site_dir
         self.host = host
         self.cleanup: list[Path] = []
         self.output = self._choose_output()
         self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts,
-                                    search=search)
+                                    search=search, jobs=jobs)
         self.session = Session(self.options)
         self.status = Status(base_path=_read_base_path(site_dir) or "/")
         self.port = 0
@@ -444,7 +445,7 @@ def _leave_now(signum, frame):
 
 
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
-          open_browser: bool = False, search: bool = False) -> int:
+          open_browser: bool = False, search: bool = False, jobs: int | None = None) -> int:
     """Build, serve with live reload, rebuild on every save; returns the exit code."""
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
@@ -460,7 +461,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
                 if signal.getsignal(sig) is not signal.SIG_IGN}
     preview = None
     try:
-        preview = Preview(site_dir, host, drafts, search)
+        preview = Preview(site_dir, host, drafts, search, jobs)
         preview.signals = _SignalLog()
         preview.start_server(sockets)
         print(f"Serving {site_dir.resolve()} at {preview.url()} (Ctrl-C to stop)", flush=True)

@@ -513,3 +513,54 @@ def test_a_file_changed_just_before_a_build_is_not_trusted_by_its_mtime(make_sit
         os.utime(path, (old, old))
     assert input_signature(site, "") == input_signature(site, "")
     assert input_signature(site, "a") != input_signature(site, "b")
+
+
+@pytest.mark.parametrize("command", [["build", "--no-search", "--check-links"],
+                                     ["check", "--links"]])
+def test_jobs_sets_the_processes_that_parse_and_check_links(make_site, monkeypatch, command):
+    """`--jobs 1` is the way out of the out-of-memory error: no step may fork workers
+    then. With `--jobs 2` both steps go parallel (here from one file and one page on)."""
+    from papersite import cli, forking, loading
+    from papersite.outputs import links
+
+    site = make_site(FILES)
+    monkeypatch.setattr(loading, "PARALLEL_FILES", 1)
+    monkeypatch.setattr(links, "PARALLEL_FROM", 1)
+    asked = []
+
+    def recorded(step, in_runs):
+        def run(count, size, work, jobs, *rest, **options):
+            asked.append((step, jobs))
+            return in_runs(count, size, work, jobs, *rest, **options)
+        return run
+
+    monkeypatch.setattr(forking, "in_runs", recorded("parse", forking.in_runs))
+    monkeypatch.setattr(links, "in_runs", recorded("links", links.in_runs))
+    for jobs in ("1", "2"):
+        asked.clear()
+        assert cli.main([*command, "--site", str(site), "--jobs", jobs]) == 0
+        assert sorted(set(asked)) == ([] if jobs == "1" else [("links", 2), ("parse", 2)])
+
+
+@pytest.mark.parametrize("command", ["build", "serve", "check"])
+def test_jobs_must_be_a_whole_number_of_processes(command):
+    for wrong in ("0", "-2", "1.5", "many"):
+        result = run_cli(command, "--jobs", wrong)
+        assert result.code == 2
+        assert (f"argument --jobs: expected a whole number of processes, 1 or more, "
+                f"not '{wrong}'") in result.err
+        assert "Traceback" not in result.err
+
+
+def test_serve_passes_jobs_to_its_builds(make_site, monkeypatch):
+    from papersite import cli, serve
+
+    given = {}
+    monkeypatch.setattr(serve, "serve", lambda **options: given.update(options) or 0)
+    assert cli.main(["serve", "--jobs", "1"]) == 0
+    assert given["jobs"] == 1
+    preview = serve.Preview(make_site(FILES), "127.0.0.1", False, False, given["jobs"])
+    try:
+        assert preview.options.jobs == 1
+    finally:
+        preview.close()

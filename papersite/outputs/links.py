@@ -252,7 +252,7 @@ def _is_page(rel: str) -> bool:
     return rel.endswith((".html", ".htm"))
 
 
-def check_staged_links(writer, router) -> list[Diagnostic]:
+def check_staged_links(writer, router, jobs: int | None = None) -> list[Diagnostic]:
     """Check the build a writer holds before it is committed.
 
     A file written this build is read from staging, an unchanged one from the output.
@@ -265,7 +265,7 @@ def check_staged_links(writer, router) -> list[Diagnostic]:
                 return fh.read()
 
     resolver = LinkResolver(writer.new, router.base, router.origin)
-    return check_pages([rel for rel in writer.new if _is_page(rel)], read, resolver)
+    return check_pages([rel for rel in writer.new if _is_page(rel)], read, resolver, jobs)
 
 
 def check_folder(folder: Path, base_url: str, jobs: int | None = None) -> list[Diagnostic]:
