@@ -7,7 +7,10 @@ message), 2 usage errors, 130 interrupted. A user's mistake never shows a traceb
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -89,7 +92,10 @@ def _jobs(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    return _command(_parser().parse_args(argv))
+
+
+def _command(args) -> int:
     try:
         return _COMMANDS[args.command](args)
     except BuildError as exc:
@@ -109,13 +115,36 @@ def run() -> None:
     an exit that does not free the site object by object. A build of 100,000 papers
     leaves millions of objects that the interpreter takes about 9 s to free one by one
     on its way out; the operating system takes the memory back at once."""
-    code = main()
+    with _ended_by_ctrl_c():
+        args = _parser().parse_args()
+        importlib.import_module(_MODULES[args.command], __package__)
+    code = _command(args)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
     os._exit(code)
+
+
+@contextlib.contextmanager
+def _ended_by_ctrl_c():
+    """While the command's modules are imported, Ctrl-C ends the program at once: nothing
+    is written yet. Raised as KeyboardInterrupt it could land in C code that only prints
+    it (pydantic's, as a model is defined), and the command would then go on."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield      # ignored (a script's `command &`), or someone else's to handle
+        return
+    signal.signal(signal.SIGINT, _end_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _end_now(signum, frame) -> None:
+    print("interrupted; the previous output is untouched", file=sys.stderr, flush=True)
+    os._exit(130)
 
 
 def _progress():
@@ -191,3 +220,6 @@ def cmd_schema(args) -> int:
 
 _COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve,
              "import": cmd_import, "init": cmd_init, "schema": cmd_schema}
+# The module each command runs from, imported by run() before the command starts.
+_MODULES = {"build": ".pipeline", "check": ".pipeline", "serve": ".serve",
+            "import": ".importers", "init": ".scaffold", "schema": ".schema"}

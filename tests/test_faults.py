@@ -121,12 +121,23 @@ def _staged_files(site: Path) -> int:
     return sum(len(os.listdir(p)) for p in site.iterdir() if ".staging-" in p.name)
 
 
+def _started(pid: int) -> bool:
+    """Whether the command is past Python's own start-up, importing what it runs (from
+    there on, the program handles Ctrl-C). A signal sent earlier meets the interpreter's
+    start-up, where CPython prints a KeyboardInterrupt traceback whatever the program."""
+    try:
+        with open(f"/proc/{pid}/maps") as fh:
+            return "pydantic_core" in fh.read()
+    except OSError:
+        return True   # gone: over
+
+
 def _wait_for(point: str, site: Path, proc: subprocess.Popen, total: int) -> None:
     """Return once the build is at `point` (or over)."""
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
         staged = _staged_files(site)
-        if point == "start" or (point == "staging" and any(
+        if (point == "start" and _started(proc.pid)) or (point == "staging" and any(
                 ".staging-" in p.name for p in site.iterdir())) or \
                 (point == "half-rendered" and staged >= total // 2) or \
                 (point == "rendered" and staged >= total * 9 // 10):
@@ -152,6 +163,52 @@ def test_an_interrupted_build_keeps_the_previous_output(half_edited, sig, point)
         assert snapshot(site / "_site") == before
         if proc.returncode == 130:
             assert err.strip().endswith("interrupted; the previous output is untouched")
+    assert leftovers(site) == []
+
+
+SLOW_IMPORT = """\
+import importlib.abc, os, pathlib, sys, time
+
+class Finalizer:
+    def __del__(self):   # an exception here can only be printed, as in C callbacks
+        pathlib.Path(os.environ["IMPORTING_MARKER"]).touch()
+        time.sleep(30)
+
+
+class SlowModels(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "papersite.model":
+            Finalizer()
+        return None
+
+sys.meta_path.insert(0, SlowModels())
+"""
+
+
+def test_ctrl_c_while_the_command_imports_its_modules_ends_it_quietly(half_edited, tmp_path):
+    """A Ctrl-C while `papersite build` imports what it runs stops it at once, with the
+    usual message. Raised as KeyboardInterrupt it could land where Python can only print
+    it (in pydantic's C code, as a model is defined), and the build went on. Here a
+    sitecustomize makes the import of the models wait in such a place: a finalizer."""
+    site, before, after = half_edited
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SLOW_IMPORT)
+    marker = tmp_path / "importing"
+    env = {**os.environ, "IMPORTING_MARKER": str(marker), "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(hook), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--site",
+                             str(site), "--no-search"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)          # not the hook's 30 s
+    assert proc.returncode == 130, err
+    assert err == "interrupted; the previous output is untouched\n"
+    assert snapshot(site / "_site") == before
     assert leftovers(site) == []
 
 
