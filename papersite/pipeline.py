@@ -65,6 +65,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)   # output files written this time
     rendered: int = 0                                    # pages and files rendered
+    counts: dict[str, int] = field(default_factory=dict)  # papers, authors, ... (full path)
 
     def summary(self) -> str:
         return (f"Built {self.pages:,} pages ({self.files:,} files, {self.written:,} written, "
@@ -491,7 +492,13 @@ def _build(options: BuildOptions, progress) -> BuildReport:
     return BuildReport(output, pages=len(site.routes), files=len(writer.new), written=written,
                        removed=removed, seconds=time.perf_counter() - start,
                        warnings=site.diagnostics.warnings, timings=timings, changed=changed,
-                       rendered=rendered)
+                       rendered=rendered, counts=site_counts(site))
+
+
+def site_counts(site: Site) -> dict[str, int]:
+    c = site.catalog
+    return {"papers": len(c.entries), "authors": len(c.people), "venues": len(c.series),
+            "tags": len(c.tags), "pages": len(site.routes)}
 
 
 def _made_before_forking(catalog: Catalog) -> None:

@@ -192,10 +192,35 @@ def test_check_links_builds_in_a_temporary_folder(make_site):
     assert result.code == 1
     assert result.lines == BROKEN_REPORT
     assert not (site / "_site").exists()
-    ok = make_site({"content/papers/a.yaml": "title: A\nauthors: [Ann Lee]\nyear: 2020\n"})
+    ok = make_site({"content/papers/a.yaml": "title: A\nauthors: [Ann Lee]\nyear: 2020\n"
+                                             "pgaes: 3\n"})
     result = run_cli("check", "--site", str(ok), "--links")
     assert result.code == 0, result.err
-    assert "all links resolve" in result.out
+    assert result.out == ("OK: 1 paper, 1 author, 0 venues, 0 tags, 11 pages, "
+                          "all links resolve\n")
+    warning = "warning: content/papers/a.yaml:4: pgaes: unknown paper field\n"
+    assert result.err == warning                        # said once
+    result = run_cli("check", "--site", str(ok))
+    assert (result.out, result.err) == ("OK: 1 paper, 1 author, 0 venues, 0 tags, 11 pages\n",
+                                        warning)
+
+
+def test_check_links_loads_the_content_once(make_site, monkeypatch):
+    """The build it makes validates as `check` does: the site is not prepared twice
+    (twice the time, and the first site was kept in memory while the build made its
+    own)."""
+    from papersite import cli, pipeline
+
+    site = make_site({"content/papers/a.yaml": "title: A\nauthors: [Ann Lee]\nyear: 2020\n"})
+    prepared, real = [], pipeline.prepare
+
+    def counted(*args, **options):
+        prepared.append(args[0])
+        return real(*args, **options)
+
+    monkeypatch.setattr(pipeline, "prepare", counted)
+    assert cli.main(["check", "--site", str(site), "--links"]) == 0
+    assert prepared == [site]
 
 
 def test_a_long_list_stays_in_numeric_order(make_site, build):
