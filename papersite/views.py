@@ -536,8 +536,7 @@ class Views:
         meta = metadata.citation_meta(e, c, r)
         # The page's JSON-LD already carries the abstract: the export buttons take it
         # from there rather than embedding it a third time (paper pages stay small).
-        csl = metadata.csl_item(e, c, r)
-        csl.pop("abstract", None)
+        csl = metadata.csl_item(e, c, r, abstract=False)
         return {
             "heading": plain_text(p.title),
             "paper": dict(

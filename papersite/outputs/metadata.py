@@ -171,8 +171,9 @@ def person_jsonld(person, router, config) -> str:
                         "mainEntity": data})
 
 
-def csl_item(entry, catalog, router) -> dict:
-    """One CSL-JSON item (the format Zotero, Pandoc and citeproc read)."""
+def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
+    """One CSL-JSON item (the format Zotero, Pandoc and citeproc read); `abstract=False`
+    leaves the abstract out."""
     from .bibtex import citation_keys
 
     p = entry.paper
@@ -211,7 +212,7 @@ def csl_item(entry, catalog, router) -> dict:
         item["number"] = f"arXiv:{p.arxiv}"
         if entry.type == "preprint" and series is None:
             item["publisher"] = "arXiv"
-    if p.abstract:
+    if p.abstract and abstract:
         item["abstract"] = plain_text(p.abstract)
     if p.note:
         item["note"] = p.note
