@@ -172,10 +172,15 @@ def cmd_check(args) -> int:
     if args.links:   # the build validates as `check` does, and tells what it found
         import tempfile
 
-        with tempfile.TemporaryDirectory(prefix="papersite-check-") as tmp:
-            report = build(BuildOptions(site_dir=Path(args.site), output=Path(tmp) / "site",
+        from .writer import remove_tree
+
+        tmp = Path(tempfile.mkdtemp(prefix="papersite-check-"))
+        try:
+            report = build(BuildOptions(site_dir=Path(args.site), output=tmp / "site",
                                         strict=args.strict, search=False, check_links=True,
                                         use_cache=True, jobs=args.jobs))
+        finally:
+            remove_tree(tmp)
         warnings, counts = report.warnings, report.counts
     else:
         site = prepare(Path(args.site), strict=args.strict, jobs=args.jobs)

@@ -705,3 +705,28 @@ def test_what_a_build_killed_outright_leaves_the_next_build_removes(half_edited)
     assert result.returncode == 0, result.stderr
     assert same_site(site / "_site", after)
     assert leftovers(site) == [running.relative_to(site).as_posix()]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_remove_tree_removes_every_level_and_follows_no_link(tmp_path, depth):
+    """writer.remove_tree shares the folders of the first level with more than 64 among
+    threads (an output's papers/<id>/ is one level down, a staging folder's two); what
+    a symbolic link in the tree points to stays."""
+    from papersite.writer import remove_tree
+
+    outside = tmp_path / "outside"
+    (outside / "keep").mkdir(parents=True)
+    (outside / "keep" / "file.txt").write_text("kept")
+    tree = tmp_path / "tree"
+    many = tree.joinpath(*["level"] * (depth - 1)) if depth > 1 else tree
+    for i in range(100):
+        (many / f"d{i:03d}" / "inner").mkdir(parents=True)
+        (many / f"d{i:03d}" / "index.html").write_text("x")
+        (many / f"d{i:03d}" / "inner" / "feed.xml").write_text("y")
+    (many / "d000" / "link").symlink_to(outside, target_is_directory=True)
+    (tree / "top-link").symlink_to(outside / "keep", target_is_directory=True)
+    (tree / "file.txt").write_text("z")
+    remove_tree(tree)
+    assert not tree.exists() and not os.path.lexists(tree)
+    assert (outside / "keep" / "file.txt").read_text() == "kept"
+    remove_tree(tree)                       # gone already: nothing to do, no error
