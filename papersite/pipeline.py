@@ -65,7 +65,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)   # output files written this time
     rendered: int = 0                                    # pages and files rendered
-    counts: dict[str, int] = field(default_factory=dict)  # papers, authors, ... (full path)
+    counts: dict[str, int] = field(default_factory=dict)  # site_counts, when it prepared one
 
     def summary(self) -> str:
         return (f"Built {self.pages:,} pages ({self.files:,} files, {self.written:,} written, "
@@ -496,6 +496,7 @@ def _build(options: BuildOptions, progress) -> BuildReport:
 
 
 def site_counts(site: Site) -> dict[str, int]:
+    """What the site holds, as `check` reports it."""
     c = site.catalog
     return {"papers": len(c.entries), "authors": len(c.people), "venues": len(c.series),
             "tags": len(c.tags), "pages": len(site.routes)}
