@@ -842,14 +842,20 @@ def load_content(site_dir: Path, diags: Diagnostics, cache: ParseCache | None = 
     without a problem, so as not to walk the folder again."""
     if sources is None:
         sources = source_files(site_dir, diags, signatures=files is not None)
-    jobs = jobs or available_cores()
-    if jobs > 1 and len(sources) >= PARALLEL_FILES and hasattr(os, "fork"):
-        loads = _load_in_children(sources, site_dir, diags, cache, jobs)
-    else:
-        loads = [load_file(source, site_dir, diags, cache) for source in sources]
+    loads = load_files(sources, site_dir, diags, cache, jobs)
     if files is not None:
         files.extend(loads)
     return assemble(loads)
+
+
+def load_files(sources: list[SourceFile], site_dir: Path, diags: Diagnostics,
+               cache: ParseCache | None = None, jobs: int | None = None) -> list[FileLoad]:
+    """load_file for each source, in order: in `jobs` processes (default: the cores this
+    process may use) from PARALLEL_FILES files on."""
+    jobs = jobs or available_cores()
+    if jobs > 1 and len(sources) >= PARALLEL_FILES and hasattr(os, "fork"):
+        return _load_in_children(sources, site_dir, diags, cache, jobs)
+    return [load_file(source, site_dir, diags, cache) for source in sources]
 
 
 # Files a process of a parallel load takes at a time (about 30 ms of parsing).

@@ -35,7 +35,7 @@ from pathlib import Path
 from .changes import (Fingerprints, fingerprints, pages_showing, pages_to_render,
                       paper_fingerprint, select_tasks, template_signature)
 from .diagnostics import BuildError, Diagnostic, Diagnostics
-from .loading import (FileLoad, LoadedContent, ParseCache, assemble, load_file,
+from .loading import (FileLoad, LoadedContent, ParseCache, assemble, load_files,
                       source_files, tree_signature)
 from . import pipeline
 from .outputs import bibtex, feeds
@@ -126,13 +126,13 @@ class Session:
         if sources is None:
             sources = source_files(self.site_dir, scan, signatures=True)
         named = set(named)
-        loads: dict[str, FileLoad] = {}
-        for source in sources:
-            old = self.loads.get(source.rel)
-            if old is None or old.source != source or source.rel in named:
-                old = load_file(source, self.site_dir, Diagnostics(), self.cache)
-            loads[source.rel] = old
-        self.loads = loads
+        unread = [source for source in sources if source.rel in named
+                  or (old := self.loads.get(source.rel)) is None or old.source != source]
+        # A first build reads every file: in parallel, as `build` does.
+        read = load_files(unread, self.site_dir, Diagnostics(), self.cache, self.options.jobs)
+        fresh = {load.source.rel: load for load in read}
+        self.loads = {source.rel: fresh.get(source.rel) or self.loads[source.rel]
+                      for source in sources}
         timings["load"] = time.perf_counter() - start
         templates, static = signatures or (template_signature(self.site_dir),
                                            tree_signature(self.site_dir / "static"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_files
-from papersite.diagnostics import BuildError
+from papersite.diagnostics import BuildError, Diagnostics
 from papersite.pipeline import BuildOptions, build
 from papersite.session import Session
 from papersite.writer import MANIFEST
@@ -87,12 +87,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 class Edits:
     """A site, a session building it into `_preview`, and a fresh build to compare."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, jobs: int = 1):
         self.site = write_files(root / "site", SITE)
         self.root = root
         self.output = self.site / "_preview"
         self.session = Session(BuildOptions(site_dir=self.site, output=self.output,
-                                            search=False, jobs=1))
+                                            search=False, jobs=jobs))
         self.fresh_builds = 0
         self.last = self.session.rebuild()
 
@@ -324,3 +324,27 @@ def test_with_search_the_index_follows_edits(tmp_path):
                 or rel.startswith("pagefind/fragment/")}
 
     assert steady(mine) == steady(theirs)
+
+
+def test_a_first_build_reads_the_files_in_parallel_and_later_ones_only_the_changed(
+        tmp_path, monkeypatch):
+    """The preview's first build parses every file in `jobs` processes, as `build` does
+    (from loading.PARALLEL_FILES files on: here from one); a save re-reads that file."""
+    from papersite import forking, loading
+
+    monkeypatch.setattr(loading, "PARALLEL_FILES", 1)
+    parsed = []
+    real = forking.in_runs
+
+    def counted(count, size, work, jobs, *rest, **options):
+        parsed.append((count, jobs))
+        return real(count, size, work, jobs, *rest, **options)
+
+    monkeypatch.setattr(forking, "in_runs", counted)
+    edits = Edits(tmp_path, jobs=2)
+    edits.check()
+    files = len(loading.source_files(edits.site, Diagnostics()))
+    assert parsed == [(files, 2)]
+    edits.replace("content/papers/alpha.yaml", "Alpha learning", "Alpha learning, again")
+    edits.rebuild()
+    assert parsed == [(files, 2), (1, 2)]
