@@ -93,11 +93,12 @@ class Session:
         watcher saw change, re-read whatever their size and time say."""
         start = time.perf_counter()
         timings: dict[str, float] = {}
-        scan, templates, static = self._reload(named, timings)
-        try:
-            report = self._text_edit(scan, templates, static, timings)
-        except _FullPath:
-            report = self._full(scan, templates, static, timings, progress)
+        with pipeline.without_cycle_collector():
+            scan, templates, static = self._reload(named, timings)
+            try:
+                report = self._text_edit(scan, templates, static, timings)
+            except _FullPath:
+                report = self._full(scan, templates, static, timings, progress)
         report.seconds = time.perf_counter() - start
         return report
 
