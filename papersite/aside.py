@@ -66,11 +66,22 @@ def remove_abandoned(folder: Path) -> None:
 
 
 def process_exists(pid: int) -> bool:
-    """Whether a process has this pid (a reused pid counts: what it names is kept)."""
+    """Whether a live process has this pid (a reused pid counts: what it names is kept).
+    A zombie does not count: it is dead and writes nothing, its exit not yet collected by
+    whoever adopted it. A killed build's children wait so for the container's first
+    process, which may take its time."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:   # it exists, and is another user's
-        return True
-    return True
+        pass
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rpartition(b")")[2].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False   # no /proc (not Linux), or gone just now: as kill() found it

@@ -707,6 +707,31 @@ def test_what_a_build_killed_outright_leaves_the_next_build_removes(half_edited)
     assert leftovers(site) == [running.relative_to(site).as_posix()]
 
 
+def test_what_a_dead_process_was_writing_is_removed_before_it_is_reaped(tmp_path):
+    """A killed build's children become zombies until whoever adopted them collects
+    their exit (in a container, its first process, which may be slow): dead, they write
+    nothing, so what they were writing aside is removed all the same."""
+    from papersite.aside import aside, process_exists, remove_abandoned
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 30
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(pid, 0)                          # its pid is still taken: a zombie
+        left = aside(tmp_path / "snapshot.pickle", pid)
+        left.write_bytes(b"half a snapshot")
+        mine = aside(tmp_path / "parsed.json")   # this live process's
+        mine.write_bytes(b"being written")
+        assert not process_exists(pid) and process_exists(os.getpid())
+        remove_abandoned(tmp_path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [mine.name]
+    finally:
+        os.waitpid(pid, 0)
+
+
 @pytest.mark.parametrize("depth", [1, 2, 3])
 def test_remove_tree_removes_every_level_and_follows_no_link(tmp_path, depth):
     """writer.remove_tree shares the folders of the first level with more than 64 among
