@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 
 import latex2mathml.converter
-import markdown
 import nh3
 
 _MATH = re.compile(
@@ -68,16 +67,29 @@ def _needs_markdown(text: str) -> bool:
     return _SPECIAL.search(text) is not None
 
 
-_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
-_md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
-# The same without the link and image patterns, for text that cannot hold a link: each
-# `[` sent the link pattern looking for its closing bracket, through the paragraph, in
-# Python. Introductions that cite as "[12]" spent 40% of the sample site's rendering
-# there, to find no link. A link or image needs "](" or a reference definition.
-_md_without_links = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
-for _name in ("reference", "link", "image_link", "image_reference", "short_reference",
-              "short_image_ref"):
-    _md_without_links.inlinePatterns.deregister(_name)
+@lru_cache(maxsize=None)
+def _markdown(links: bool):
+    """The markdown converter, made on first use: a site whose texts are plain never
+    imports markdown (about 40 ms of each build's start). Its extensions are given as
+    objects: named, markdown looks them up among every installed package's entry points.
+
+    `links=False`: without the link and image patterns, for text that cannot hold a
+    link. Each `[` sent the link pattern looking for its closing bracket, through the
+    paragraph, in Python: introductions that cite as "[12]" spent 40% of the sample
+    site's rendering there, to find no link. A link or image needs "](" or a reference
+    definition."""
+    import markdown
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    md = markdown.Markdown(extensions=[TableExtension(), FencedCodeExtension(),
+                                       SaneListExtension()], output_format="html")
+    if not links:
+        for name in ("reference", "link", "image_link", "image_reference",
+                     "short_reference", "short_image_ref"):
+            md.inlinePatterns.deregister(name)
+    return md
 
 
 # Where a reference definition ("[label]: url") may be: at a line's start, after what a
@@ -93,7 +105,7 @@ def _may_link(text: str) -> bool:
 
 def _convert(text: str) -> str:
     """Markdown → HTML, not yet sanitised."""
-    md = _md if _may_link(text) else _md_without_links
+    md = _markdown(_may_link(text))
     md.reset()
     return md.convert(text)
 

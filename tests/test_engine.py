@@ -564,3 +564,22 @@ def test_serve_passes_jobs_to_its_builds(make_site, monkeypatch):
         assert preview.options.jobs == 1
     finally:
         preview.close()
+
+
+def test_a_site_of_plain_text_never_imports_markdown(make_site):
+    """The markdown converter is made on first use (about 40 ms of a build's start)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from papersite.pipeline import BuildOptions, build; "
+            "build(BuildOptions(site_dir=sys.argv[1], search=False, jobs=1)); "
+            "print('markdown' in sys.modules)")
+    plain = make_site({"content/papers/a.yaml":
+                       "title: A\nauthors: [Ann Lee]\nyear: 2020\nabstract: Plain words.\n"})
+    marked = make_site({"content/papers/a.yaml":
+                        "title: A\nauthors: [Ann Lee]\nyear: 2020\nabstract: Some *words*.\n"})
+    imported = [subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True,
+                               text=True, check=True).stdout.strip()
+                for site in (plain, marked)]
+    assert imported == ["False", "True"]
+    assert "<em>words</em>" in read(marked, "papers/a/index.html")

@@ -439,9 +439,10 @@ def test_text_without_link_syntax_converts_the_same_without_the_link_patterns(te
     # A link or an image needs "](" or a reference definition: where markup finds
     # neither, the converter that skips the link patterns gives the full one's HTML.
     assume(not markup._may_link(text))
-    for md in (markup._md, markup._md_without_links):
+    full, without_links = markup._markdown(True), markup._markdown(False)
+    for md in (full, without_links):
         md.reset()
-    assert markup._md_without_links.convert(text) == markup._md.convert(text)
+    assert without_links.convert(text) == full.convert(text)
 
 
 # --- feeds: the newest papers --------------------------------------------------------------
