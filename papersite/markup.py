@@ -12,7 +12,6 @@ import html
 import re
 from functools import lru_cache
 
-import latex2mathml.converter
 import nh3
 
 _MATH = re.compile(
@@ -112,6 +111,8 @@ def _convert(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def tex_to_mathml(tex: str, display: bool) -> str | None:
+    import latex2mathml.converter   # imported with the first formula: 7 ms of a start
+
     try:
         mathml = latex2mathml.converter.convert(tex.strip(), display="block" if display
                                                 else "inline")

@@ -590,3 +590,20 @@ def _latex_decoders():
     from papersite.importers.bibtex import _Decode
 
     return _Decode(), LatexDecodingMiddleware()._decoder
+
+
+@SOME
+@given(st.text(alphabet=st.sampled_from(list("ab &<>\"'\n\r\t\x01\x0b\ufffeé;#")), max_size=30)
+       | st.text(max_size=30))
+@example("\"'&<>\n")
+def test_feed_escaping_writes_what_xml_sax_saxutils_writes(text):
+    """feeds.escape and feeds.quoteattr are written out to keep xml.sax.saxutils (and the
+    urllib, ssl and email it imports) out of a build's start: the same text for anything,
+    once the characters XML forbids are left out."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from papersite.outputs import feeds
+
+    allowed = feeds._NOT_XML.sub("", text)
+    assert feeds.escape(text) == escape(allowed)
+    assert feeds.quoteattr(text) == quoteattr(allowed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from .feeds import escape
 
 LIMIT = 50_000
 _NOT_LISTED = {"notfound", "redirect"}
