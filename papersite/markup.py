@@ -69,7 +69,7 @@ def _needs_markdown(text: str) -> bool:
 @lru_cache(maxsize=None)
 def _markdown(links: bool):
     """The markdown converter, made on first use: a site whose texts are plain never
-    imports markdown (about 40 ms of each build's start). Its extensions are given as
+    imports markdown (about 30 ms of each build's start). Its extensions are given as
     objects: named, markdown looks them up among every installed package's entry points.
 
     `links=False`: without the link and image patterns, for text that cannot hold a

@@ -132,8 +132,8 @@ class Session:
         # A first build reads every file: in parallel, as `build` does.
         read = load_files(unread, self.site_dir, Diagnostics(), self.cache, self.options.jobs)
         fresh = {load.source.rel: load for load in read}
-        self.loads = {source.rel: fresh.get(source.rel) or self.loads[source.rel]
-                      for source in sources}
+        self.loads = {source.rel: fresh[source.rel] if source.rel in fresh
+                      else self.loads[source.rel] for source in sources}
         timings["load"] = time.perf_counter() - start
         templates, static = signatures or (template_signature(self.site_dir),
                                            tree_signature(self.site_dir / "static"))

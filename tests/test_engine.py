@@ -567,7 +567,7 @@ def test_serve_passes_jobs_to_its_builds(make_site, monkeypatch):
 
 
 def test_a_site_of_plain_text_never_imports_markdown(make_site):
-    """The markdown converter is made on first use (about 40 ms of a build's start)."""
+    """The markdown converter is made on first use (about 30 ms of a build's start)."""
     import subprocess
     import sys
 
