@@ -41,16 +41,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="fail when an internal link or asset does not resolve")
 
     s = sub.add_parser("serve", help="preview the site with live reload")
-    s.add_argument("--site", default=".")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--drafts", action="store_true")
+    s.add_argument("--site", default=".", help="the site folder (default: .)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    s.add_argument("--drafts", action="store_true", help="include draft papers and pages")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--search", action="store_true", help="also build the search index")
     _add_jobs(s)
 
     c = sub.add_parser("check", help="validate the content without building")
-    c.add_argument("--site", default=".")
+    c.add_argument("--site", default=".", help="the site folder (default: .)")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--links", action="store_true",
                    help="also build into a temporary folder and check every internal link")
@@ -59,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="import papers from BibTeX, CSV or JSON Lines")
     i.add_argument("format", choices=["bibtex", "csv", "jsonl"])
     i.add_argument("file")
-    i.add_argument("--site", default=".")
+    i.add_argument("--site", default=".", help="the site folder (default: .)")
     i.add_argument("--force", action="store_true", help="overwrite existing paper files")
     i.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
                    help="map an input column to a paper field (repeatable)")
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("dir")
 
     sc = sub.add_parser("schema", help="write JSON Schema files for editors")
-    sc.add_argument("--site", default=".")
+    sc.add_argument("--site", default=".", help="the site folder (default: .)")
     sc.add_argument("--output", help="folder (default: schemas/ in the site folder)")
     return parser
 
