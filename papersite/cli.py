@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .diagnostics import BuildError
+from .diagnostics import UNTOUCHED, BuildError
 
 
 def _print_diagnostics(items, stream=None) -> None:
@@ -103,11 +103,11 @@ def _command(args) -> int:
         _print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")
         what = exc.summary or "build failed"
-        print(f"{what}: {errors} error{'s' if errors != 1 else ''}; "
-              "the previous output is untouched", file=sys.stderr)
+        print(f"{what}: {errors} error{'s' if errors != 1 else ''}; {exc.outcome}",
+              file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted; the previous output is untouched", file=sys.stderr)
+    except KeyboardInterrupt as exc:   # its message, when given, says what was done
+        print(f"interrupted; {exc.args[0] if exc.args else UNTOUCHED}", file=sys.stderr)
         return 130
 
 
@@ -144,7 +144,7 @@ def _ended_by_ctrl_c():
 
 
 def _end_now(signum, frame) -> None:
-    print("interrupted; the previous output is untouched", file=sys.stderr, flush=True)
+    print(f"interrupted; {UNTOUCHED}", file=sys.stderr, flush=True)
     os._exit(130)
 
 

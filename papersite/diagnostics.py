@@ -95,23 +95,28 @@ def _report_order(d: Diagnostic):
     return (d.path, d.line, d.field, d.severity, d.message)
 
 
+UNTOUCHED = "the previous output is untouched"
+
+
 class BuildError(Exception):
     """Raised when a stage found errors and the build must stop.
 
     Carries the diagnostics so the command line can print all of them.
     """
 
-    def __init__(self, diagnostics: Diagnostics | list[Diagnostic], summary: str = ""):
+    def __init__(self, diagnostics: Diagnostics | list[Diagnostic], summary: str = "",
+                 outcome: str = UNTOUCHED):
         if isinstance(diagnostics, Diagnostics):
             items = list(diagnostics)
         else:
             items = sorted(diagnostics, key=_report_order)
         self.diagnostics = items
         self.summary = summary
+        self.outcome = outcome   # what became of the output, for the summary line
         super().__init__(summary or "\n".join(str(d) for d in items))
 
     def __reduce__(self):  # picklable, so worker processes can report it
-        return (BuildError, (self.diagnostics, self.summary))
+        return (BuildError, (self.diagnostics, self.summary, self.outcome))
 
 
 def fail(path: str, message: str, line: int = 0, field: str = "") -> BuildError:

@@ -539,3 +539,49 @@ def test_unknown_macro_is_kept_with_a_warning(site):
     # conf → "Conference on " # cvprname, defined after it: BibTeX order does not matter
     # for us, and the alias names the cvpr series.
     assert paper(site, "macro-paper")["venue"] == "cvpr"
+
+
+TWO = """\
+@article{a1, title={First Paper}, author={Lee, Ann}, year={2020}, journal={J. Tests}}
+@article{a2, title={Second Paper}, author={Lee, Ann}, year={2021}, journal={J. Tests}}
+"""
+
+
+@pytest.mark.parametrize("fault, code, expected", [
+    (OSError(28, "No space left on device"), 1,
+     ["content/papers/second-paper.yaml: cannot write: No space left on device",
+      "import stopped: 1 error; 1 of 2 papers were written, each whole; the same import "
+      "again adds the rest"]),
+    (KeyboardInterrupt(), 130,
+     ["interrupted; 1 of 2 papers were written, each whole; the same import again adds "
+      "the rest"])])
+def test_an_import_stopped_while_writing_says_how_far_it_got(site, tmp_path, monkeypatch,
+                                                            capsys, fault, code, expected):
+    """A full disk or a Ctrl-C while the papers are written: no traceback and no half
+    file; the papers written are whole, the summary says how many, and the same import
+    run again adds the rest."""
+    import os
+
+    from papersite import cli
+
+    bib = tmp_path / "two.bib"
+    bib.write_text(TWO)
+    real, calls = os.replace, []
+
+    def failing_second(source, target):
+        calls.append(target)
+        if len(calls) == 2:
+            raise fault
+        return real(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_second)
+    assert cli.main(["import", "bibtex", str(bib), "--site", str(site)]) == code
+    assert capsys.readouterr().err.splitlines() == expected
+    papers = site / "content/papers"
+    assert sorted(p.name for p in papers.iterdir()) == ["first-paper.yaml"]   # no .tmp
+    monkeypatch.setattr(os, "replace", real)
+    assert cli.main(["import", "bibtex", str(bib), "--site", str(site)]) == 0
+    assert "Imported 1 new paper" in capsys.readouterr().out
+    assert sorted(p.name for p in papers.iterdir()) == ["first-paper.yaml",
+                                                        "second-paper.yaml"]
+    assert run_cli("check", "--strict", "--site", str(site)).code == 0

@@ -11,6 +11,7 @@ every candidate was checked: an input with errors writes no file at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -382,6 +383,7 @@ class ImportSession:
 
     def write(self, planned: list[Planned], fmt: str, input_name: str) -> None:
         schema = self.site_dir / SCHEMA_FILE
+        written = 0
         for p in planned:
             header = []
             if schema.is_file():
@@ -395,10 +397,30 @@ class ImportSession:
             if isinstance(data.get("date"), str):
                 data["date"] = dt.date.fromisoformat(data["date"])
             text = dump_paper(data, header)
-            p.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = p.path.with_name(f".{p.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, p.path)
+            try:
+                p.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, p.path)
+            except (OSError, KeyboardInterrupt) as exc:   # each file is written whole or not
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
+                raise _stopped(exc, p, written, len(planned), self.site_dir) from None
+            written += 1
+
+
+def _stopped(exc: BaseException, p: Planned, written: int, total: int,
+             site_dir: Path) -> BaseException:
+    """What to raise when writing the papers stopped at p: it says how far the import
+    got, the papers written so far being whole and kept."""
+    so_far = (f"{written} of {total} papers were written, each whole; the same import "
+              "again adds the rest" if written else "no paper was written")
+    if isinstance(exc, KeyboardInterrupt):
+        return KeyboardInterrupt(so_far)
+    rel = Path(os.path.relpath(p.path, site_dir)).as_posix()
+    reason = exc.strerror or str(exc)
+    return BuildError([Diagnostic(rel, message=f"cannot write: {reason}")],
+                      summary="import stopped", outcome=so_far)
 
 
 def _empty(value) -> bool:
