@@ -28,6 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .aside import write_aside
+from .diagnostics import BuildError, Diagnostic
 from .config import SiteConfig
 from .model import SLUG_PATTERN, Paper, Profile, TagInfo, Venue
 
@@ -243,18 +244,24 @@ SCHEMAS = {
 def write_schemas(out: Path) -> list[Path]:
     """Write every schema file into `out`; return their paths (unchanged files untouched)."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, make in SCHEMAS.items():
-        path = out / name
-        text = json.dumps(make(), indent=2, ensure_ascii=False) + "\n"
-        try:
-            same = path.read_text(encoding="utf-8") == text
-        except OSError:
-            same = False
-        if not same:
-            write_aside(path, text)
-        written.append(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, make in SCHEMAS.items():
+            path = out / name
+            text = json.dumps(make(), indent=2, ensure_ascii=False) + "\n"
+            try:
+                same = path.read_text(encoding="utf-8") == text
+            except OSError:
+                same = False
+            if not same:
+                write_aside(path, text)
+            written.append(path)
+    except OSError as exc:   # a folder that cannot be made or written: say so, no traceback
+        raise BuildError([Diagnostic(str(exc.filename or out),
+                                     message=f"cannot write: {exc.strerror or exc}")],
+                         summary="schemas not written",
+                         outcome="each schema file is whole, as it was or new") from None
     return written
 
 

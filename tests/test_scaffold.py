@@ -199,6 +199,15 @@ def test_schema_command_writes_the_schemas(tmp_path):
         assert schema["title"] and schema["description"]
 
 
+def test_schema_into_a_folder_that_cannot_be_made_is_an_error(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    result = run_cli("schema", "--site", str(tmp_path), "--output", str(tmp_path / "file/sub"))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.splitlines() == [
+        f"{tmp_path / 'file/sub'}: cannot write: Not a directory",
+        "schemas not written: 1 error; each schema file is whole, as it was or new"]
+
+
 def test_schema_files_are_rewritten_only_when_changed(tmp_path):
     paths = write_schemas(tmp_path)
     stamps = [p.stat().st_mtime_ns for p in paths]
