@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--site", default=".", help="the site folder (default: .)")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only)")
-    s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    s.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any free)")
     s.add_argument("--drafts", action="store_true", help="include draft papers and pages")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--search", action="store_true", help="also build the search index")
@@ -89,6 +89,17 @@ def _jobs(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, "
                                          f"not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """--port N: 0 to 65535 (the system would take 99999 as 34463)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not {text!r}")
     return value
 
 

@@ -552,6 +552,14 @@ def test_jobs_must_be_a_whole_number_of_processes(command):
         assert "Traceback" not in result.err
 
 
+def test_serve_port_must_be_a_port_number():
+    for wrong in ("99999", "-1", "http", "80.5"):
+        result = run_cli("serve", "--port", wrong)
+        assert result.code == 2 and "Traceback" not in result.err
+        assert (f"argument --port: expected a port number from 0 to 65535, not '{wrong}'"
+                in result.err)
+
+
 def test_serve_passes_jobs_to_its_builds(make_site, monkeypatch):
     from papersite import cli, serve
 
