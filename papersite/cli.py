@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import math
 import os
 import signal
 import sys
@@ -80,27 +81,23 @@ def _add_jobs(parser) -> None:
                              "(default: the cores this process may use)")
 
 
-def _jobs(text: str) -> int:
-    """--jobs N: a whole number of processes, one at least."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, "
-                                         f"not {text!r}")
-    return value
+def _whole_number(low: int, high: float, expected: str):
+    """An argparse type: a whole number from low to high, else a usage error that says
+    what was expected."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}")
+        return value
+    return parse
 
 
-def _port(text: str) -> int:
-    """--port N: 0 to 65535 (the system would take 99999 as 34463)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not {text!r}")
-    return value
+_jobs = _whole_number(1, math.inf, "a whole number of processes, 1 or more")
+# The system would take port 99999 as 34463.
+_port = _whole_number(0, 65535, "a port number from 0 to 65535")
 
 
 def main(argv: list[str] | None = None) -> int:
