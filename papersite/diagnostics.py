@@ -8,6 +8,7 @@ pipeline decides at the end whether the build may continue.
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -117,6 +118,18 @@ class BuildError(Exception):
 
     def __reduce__(self):  # picklable, so worker processes can report it
         return (BuildError, (self.diagnostics, self.summary, self.outcome))
+
+
+_WRITE_REASONS = {errno.ENOSPC: "the disk is full",
+                  errno.EDQUOT: "the disk quota is used up",
+                  errno.EROFS: "the file system is read-only",
+                  errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
+
+
+def write_reason(exc: OSError) -> str:
+    """Why a file could not be written, in the same words for every command: the usual
+    causes said plainly, any other in the system's words."""
+    return _WRITE_REASONS.get(exc.errno) or exc.strerror or str(exc)
 
 
 def fail(path: str, message: str, line: int = 0, field: str = "") -> BuildError:

@@ -16,7 +16,7 @@ import json
 from importlib.resources import files
 from pathlib import Path
 
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import BuildError, Diagnostic, write_reason
 from .schema import write_schemas
 
 WORKFLOW = ".github/workflows/pages.yml"
@@ -95,5 +95,5 @@ def init_site(path: Path) -> Path:
         (path / "requirements.txt").write_text(_requirements(), encoding="utf-8")
         write_schemas(path / "schemas")
     except OSError as exc:
-        raise _refuse(path, f"cannot create the site: {exc.strerror or exc}") from None
+        raise _refuse(path, f"cannot create the site: {write_reason(exc)}") from None
     return path

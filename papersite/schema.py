@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .aside import write_aside
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import BuildError, Diagnostic, write_reason
 from .config import SiteConfig
 from .model import SLUG_PATTERN, Paper, Profile, TagInfo, Venue
 
@@ -245,6 +245,7 @@ def write_schemas(out: Path) -> list[Path]:
     """Write every schema file into `out`; return their paths (unchanged files untouched)."""
     out = Path(out)
     written = []
+    path = None   # the schema file being written, once the folder is there
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, make in SCHEMAS.items():
@@ -258,8 +259,9 @@ def write_schemas(out: Path) -> list[Path]:
                 write_aside(path, text)
             written.append(path)
     except OSError as exc:   # a folder that cannot be made or written: say so, no traceback
-        raise BuildError([Diagnostic(str(exc.filename or out),
-                                     message=f"cannot write: {exc.strerror or exc}")],
+        # The error of a write names the file written aside, not the schema file.
+        shown = path if path is not None else (exc.filename or out)
+        raise BuildError([Diagnostic(str(shown), message=f"cannot write: {write_reason(exc)}")],
                          summary="schemas not written",
                          outcome="each schema file is whole, as it was or new") from None
     return written

@@ -21,7 +21,6 @@ renames, and nothing to undo but that one step.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -31,7 +30,7 @@ import signal
 import threading
 from pathlib import Path
 
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import BuildError, Diagnostic, write_reason
 
 MANIFEST = ".papersite-manifest.json"
 # The files a commit adds to an output that has a manifest, written before it moves any:
@@ -74,13 +73,7 @@ def _write_file(path: str | Path, data: bytes | list[bytes]) -> os.stat_result:
 
 
 def _io_message(exc: OSError, what: str) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"cannot write {what}: the disk is full; the previous site is untouched"
-    if exc.errno == errno.EROFS:
-        return f"cannot write {what}: the file system is read-only; the previous site is untouched"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"cannot write {what}: permission denied; the previous site is untouched"
-    return f"cannot write {what}: {exc.strerror or exc}; the previous site is untouched"
+    return f"cannot write {what}: {write_reason(exc)}; the previous site is untouched"
 
 
 class OutputWriter:

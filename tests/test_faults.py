@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from papersite import pipeline, writer as writer_module
-from papersite.diagnostics import BuildError
+from papersite.diagnostics import BuildError, write_reason
 from papersite.pipeline import BuildOptions
 from papersite.writer import MANIFEST, OutputWriter
 
@@ -583,6 +583,16 @@ def test_a_commit_that_fails_midway_is_undone(small, monkeypatch, fail_at):
         "_site: cannot write the output: the disk is full; the previous site is untouched"]
     assert snapshot(site / "_site") == before
     assert leftovers(site) == []
+
+
+@pytest.mark.parametrize("number, reason", [
+    (errno.ENOSPC, "the disk is full"), (errno.EDQUOT, "the disk quota is used up"),
+    (errno.EROFS, "the file system is read-only"), (errno.EACCES, "permission denied"),
+    (errno.EPERM, "permission denied"), (errno.ENOTDIR, "Not a directory")])
+def test_every_command_gives_a_write_failure_the_same_reason(number, reason):
+    """build, import, schema and init say why a write failed with this one function: the
+    usual causes plainly, any other in the system's words."""
+    assert write_reason(OSError(number, os.strerror(number))) == reason
 
 
 def test_a_staging_folder_that_cannot_be_made(small, monkeypatch):

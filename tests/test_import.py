@@ -549,7 +549,7 @@ TWO = """\
 
 @pytest.mark.parametrize("fault, code, expected", [
     (OSError(28, "No space left on device"), 1,
-     ["content/papers/second-paper.yaml: cannot write: No space left on device",
+     ["content/papers/second-paper.yaml: cannot write: the disk is full",
       "import stopped: 1 error; 1 of 2 papers were written, each whole; the same import "
       "again adds the rest"]),
     (KeyboardInterrupt(), 130,

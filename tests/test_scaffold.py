@@ -208,6 +208,20 @@ def test_schema_into_a_folder_that_cannot_be_made_is_an_error(tmp_path):
         "schemas not written: 1 error; each schema file is whole, as it was or new"]
 
 
+def test_a_schema_file_that_cannot_be_written_is_named(tmp_path):
+    """The error names the schema file, not the temporary file written beside it, and
+    leaves no temporary file behind."""
+    out = tmp_path / "schemas"
+    (out / "venues.schema.json").mkdir(parents=True)
+    result = run_cli("schema", "--site", str(tmp_path), "--output", str(out))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.splitlines() == [
+        f"{out / 'venues.schema.json'}: cannot write: Is a directory",
+        "schemas not written: 1 error; each schema file is whole, as it was or new"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "author.schema.json", "paper.schema.json", "venues.schema.json"]
+
+
 def test_schema_files_are_rewritten_only_when_changed(tmp_path):
     paths = write_schemas(tmp_path)
     stamps = [p.stat().st_mtime_ns for p in paths]

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from pydantic import ValidationError
 
-from ..diagnostics import BuildError, Diagnostic, Diagnostics
+from ..diagnostics import BuildError, Diagnostic, Diagnostics, write_reason
 from ..loading import MAX_FILE_BYTES, Record, load_content
 from ..model import PAPER_FIELDS, Paper, check_url
 from ..names import normalise, slugify
@@ -418,8 +418,7 @@ def _stopped(exc: BaseException, p: Planned, written: int, total: int,
     if isinstance(exc, KeyboardInterrupt):
         return KeyboardInterrupt(so_far)
     rel = Path(os.path.relpath(p.path, site_dir)).as_posix()
-    reason = exc.strerror or str(exc)
-    return BuildError([Diagnostic(rel, message=f"cannot write: {reason}")],
+    return BuildError([Diagnostic(rel, message=f"cannot write: {write_reason(exc)}")],
                       summary="import stopped", outcome=so_far)
 
 
