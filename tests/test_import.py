@@ -74,12 +74,23 @@ def test_google_scholar_export(site):
         "authors": ["Jan van der Berg", "Zoë Müller", "Lucía García", "Tobias Straßer"],
         "year": 2023,
         "venue": "cvpr",  # lowercase "Proceedings of the IEEE/CVF conference on ..."
+        # The pages, which no paper field holds, are kept with the entry as written.
+        "bibtex": textwrap.dedent(r"""
+            @inproceedings{berg2023sparse,
+              title = {Sparse prototype memory for few-shot {CNN} adaptation},
+              author = {van der Berg, Jan and M{\"u}ller, Zo{\"e} and Garc{\'\i}a, Luc{\'\i}a and Stra{\ss}er, Tobias},
+              booktitle = {Proceedings of the IEEE/CVF conference on computer vision and pattern recognition},
+              pages = {1234--1243},
+              year = {2023},
+            }
+            """).lstrip(),
     }
     p = paper(site, "diffusion-priors-for-3d-scene-completion")
     assert p["authors"] == ["Aiko Nakamura", "Chidi Okafor", "Élodie Lefebvre"]
     assert p["et_al"] is True
     assert (p["arxiv"], p["venue"]) == ("2401.01234", "arxiv")
     assert "type" not in p  # arXiv's venue type, preprint, applies
+    assert "bibtex" not in p  # nothing the paper's fields do not hold
     p = paper(site, "token-merging-without-retraining")
     # "Advances in Neural Information Processing Systems" as an @article: the venue's
     # type (conference) wins over Scholar's entry type.
@@ -142,7 +153,57 @@ def test_string_macros_crossref_and_months(site):
     assert (p["arxiv"], p["category"]) == ("2403.01234", "math.OC")
     p = paper(site, "geometry-aware-representations")
     assert p == {"title": "Geometry-Aware Representations", "authors": ["María de la Cruz"],
-                 "year": 2020, "type": "thesis"}
+                 "year": 2020, "type": "thesis", "bibtex": textwrap.dedent(r"""
+                     @phdthesis{cruz2020thesis,
+                       title = {Geometry-Aware Representations},
+                       author = {de la Cruz, Mar\'{i}a},
+                       school = {Universidad Imaginaria},
+                       year = {2020},
+                     }
+                     """).lstrip()}
+
+
+def test_details_no_paper_field_holds_are_kept_in_the_papers_bibtex(site, build):
+    """Volume, pages, publisher, a month without a day: the entry is kept as written,
+    macros and crossref resolved, export clutter left out, and the site's BibTeX of the
+    paper is that entry, under its own key."""
+    assert do_import(site, "bibtex", "macros.bib").code == 0
+    assert paper(site, "learning-to-segment-lidar-sweeps")["bibtex"] == textwrap.dedent(r"""
+        @inproceedings{DBLP:conf/iccv/BergC23,
+          title = {Learning to Segment {L}i{DAR} Sweeps},
+          author = {Jan van der Berg and Mar{\'{\i}}a de la Cruz},
+          booktitle = {Proceedings of the IEEE/CVF International Conference on Computer Vision, {ICCV} 2023, Paris, France},
+          publisher = {IEEE},
+          pages = {100--110},
+          year = {2023},
+          month = oct,
+          doi = {10.1109/ICCV51070.2023.00011},
+        }
+        """).lstrip()
+    assert do_import(site, "bibtex", "zotero.bib").code == 0
+    survey = paper(site, "a-survey-of-self-supervised-learning-for-medical-images")
+    kept = survey["bibtex"]
+    assert "volume = {12}" in kept and "month = mar," in kept and "issn = {1234-5678}" in kept
+    assert "doi = {10.1016/j.media.2021.101234}" in kept   # as the paper's doi field has it
+    assert not {"abstract", "keywords", "file", "urldate"} & {
+        line.split("=")[0].strip() for line in kept.splitlines()[1:-1]}
+    (site / "months.bib").write_text(
+        "@article{lee2020only, title={Only a Month}, author={Lee, Ann}, journal={J. Tests},"
+        " year={2020}, month=feb}\n"
+        "@article{lee2021day, title={A Day}, author={Lee, Ann}, journal={J. Tests},"
+        " year={2021}, month=mar, day={3}}\n")
+    assert do_import(site, "bibtex", "months.bib").code == 0
+    assert "month = feb," in paper(site, "only-a-month")["bibtex"]   # no date holds it
+    assert paper(site, "a-day")["date"].isoformat() == "2021-03-03"
+    assert "bibtex" not in paper(site, "a-day")
+    assert build(site, "--strict").code == 0
+    bib = (site / "_site/papers/a-survey-of-self-supervised-learning-for-medical-images.bib"
+           ).read_text("utf-8")
+    assert bib == kept
+    import bibtexparser
+    entry = bibtexparser.parse_string(bib).entries[0]
+    assert (entry.key, entry["volume"], entry["pages"]) == (
+        "sondergaard_survey_2021", "12", "101234")
 
 
 def test_written_file_has_header_and_schema_order(site):
@@ -153,7 +214,7 @@ def test_written_file_has_header_and_schema_order(site):
     assert lines[0] == ("# Imported by `papersite import bibtex` from zotero.bib, "
                         "entry 'strasser_robust_2022' (line 2).")
     keys = [line.split(":")[0] for line in lines if line and line[0].isalpha()]
-    assert keys == ["title", "authors", "year", "venue", "abstract", "links", "doi"]
+    assert keys == ["title", "authors", "year", "venue", "abstract", "links", "doi", "bibtex"]
     assert "Straßer" in text  # written as UTF-8, not escaped
 
 
