@@ -156,19 +156,31 @@ class _Dumper(yaml.SafeDumper):
     """Multi-line text as literal blocks, so abstracts stay readable."""
 
 
+class _CDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    """The same with libyaml's emitter: 8 times as fast (10 of an import's 25 s at 20,000
+    entries) and the same files for those entries; but it escapes the characters beyond
+    U+FFFF (emoji, math letters) that the Python emitter writes as they are."""
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str):
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)
+_CDumper.add_representer(str, _represent_str)
+_DUMP_OPTIONS = {"allow_unicode": True, "sort_keys": False, "width": 88,
+                 "default_flow_style": False}
 
 
 def dump_paper(data: dict, header: list[str]) -> str:
-    """A paper as YAML: header comment lines, then its fields in schema order."""
+    """A paper as YAML: header comment lines, then its fields in schema order. Written
+    by libyaml, unless its text holds a backslash-U: its escape of an emoji, say, or one
+    of the paper's own (rare, and then the Python emitter is only slower)."""
     ordered = {k: data[k] for k in PAPER_FIELDS if k in data}
-    body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=88, default_flow_style=False)
+    body = yaml.dump(ordered, Dumper=_CDumper, **_DUMP_OPTIONS)
+    if "\\U" in body:
+        body = yaml.dump(ordered, Dumper=_Dumper, **_DUMP_OPTIONS)
     return "".join(f"# {line}\n" for line in header) + body
 
 
