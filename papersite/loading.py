@@ -12,6 +12,7 @@ the site folder and must not be able to run code).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -270,6 +271,12 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict[str, int], 
                           f"allowed; remove it, or write it as \\x{ord(char):02x} inside "
                           "double quotes") from None
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")):
+            # libyaml's own limit (PyYAML 6.0.4 on), met while it scans ahead of the
+            # events _check_depth counts: the same refusal, in the same words.
+            raise YamlProblem(_error_line(exc) + first_line - 1,
+                              f"nested more than {MAX_DEPTH} levels deep; "
+                              "refusing to load it") from None
         raise YamlProblem(_error_line(exc) + first_line - 1,
                           _yaml_message(exc, first_line)) from None
     except RecursionError:
@@ -425,7 +432,10 @@ def read_text(path: Path, site_dir: Path, diags: Diagnostics,
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
-            real = path.resolve()
+            real = _link_target(path)
+            if real is None:
+                diags.error(rel, message=_LOOP)
+                return None
             inside = real.is_relative_to(_real_folder(site_dir))
             size = real.stat().st_size if inside else 0
         else:
@@ -439,9 +449,6 @@ def read_text(path: Path, site_dir: Path, diags: Diagnostics,
             return None
         with open(real, "rb") as fh:
             raw = fh.read()
-    except RuntimeError:  # pathlib's report of a symlink loop
-        diags.error(rel, message=_LOOP)
-        return None
     except OSError as exc:
         if path.is_symlink() and not path.exists():
             diags.error(rel, message="is a symbolic link to a file that does not exist")
@@ -645,14 +652,27 @@ def _check_links_inside(folder: Path, site_dir: Path, diags: Diagnostics,
     links = sorted((item for item in listing if item[1].is_symlink()), key=_path_order)
     for _, entry in links:
         p = Path(entry.path)
-        try:
-            target = p.resolve()
-        except RuntimeError:
+        target = _link_target(p)
+        if target is None:
             diags.error(_relative(p, site_dir), message=_LOOP)
             continue
         if not target.is_relative_to(root):
             diags.error(_relative(p, site_dir),
                         message="is a link to a file outside the site folder; refused")
+
+
+def _link_target(link: Path) -> Path | None:
+    """Where a symbolic link leads (a missing file too), or None when it loops back on
+    itself. Up to Python 3.12, `resolve()` raises RuntimeError for a loop; from 3.13 it
+    returns the link's own path, and only `strict=True` says so, with ELOOP."""
+    try:
+        return link.resolve(strict=True)
+    except RuntimeError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None
+        return link.resolve()
 
 
 @by_fields
