@@ -8,6 +8,7 @@ import http.server
 import os
 import signal
 import threading
+import time
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
@@ -258,14 +259,21 @@ def test_check_folder_and_parallel_check_agree(repo_site, monkeypatch):
 
 
 def test_a_link_checker_killed_by_the_system_stops_the_check_with_an_error(
-        repo_site, monkeypatch):
+        repo_site, monkeypatch, tmp_path):
     """A child checking a run of pages is killed (the out-of-memory killer): the check
     stops with a build error naming it, instead of waiting for the lost run for ever."""
     me, check = os.getpid(), links._broken_on
+    started = tmp_path / "child-took-a-run"
 
     def broken_on(pages, read, resolver):
         if os.getpid() != me:
+            started.touch()
             os.kill(os.getpid(), signal.SIGKILL)
+        # This process waits for the child to take a run: on a busy host it could
+        # otherwise take every run before the child is scheduled, and nothing dies.
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         return check(pages, read, resolver)
 
     def hung(signum, frame):
