@@ -672,7 +672,10 @@ def _link_target(link: Path) -> Path | None:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return None
+    try:
         return link.resolve()
+    except RuntimeError:
+        return None
 
 
 @by_fields

@@ -327,7 +327,6 @@ def parse_bibtex(text: str) -> Library:
         return bibtexparser.parse_string(text, parse_stack=_parse_stack())
 
 
-
 # --- entries → candidates ---------------------------------------------------------------
 
 
