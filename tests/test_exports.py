@@ -84,6 +84,7 @@ SITE = {
               title = {The Education of a Computer},
               author = {Hopper, Grace Murray},
               journal = {Proceedings of the ACM National Meeting},
+              pages = {243--249},
               year = {1952},
             }
         - id: thesis
@@ -138,7 +139,7 @@ EXPECTED = {
     "lovelace2022deepa": {"type": "misc", "title": "Deep Learning Again", "year": "2022"},
     "lovelace2022deepb": {"type": "inproceedings", "booktitle": "CVPR Workshops"},
     "hopper1952education": {"type": "article", "title": "The Education of a Computer",
-                            "authors": ["Grace Murray Hopper"]},
+                            "authors": ["Grace Murray Hopper"], "pages": "243–249"},
     "lovelace2019thesis": {"type": "phdthesis", "school": "ETH Zürich"},
     "lovelace2018book": {"type": "book", "publisher": "Springer"},
     "lovelace2017chapter": {"type": "incollection",
@@ -211,6 +212,7 @@ def test_a_paper_bibtex_field_replaces_the_generated_entry(site):
         "  title = {The Education of a Computer},\n"
         "  author = {Hopper, Grace Murray},\n"
         "  journal = {Proceedings of the ACM National Meeting},\n"
+        "  pages = {243--249},\n"
         "  year = {1952},\n"
         "}\n")
 
@@ -345,6 +347,11 @@ def test_ris_and_csl_downloads_in_the_browser(site):
                 csl = info.value
                 assert csl.suggested_filename == "lovelace2023learning.json"
                 items = json.loads(Path(csl.path()).read_text("utf-8"))
+                # Pages that only the paper's own BibTeX entry gives.
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/papers/custom/")
+                with page.expect_download() as info:
+                    page.click("button[data-export=ris]")
+                custom = Path(info.value.path()).read_text("utf-8").splitlines()
             finally:
                 browser.close()
     finally:
@@ -357,6 +364,8 @@ def test_ris_and_csl_downloads_in_the_browser(site):
         "Wałęsa, Łukasz", "Ærø, Søren"]
     assert "DA  - 2023/06/18" in lines and "DO  - 10.1000/xyz_1" in lines
     assert lines[-1].rstrip() == "ER  -"
+    assert "SP  - 243" in custom and "EP  - 249" in custom
+    assert not [line for line in lines if line.startswith(("SP  -", "VL  -"))]
     schema = json.loads((FIXTURES / "csl-data.json").read_text("utf-8"))
     jsonschema.validate(items, schema, cls=jsonschema.Draft7Validator)
     assert items[0]["title"].startswith("Learning CNNs")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import read, run_cli, write_files
 
+from papersite.outputs.bibtex import own_details
+
 BASE = "https://user.github.io/repo/"
 
 SITE = {
@@ -58,6 +60,22 @@ SITE = {
         venue: TPAMI
         links: {pdf: "https://arxiv.org/pdf/2101.00001"}
         abstract: "Ends with `</script>` too."
+        """,
+    "content/papers/volume.yaml": """\
+        title: A Journal Paper With Its Own Entry
+        authors: [Grace Hopper]
+        year: 2020
+        venue: TPAMI
+        bibtex: |
+          @article{hopper2020journal,
+            title = {A Journal Paper With Its Own Entry},
+            author = {Hopper, Grace},
+            journal = {IEEE Transactions on Pattern Analysis and Machine Intelligence},
+            volume = {42},
+            number = {7},
+            pages = {1600--1612},
+            year = {2020},
+          }
         """,
     "content/papers/preprint.yaml": """\
         title: A Preprint
@@ -160,6 +178,36 @@ def test_highwire_tags_of_a_journal_paper_and_a_preprint(site):
     assert pre.values("citation_pdf_url") == []
 
 
+def test_volume_issue_and_pages_of_a_papers_own_bibtex_reach_its_metadata(site):
+    """No paper field holds them (an import keeps them in the paper's `bibtex`): Google
+    Scholar's tags and the CSL-JSON item, which the RIS download is made from, give them."""
+    p = page(site, "papers/volume/index.html")
+    names = [n for n, _ in p.meta if n.startswith("citation_")]
+    at = names.index("citation_journal_title")
+    assert names[at + 1:at + 5] == ["citation_volume", "citation_issue",
+                                    "citation_firstpage", "citation_lastpage"]
+    assert [p.one(n) for n in names[at + 1:at + 5]] == ["42", "7", "1600", "1612"]
+    items = {item["id"]: item for item in json.loads(read(site, "papers.json"))}
+    item = items["hopper2020journal"]
+    assert (item["volume"], item["issue"], item["page"]) == ("42", "7", "1600-1612")
+    assert not [n for n, _ in page(site, "papers/solvers/index.html").meta
+                if n in ("citation_volume", "citation_firstpage")]
+
+
+@pytest.mark.parametrize("entry, details", [
+    ("@article{k,\n  volume = {44},\n  number = {3},\n  pages = {1443--1456},\n}",
+     {"volume": "44", "issue": "3", "first_page": "1443", "last_page": "1456"}),
+    ('@article{k, volume = 12, pages = "e101234", number = {{3}}}',   # {{3}}: not plain
+     {"volume": "12", "first_page": "e101234"}),
+    ("@inproceedings{k, pages = {100 – 110}, issue = {S1}, volume = {\\bf 3}}",
+     {"first_page": "100", "last_page": "110", "issue": "S1"}),
+    ("@misc{k, title = {On volume = {9} and pages}, note = {x}}", {}),
+    (None, {}),
+])
+def test_own_details_reads_plain_values_only(entry, details):
+    assert own_details(entry) == details
+
+
 def test_scholarly_article_jsonld_names_every_author(site):
     (data,) = page(site, "papers/solvers/index.html").jsonld()
     assert data["@type"] == "ScholarlyArticle"
@@ -198,7 +246,7 @@ def test_a_title_with_script_tags_cannot_break_out(site):
 
 def test_listing_pages_carry_no_citation_tags(site):
     out = site / "_site"
-    papers = {f"papers/{name}/index.html" for name in ("solvers", "script", "preprint")}
+    papers = {f"papers/{name}/index.html" for name in ("solvers", "script", "volume", "preprint")}
     for path in out.rglob("*.html"):
         rel = path.relative_to(out).as_posix()
         has = "citation_title" in path.read_text("utf-8")

@@ -100,6 +100,36 @@ def _raw_key(bibtex: str) -> re.Match | None:
     return _RAW_KEY.search(bibtex)
 
 
+# A field of an entry: after the key's comma or another field's, `name = {value}`,
+# `"value"` or a bare number. Values with braces or LaTeX in them are not read.
+_OWN_FIELD = re.compile(r"[,\n]\s*(volume|number|issue|pages)\s*=\s*"
+                        r"(?:\{([^{}\\$~%]*)\}|\"([^\"{}\\$~%]*)\"|(\d+)\b)", re.I)
+_PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|[–—])\s*([^\s\-–—]+)\s*$")
+
+
+def own_details(bibtex: str | None) -> dict[str, str]:
+    """Volume, issue and pages that a paper's own BibTeX entry gives (no paper field holds
+    them: an import keeps them there), for its Highwire tags and CSL-JSON item. Plain
+    values only: one with LaTeX in it is left out rather than shown half decoded.
+    Returns {"volume", "issue", "first_page", "last_page"} for those given."""
+    if not bibtex:
+        return {}
+    found: dict[str, str] = {}
+    for m in _OWN_FIELD.finditer(bibtex):
+        name = m.group(1).lower()
+        value = " ".join((m.group(2) or m.group(3) or m.group(4) or "").split())
+        if not value:
+            continue
+        if name == "pages":
+            pages = _PAGE_RANGE.match(value)
+            found.setdefault("first_page", pages.group(1) if pages else value)
+            if pages:
+                found.setdefault("last_page", pages.group(2))
+        else:
+            found.setdefault("issue" if name == "number" else name, value)
+    return found
+
+
 def _base_key(entry) -> str:
     p = entry.paper
     family = split_name(entry.bylines[0].name).family if entry.bylines else ""

@@ -2,7 +2,8 @@
 
 Highwire Press `citation_*` tags are what Google Scholar and Zotero read: the title, one
 `citation_author` per author in order, the date as `YYYY/MM/DD` (or the year alone), the
-conference or journal title, an absolute PDF URL, DOI and arXiv id. Only paper pages get
+conference or journal title, the volume, issue and pages a paper's own BibTeX entry gives
+(`bibtex.own_details`), an absolute PDF URL, DOI and arXiv id. Only paper pages get
 them (Google Scholar indexes one paper per page). schema.org JSON-LD names every author
 as a Person, linked to the author page, with the ORCID as `sameAs`. JSON embedded in a
 page escapes `<`, `>` and `&` so that a `</script>` in a title cannot close the script
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 
 from ..markup import plain_text
+from .bibtex import own_details
 from .names import split_name
 
 _CSL_TYPES = {"conference": "paper-conference", "workshop": "paper-conference",
@@ -77,6 +79,10 @@ def citation_meta(entry, catalog, router) -> list[tuple[str, str]]:
     tag = _CONTAINER_TAGS.get(entry.type)
     if series is not None and tag:
         tags.append((tag, series.name))
+    details = own_details(p.bibtex)
+    for key in ("volume", "issue", "first_page", "last_page"):
+        if key in details:
+            tags.append((f"citation_{key.replace('_', '')}", details[key]))
     pdf = pdf_url(entry, router)
     if pdf:
         tags.append(("citation_pdf_url", pdf))
@@ -206,6 +212,12 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
             item["container-title-short"] = series.short
     if p.track:
         item["genre"] = p.track
+    details = own_details(p.bibtex)
+    for key in ("volume", "issue"):
+        if key in details:
+            item[key] = details[key]
+    if "first_page" in details:
+        item["page"] = "-".join(details[k] for k in ("first_page", "last_page") if k in details)
     if p.doi:
         item["DOI"] = p.doi
     if p.arxiv:

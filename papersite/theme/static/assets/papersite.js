@@ -60,6 +60,13 @@
       lines.push("DA  - " + parts.map(function (p) { return String(p).padStart(2, "0"); }).join("/"));
     }
     if (item["container-title"]) { lines.push("T2  - " + item["container-title"]); }
+    if (item.volume) { lines.push("VL  - " + item.volume); }
+    if (item.issue) { lines.push("IS  - " + item.issue); }
+    if (item.page) {
+      var pages = item.page.split("-");
+      lines.push("SP  - " + pages[0]);
+      if (pages[1]) { lines.push("EP  - " + pages[1]); }
+    }
     if (item.DOI) { lines.push("DO  - " + item.DOI); }
     if (item.URL) { lines.push("UR  - " + item.URL); }
     if (item.abstract) { lines.push("AB  - " + item.abstract); }
