@@ -190,6 +190,8 @@ def test_volume_issue_and_pages_of_a_papers_own_bibtex_reach_its_metadata(site):
     items = {item["id"]: item for item in json.loads(read(site, "papers.json"))}
     item = items["hopper2020journal"]
     assert (item["volume"], item["issue"], item["page"]) == ("42", "7", "1600-1612")
+    (data,) = p.jsonld()
+    assert (data["pageStart"], data["pageEnd"]) == ("1600", "1612")
     assert not [n for n, _ in page(site, "papers/solvers/index.html").meta
                 if n in ("citation_volume", "citation_firstpage")]
 

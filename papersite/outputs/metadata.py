@@ -128,6 +128,11 @@ def paper_jsonld(entry, catalog, router) -> str:
     if series is not None:
         data["isPartOf"] = {"@type": "Periodical" if entry.type == "journal"
                             else "CreativeWork", "name": series.name}
+    details = own_details(p.bibtex)
+    if "first_page" in details:
+        data["pageStart"] = details["first_page"]
+        if "last_page" in details:
+            data["pageEnd"] = details["last_page"]
     same = []
     if p.doi:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": p.doi}
