@@ -204,6 +204,7 @@ def test_volume_issue_and_pages_of_a_papers_own_bibtex_reach_its_metadata(site):
     ("@inproceedings{k, pages = {100 – 110}, issue = {S1}, volume = {\\bf 3}}",
      {"first_page": "100", "last_page": "110", "issue": "S1"}),
     ("@misc{k, title = {On volume = {9} and pages}, note = {x}}", {}),
+    ("@article{k, pages = {S1-23--S1-30}, volume = {5}}", {"volume": "5"}),
     (None, {}),
 ])
 def test_own_details_reads_plain_values_only(entry, details):

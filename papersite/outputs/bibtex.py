@@ -122,9 +122,11 @@ def own_details(bibtex: str | None) -> dict[str, str]:
             continue
         if name == "pages":
             pages = _PAGE_RANGE.match(value)
-            found.setdefault("first_page", pages.group(1) if pages else value)
             if pages:
+                found.setdefault("first_page", pages.group(1))
                 found.setdefault("last_page", pages.group(2))
+            elif not re.search("[-–—]", value):   # "S1-23--S1-30": which dash ends it?
+                found.setdefault("first_page", value)
         else:
             found.setdefault("issue" if name == "number" else name, value)
     return found
