@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from ..markup import plain_text
-from .bibtex import own_details
+from .bibtex import citation_keys, own_details
 from .names import split_name
 
 _CSL_TYPES = {"conference": "paper-conference", "workshop": "paper-conference",
@@ -185,8 +185,6 @@ def person_jsonld(person, router, config) -> str:
 def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
     """One CSL-JSON item (the format Zotero, Pandoc and citeproc read); `abstract=False`
     leaves the abstract out."""
-    from .bibtex import citation_keys
-
     p = entry.paper
     key = citation_keys(catalog)[p.id]
     item = {"id": key, "citation-key": key, "type": _CSL_TYPES.get(entry.type, "document"),
