@@ -602,6 +602,22 @@ def test_unknown_macro_is_kept_with_a_warning(site):
     assert paper(site, "macro-paper")["venue"] == "cvpr"
 
 
+
+def test_tex_logos_and_text_symbols_keep_their_words(site):
+    """pylatexenc's own table turns \\LaTeX, \\TeX, \\BibTeX, \\copyright into nothing:
+    "A {\\LaTeX} Guide" would become "A Guide"."""
+    (site / "tex.bib").write_text(
+        "@article{knuth, title = {A {\\LaTeX} and \\TeX\\ Guide to \\BibTeX, \\LaTeXe{} "
+        "and \\XeLaTeX}, author = {Knuth, Donald}, year = 2020, journal = {TUGboat},\n"
+        "  abstract = {\\copyright{} 2020 by \\emph{TUG}, \\S 3 and $\\alpha$}}\n", encoding="utf-8")
+    result = run_cli("import", "bibtex", "tex.bib", cwd=site)
+    assert result.code == 0, result.err
+    (pid,) = papers(site)
+    imported = paper(site, pid)
+    assert imported["title"] == "A LaTeX and TeX Guide to BibTeX, LaTeX2ε and XeLaTeX"
+    assert imported["abstract"].strip() == "© 2020 by TUG, §3 and $\\alpha$"
+
+
 TWO = """\
 @article{a1, title={First Paper}, author={Lee, Ann}, year={2020}, journal={J. Tests}}
 @article{a2, title={Second Paper}, author={Lee, Ann}, year={2021}, journal={J. Tests}}

@@ -555,7 +555,7 @@ _latex_tokens = st.one_of(
     st.sampled_from(["{", "}", "\\%", "\\&", "\\_", "\\#", "\\$", "{IEEE/CVF}", "{CNN}",
                      "-", "--", "---", "''", "``", "~", "\\\\", "\\'e", "é", "中", "\u00a0",
                      "\t", "$", "$k$", "$x^{2}$", "$\\alpha_i$", "$O(n)$", "$$x$$", "$}{$",
-                     "$a\\$b$", "$ $"]))
+                     "$a\\$b$", "$ $", "\\LaTeX{}", "\\TeX\\ ", "{\\copyright}"]))
 
 
 @settings(max_examples=1000, deadline=None)
@@ -585,11 +585,11 @@ def test_what_the_import_decodes_without_pylatexenc_is_what_pylatexenc_gives(tex
 
 @functools.cache
 def _latex_decoders():
-    """The import's decoding step, and bibtexparser's own decoder (pylatexenc)."""
-    from bibtexparser.middlewares.latex_encoding import LatexDecodingMiddleware
-    from papersite.importers.bibtex import _Decode
+    """The import's decoding step, and pylatexenc's decoder with the import's table
+    (bibtexparser's, and the TeX logos)."""
+    from papersite.importers.bibtex import _Decode, _text_decoder
 
-    return _Decode(), LatexDecodingMiddleware()._decoder
+    return _Decode(), _text_decoder()
 
 
 @SOME
