@@ -20,6 +20,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .loading import SOURCE, LoadedContent, Record, describe
 from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue
+from .outputs.bibtex import stale_fields
 
 
 @dataclass
@@ -197,6 +198,21 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
                 warn_unknown(item, record, diags, kind, sub)
 
 
+_STALE = {"title": "title", "year": "year", "author": "authors"}
+
+
+def warn_stale_bibtex(paper: Paper, record: Record, diags: Diagnostics) -> None:
+    """A paper's own entry that no longer agrees with its fields: a warning (an error
+    under --strict), since the site would cite the paper with what the entry says."""
+    for name, theirs, ours in stale_fields(paper):
+        what = _STALE[name]
+        differ = "differ" if name == "author" else "differs"
+        diags.warning(record.path, record.line_of("bibtex"), "bibtex",
+                      f"the entry's {what} ({theirs}) {differ} from the paper's ({ours}); "
+                      "the site cites the paper with this entry as written, so correct it, "
+                      "or delete the field to have the entry made from the paper", strict=True)
+
+
 def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of a model whose type can hold another model (a paper's authors):
     the only ones to look into for unknown fields. (Looking at every field of every
@@ -316,6 +332,8 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
             continue
         if not unique(f"paper:{paper.id}", record, "paper id"):
             continue
+        if paper.bibtex:
+            warn_stale_bibtex(paper, record, diags)
         if paper.draft and not drafts:
             continue
         papers.append(paper)

@@ -18,7 +18,7 @@ import pytest
 from bibtexparser import middlewares as mw
 from conftest import read, run_cli, write_files
 
-from papersite.outputs.bibtex import citation_keys, latex_encode
+from papersite.outputs.bibtex import citation_keys, entry_fields, latex_encode
 from papersite.pipeline import prepare
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -286,6 +286,93 @@ def test_raw_bibtex_keys_are_kept_and_kept_unique(tmp_path):
     library = parse_bib((site / "_site/papers.bib").read_text("utf-8"))
     assert sorted(e.key for e in library.entries) == sorted(keys.values())
     assert f"@misc{{{keys['c']}," in (site / "_site/papers/c.bib").read_text("utf-8")
+
+
+STALE_SITE = {
+    "content/papers/agrees.yaml": """\
+        title: 'Über-Fast CNN Solvers for $\\alpha$-Nets in LaTeX'
+        authors: [José Müller, Ludwig van der Berg, Jan Łukasiewicz]
+        et_al: true
+        year: 2022
+        bibtex: |
+          @article{muller2019fast,
+            title = {{\\"U}ber-Fast {CNN} Solvers for $\\alpha$-Nets in \\LaTeX},
+            author = {M{\\"u}ller, Jos{\\'e} and {van der} Berg, Ludwig and {\\L}ukasiewicz, Jan and others},
+            journal = {TPAMI}, volume = {44}, year = 2022,
+          }
+        """,
+    "content/papers/macros.yaml": """\
+        title: Another Title
+        authors: [Ada Lovelace]
+        year: 2023
+        bibtex: |
+          @article{x, title = "Old" # " Title", author = lovelace, year = pubyear}
+        """,
+    "content/papers/stale.yaml": """\
+        title: A New Title
+        authors: [Ada Lovelace, Grace Hopper]
+        year: 2023
+        bibtex: |
+          @article{lovelace2019old,
+            title = {An Old {T}itle},
+            author = {Lovelace, Ada},
+            year = {2019},
+          }
+        """,
+}
+STALE_WARNINGS = [
+    "content/papers/stale.yaml:4: bibtex: the entry's authors (Lovelace, Ada) differ from "
+    "the paper's (Ada Lovelace and Grace Hopper); the site cites the paper with this entry "
+    "as written, so correct it, or delete the field to have the entry made from the paper",
+    "content/papers/stale.yaml:4: bibtex: the entry's title (An Old {T}itle) differs from "
+    "the paper's (A New Title); the site cites the paper with this entry as written, so "
+    "correct it, or delete the field to have the entry made from the paper",
+    "content/papers/stale.yaml:4: bibtex: the entry's year (2019) differs from the paper's "
+    "(2023); the site cites the paper with this entry as written, so correct it, or delete "
+    "the field to have the entry made from the paper",
+]
+
+
+def test_an_own_entry_the_paper_no_longer_agrees_with_is_a_warning(tmp_path):
+    """Title, year or authors edited in the YAML but not in the paper's own entry: the
+    site would cite the old ones, so check says where (an error under --strict). LaTeX,
+    braces, "Last, First" names and `and others` agree with the paper's plain text;
+    values given by macro are not compared."""
+    site = write_files(tmp_path / "s", {"site.yaml": "title: T\nbase_url: https://e.org/\n",
+                                       **STALE_SITE})
+    check = run_cli("check", "--site", str(site))
+    assert check.code == 0, check.err
+    assert check.lines == ["warning: " + w for w in STALE_WARNINGS]
+    strict = run_cli("check", "--site", str(site), "--strict")
+    assert strict.code == 1
+    assert [line for line in strict.lines if "bibtex" in line] == STALE_WARNINGS
+    built = run_cli("build", "--site", str(site), "--no-search")
+    assert built.code == 0 and built.lines[:3] == ["warning: " + w for w in STALE_WARNINGS]
+    assert "title = {An Old {T}itle}" in (site / "_site/papers/stale.bib").read_text("utf-8")
+    (site / "content/papers/stale.yaml").write_text(
+        STALE_SITE["content/papers/stale.yaml"].replace("Lovelace, Ada}", "Lovelace, Ada and "
+        "Hopper, Grace}").replace("An Old", "A New").replace("{2019}", "{2023}"), "utf-8")
+    assert run_cli("check", "--site", str(site), "--strict").lines == []
+
+
+@pytest.mark.parametrize("text, fields", [
+    ("@article{k,\n  title = {A {CNN} of {{nested}} braces},\n  year = 2020,\n}",
+     {"title": "A {CNN} of {{nested}} braces", "year": "2020"}),
+    ('@misc(k, Title = "Quoted {"}inside{"} braces", note = {a "quote"})',
+     {"title": 'Quoted {"}inside{"} braces', "note": 'a "quote"'}),
+    ("@article{k, month = mar, journal = jpami, title = {A} # { B}, volume = {3}}",
+     {"month": None, "journal": None, "title": None, "volume": "3"}),
+    ("@misc{k, title = {On volume = {9}, and pages}, note = {x}}",
+     {"title": "On volume = {9}, and pages", "note": "x"}),
+    ("@misc{k, title = {Escaped \\} brace}, year = {2021}}",
+     {"title": "Escaped \\} brace", "year": "2021"}),
+    ("@misc{k, year = {2020}, title = {cut off", {"year": "2020"}),
+    ("@misc{k, title = {first}, title = {second}}", {"title": "first"}),
+    ("no entry here", {}),
+    (None, {}),
+])
+def test_entry_fields_reads_the_values_between_braces_or_quotes(text, fields):
+    assert entry_fields(text) == fields
 
 
 # --- CSL-JSON -------------------------------------------------------------------------------

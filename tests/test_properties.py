@@ -572,12 +572,12 @@ _latex_tokens = st.one_of(
 @example("$O(n)$$k$ -- two maths side by side make a $$")
 @example("Z-=`$^+&=%)''\"$--<1`")
 def test_what_the_import_decodes_without_pylatexenc_is_what_pylatexenc_gives(text):
-    """A value _decoded_without_pylatexenc answers for (plain text, braces, the escapes
+    """A value decoded_without_pylatexenc answers for (plain text, braces, the escapes
     \\% \\& \\_ \\# \\$, dashes, inline math) must come out as pylatexenc decodes it."""
-    from papersite.importers.bibtex import _decoded_without_pylatexenc
+    from papersite.latex import decoded_without_pylatexenc
 
     ours, theirs = _latex_decoders()
-    plain = _decoded_without_pylatexenc(text)
+    plain = decoded_without_pylatexenc(text)
     if plain is not None:
         assert plain == theirs.latex_to_text(text)
     assert ours._transform_python_value_string(text) == (theirs.latex_to_text(text), "")
@@ -587,9 +587,10 @@ def test_what_the_import_decodes_without_pylatexenc_is_what_pylatexenc_gives(tex
 def _latex_decoders():
     """The import's decoding step, and pylatexenc's decoder with the import's table
     (bibtexparser's, and the TeX logos)."""
-    from papersite.importers.bibtex import _Decode, _text_decoder
+    from papersite.importers.bibtex import _Decode
+    from papersite.latex import text_decoder
 
-    return _Decode(), _text_decoder()
+    return _Decode(), text_decoder()
 
 
 @SOME
@@ -634,3 +635,34 @@ def test_an_imported_paper_reads_back_as_it_was_with_every_character_as_itself(d
     python = yaml.dump(data, Dumper=common._Dumper, **common._DUMP_OPTIONS)
     for char in set(re.findall(r"[\U00010000-\U0010FFFF]", json.dumps(data, ensure_ascii=False))):
         assert (char in text) == (char in python)
+
+
+_printed = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@SOME
+@given(_printed, st.lists(_printed.filter(lambda name: any(c.isalnum() for c in name)),
+                          min_size=1, max_size=4), st.booleans())
+@example("Über-Fast {CNN}s for $\\alpha$-Nets: 100% & a\\b", ["José Müller",
+                                                              "Ludwig van der Berg"], True)
+@example("Straße", ["Łukasz Øresund-Ærø", "Team A and B", "Martin Luther King, Jr."], False)
+def test_the_sites_own_entry_for_a_paper_is_never_called_stale(title, authors, et_al):
+    """Taken as a paper's own `bibtex`, the entry the site makes for it agrees with the
+    paper: the check for stale entries reads LaTeX and BibTeX names as the export writes
+    them, whatever the title and the names hold. Once the paper's title, year and
+    authors are edited, each is found stale."""
+    from papersite.model import Paper
+    try:
+        paper = Paper.model_validate({"id": "p", "title": title, "authors": authors,
+                                      "et_al": et_al, "year": 2020})
+    except ValueError:
+        assume(False)
+    names = [bibtex._bib_name(a.name) for a in paper.author_entries] + ["others"] * et_al
+    entry = ("@article{p,\n"
+             f"  title = {{{bibtex.latex_encode(paper.title, True)}}},\n"
+             f"  author = {{{' and '.join(names)}}},\n"
+             "  year = {2020},\n}\n")
+    assert bibtex.stale_fields(paper.model_copy(update={"bibtex": entry})) == []
+    edited = paper.model_copy(update={"bibtex": entry, "title": paper.title + " Revisited",
+                                      "authors": paper.authors + ["Zoë Quux"], "year": 2021})
+    assert [name for name, _, _ in bibtex.stale_fields(edited)] == ["title", "year", "author"]

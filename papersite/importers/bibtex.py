@@ -8,7 +8,7 @@ parse stack of bibtexparser middlewares plus two of our own:
    resolver handles neither concatenation nor the month macros);
 2. bibtexparser's `RemoveEnclosingMiddleware`, `SeparateCoAuthors` and name splitting
    into First / von / Last / Jr (so "van der Berg, Jan" and "Jan van der Berg" agree);
-3. `_Decode`: bibtexparser's `LatexDecodingMiddleware` (pylatexenc) for accents
+3. `_Decode`: LaTeX decoded as `latex.to_text` does (pylatexenc) for accents
    `{\\"u}`, `\\'{e}`, `{\\ss}` and protecting braces `{CNN}`, `$math$` kept as written;
    URL-like fields are left verbatim and a bare `%` is literal text, not a comment;
 4. bibtexparser's `MonthIntMiddleware`.
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import logging
 import re
 from pathlib import Path
@@ -40,6 +39,7 @@ from bibtexparser.middlewares.names import NameParts, parse_single_name_into_par
 from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry,
                                 MiddlewareErrorBlock, ParsingFailedBlock)
 
+from .. import latex
 from ..diagnostics import Diagnostics
 from .common import Candidate, ImportSession, clean_text, normalise_doi, read_input
 
@@ -203,107 +203,14 @@ class _SplitNames(mw.SplitNameParts):
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 
 
-# What LaTeX gives a meaning to in text: a special character, a ligature (-- `` '' !` ?`),
-# or white space other than single spaces. A value without any comes out of the decoder
-# exactly as it went in.
-_LATEX = re.compile(r"[\\{}$~%&#^_]|--|``|''|[!?]`|\s\s|[^\S ]")
-# The rest that _decoded_without_pylatexenc decodes itself, as the decoder would: groups
-# in braces (dropped), the escapes \% \& \_ \# \$, dashes (-- and ---), and inline math
-# ($...$ with no % and no $ beside it, kept as written). Anything else goes to the decoder.
-_NOT_PLAIN = re.compile(r"``|''|[!?]`|\s\s|[^\S ]|\\(?![%&_#$])|(?<!\\)[$~^%&#_]")
-_MATH = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\%]|\\[^$])*)(?<!\\)\$(?!\$)")   # % would comment
-_PIECES = re.compile(r"([{}]|\\[%&_#$])")
-
-
-def _decoded_without_pylatexenc(value: str) -> str | None:
-    """What the LaTeX decoder makes of value, when that is plain enough to say without
-    it; None otherwise. A property test checks it against pylatexenc."""
-    if not _LATEX.search(value):
-        return value
-    out, at = [], 0
-    for math in _MATH.finditer(value):
-        text = _plain_text(value[at:math.start()])
-        if text is None or not _balanced(math[1]):
-            return None
-        out += [text, math[0]]
-        at = math.end()
-    text = _plain_text(value[at:])
-    return None if text is None else "".join(out) + text
-
-
-def _plain_text(text: str) -> str | None:
-    if _NOT_PLAIN.search(text) or not _balanced(text):
-        return None
-    out = []
-    for piece in _PIECES.split(text):   # a brace or an escape ends a dash
-        if piece in ("{", "}"):
-            continue
-        out.append(piece[1] if piece[:1] == "\\" else
-                   piece.replace("---", "\u2014").replace("--", "\u2013"))
-    return "".join(out)
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
-@functools.cache
-def _walker_context():
-    """pylatexenc's parsing table, which its walker otherwise builds for every value."""
-    from pylatexenc import latexwalker
-    return latexwalker.get_default_latex_context_db()
-
-
-# Text macros pylatexenc's table lacks and turns into nothing: "A {\\LaTeX} Guide" would
-# be imported as "A Guide". The TeX family's logos as their names are spelled in text.
-_TEXT_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": "BibTeX",
-                "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX",
-                "LuaLaTeX": "LuaLaTeX", "ConTeXt": "ConTeXt", "AmS": "AMS",
-                "AmSTeX": "AMS-TeX", "MF": "METAFONT", "MP": "METAPOST", "copyright": "©",
-                "P": "¶", "S": "§", "pounds": "£", "euro": "€", "textbar": "|",
-                "textless": "<", "textgreater": ">"}
-
-
-@functools.cache
-def _text_decoder():
-    """bibtexparser's decoder (math kept as written, URLs bare), with _TEXT_MACROS."""
-    from pylatexenc.latex2text import (LatexNodes2Text, MacroTextSpec,
-                                       get_default_latex_context_db)
-    table = get_default_latex_context_db()
-    table.add_context_category("papersite", prepend=True, macros=[
-        MacroTextSpec("url", simplify_repl="%s"),
-        *(MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_MACROS.items())])
-    return LatexNodes2Text(latex_context=table, math_mode="verbatim")
-
-
 class _Decode(mw.LatexDecodingMiddleware):
-    """LaTeX → Unicode for text fields; URL-like fields stay as written.
-
-    pylatexenc takes about 0.2 ms a value, a quarter of it rebuilding its table of
-    macros for every value, and a long abstract takes milliseconds. Most values (plain
-    text, {Acronyms}, 3\\%, page ranges, abstracts with $k$-shot) skip it, and the others
-    share one table. An import of 20,000 entries spent most of its time here."""
+    """LaTeX → Unicode for text fields (`latex.to_text`); URL-like fields stay as written."""
 
     def __init__(self):
-        super().__init__(decoder=_text_decoder())
+        super().__init__(decoder=latex.text_decoder())
 
     def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
-        plain = _decoded_without_pylatexenc(python_string)
-        if plain is not None:
-            return plain, ""
-        try:
-            return self._decoder.latex_to_text(python_string,
-                                               latex_context=_walker_context()), ""
-        except Exception as exc:   # as bibtexparser's own: the value stays, with the error
-            return python_string, str(exc)
+        return latex.to_text(python_string)
 
     def transform_entry(self, entry: Entry, library: Library):
         kept = {f.key: f.value for f in entry.fields if f.key in _VERBATIM}

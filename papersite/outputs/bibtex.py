@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ..latex import to_text as latex_to_text
 from ..memo import PaperMemo
 from ..names import leading_slug_words, slugify
 from .names import split_name
@@ -100,10 +101,58 @@ def _raw_key(bibtex: str) -> re.Match | None:
     return _RAW_KEY.search(bibtex)
 
 
-# A field of an entry: after the key's comma or another field's, `name = {value}`,
-# `"value"` or a bare number. Values with braces or LaTeX in them are not read.
-_OWN_FIELD = re.compile(r"[,\n]\s*(volume|number|issue|pages)\s*=\s*"
-                        r"(?:\{([^{}\\$~%]*)\}|\"([^\"{}\\$~%]*)\"|(\d+)\b)", re.I)
+# Where an entry's fields start (after `@type{key,`), and each field's `name =`.
+_ENTRY_START = re.compile(r"@\s*\w+\s*[{(][^,{}()]*,")
+_FIELD_NAME = re.compile(r"\s*,?\s*([A-Za-z][\w:.+-]*)\s*=\s*")
+_BARE_VALUE = re.compile(r"[^\s,{}\"#()]+")
+_VALUE_MARK = re.compile(r'(?<!\\)[{}"]')
+_CONCATENATION = re.compile(r"\s*#\s*")
+
+
+def entry_fields(bibtex: str | None) -> dict[str, str | None]:
+    """The fields of a paper's own BibTeX entry, by lower-case name, as written between
+    their braces or quotes (a bare number as it stands). A macro, or a value joined
+    from parts with `#`, is None: what it says is defined outside the entry. The first
+    entry only; {} when the text holds none."""
+    start = _ENTRY_START.search(bibtex or "")
+    if start is None:
+        return {}
+    text, at, fields = bibtex, start.end(), {}
+    while (name := _FIELD_NAME.match(text, at)) is not None:
+        value, at = _value(text, name.end())
+        if at is None:
+            break   # unbalanced or cut off: keep what was read before
+        while (joined := _CONCATENATION.match(text, at)) is not None:
+            value, at = _value(text, joined.end())
+            if at is None:
+                return fields
+            value = None
+        fields.setdefault(name.group(1).lower(), value)
+    return fields
+
+
+def _value(text: str, at: int) -> tuple[str | None, int | None]:
+    """The value at text[at:] and where it ends: {balanced braces}, "quoted" (braces
+    inside balanced), a number, or a macro (None); (None, None) when there is none."""
+    opening = text[at:at + 1]
+    if opening == "{" or opening == '"':
+        closing = "}" if opening == "{" else '"'
+        depth = 0
+        for mark in _VALUE_MARK.finditer(text, at + 1):
+            if depth == 0 and mark.group() == closing:
+                return text[at + 1:mark.start()], mark.end()
+            depth += 1 if mark.group() == "{" else -1 if mark.group() == "}" else 0
+            if depth < 0:
+                break
+        return None, None
+    bare = _BARE_VALUE.match(text, at)
+    if bare is None:
+        return None, None
+    return (bare.group() if bare.group().isdigit() else None), bare.end()
+
+
+# What makes a value more than plain text: braces, LaTeX, a tie or a comment.
+_NOT_PLAIN_VALUE = re.compile(r'[{}\\$~%"]')
 _PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|[–—])\s*([^\s\-–—]+)\s*$")
 
 
@@ -115,9 +164,12 @@ def own_details(bibtex: str | None) -> dict[str, str]:
     if not bibtex:
         return {}
     found: dict[str, str] = {}
-    for m in _OWN_FIELD.finditer(bibtex):
-        name = m.group(1).lower()
-        value = " ".join((m.group(2) or m.group(3) or m.group(4) or "").split())
+    for name, value in entry_fields(bibtex).items():
+        if name not in ("volume", "number", "issue", "pages") or value is None:
+            continue
+        if _NOT_PLAIN_VALUE.search(value):
+            continue
+        value = " ".join(value.split())
         if not value:
             continue
         if name == "pages":
@@ -130,6 +182,96 @@ def own_details(bibtex: str | None) -> dict[str, str]:
         else:
             found.setdefault("issue" if name == "number" else name, value)
     return found
+
+
+def stale_fields(paper) -> list[tuple[str, str, str]]:
+    """Where a paper's own BibTeX entry no longer says what the paper's fields say:
+    (field, the entry's, the paper's) for its title, year and authors. The site cites
+    the paper with its own entry as written, so a title or author list edited in the
+    YAML alone would leave the citation stale. Written forms are compared by their
+    letters and digits ({\\"u} and ü, {CNN} and CNN), authors by family name in order
+    ("Last, First" and "First Last" agree); a field the entry leaves out, or gives by
+    macro, is not compared."""
+    fields = entry_fields(paper.bibtex)
+    stale = []
+    title = fields.get("title")
+    if title is not None and not _same_text(title, paper.title):
+        stale.append(("title", " ".join(title.split()), paper.title))
+    year = fields.get("year")
+    if year is not None and year.strip().isdigit() and paper.year is not None \
+            and int(year) != paper.year:
+        stale.append(("year", year.strip(), str(paper.year)))
+    author = fields.get("author")
+    if author is not None:
+        names = [a if isinstance(a, str) else a.name for a in paper.authors]
+        names += ["others"] if paper.et_al else []
+        if [_family(name) for name in _split_names(author.strip())] != \
+                [_letters(latex_encode(split_name(name).family)) for name in names]:
+            stale.append(("author", " ".join(author.split()), " and ".join(names)))
+    return stale
+
+
+_AND_OR_BRACE = re.compile(r"(?<!\\)[{}]|\s+and\s+", re.I)
+# LaTeX commands: a word (\ss, \textbf, and the space that ends it) or one other
+# character (\" \& \{).
+_COMMAND = re.compile(r"\\([A-Za-z]+) ?|\\(.)")
+# Letters written as a command, and the same letters in Unicode, as they are compared.
+_COMMAND_LETTERS = {"ss": "ss", "o": "o", "O": "o", "ae": "ae", "AE": "ae", "oe": "oe",
+                    "OE": "oe", "l": "l", "L": "l", "i": "i", "j": "j", "aa": "a", "AA": "a",
+                    "dh": "d", "DH": "d", "dj": "d", "DJ": "d", "th": "th", "TH": "th"}
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+_UNICODE_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "ı": "i",
+                                  "ð": "d", "đ": "d", "þ": "th"})
+
+
+def _without_commands(latex: str) -> str:
+    return _COMMAND.sub(lambda m: _COMMAND_LETTERS.get(m.group(1) or "", ""), latex)
+
+
+def _letters(text: str) -> str:
+    """What two LaTeX spellings of a title or a name must share: their letters and
+    digits, without accents, case or commands (math's \\alpha is dropped on both sides).
+    A letter given by command (\\ss, \\o) counts as the Unicode letter it makes."""
+    if "\\" in text:
+        text = _without_commands(text)
+    if text.isascii():
+        return _NOT_LETTER_OR_DIGIT.sub("", text.lower())
+    text = unicodedata.normalize("NFKD", text).casefold().translate(_UNICODE_LETTERS)
+    return _NOT_LETTER_OR_DIGIT.sub("", text)
+
+
+def _same_text(latex: str, text: str) -> bool:
+    """Whether a title in LaTeX says text: compared as LaTeX, text encoded as the site's
+    own entries encode it (ß and {\\ss}, \\ and \\textbackslash{} then agree)."""
+    if _letters(latex) == _letters(latex_encode(text)):
+        return True
+    if "\\" not in latex:
+        return False
+    # A command the table does not know (\\LaTeX, \\euro): compare the text an import
+    # would have made of the entry's title.
+    decoded, complaint = latex_to_text(latex)
+    return not complaint and _letters(decoded) == _letters(text)
+
+
+def _split_names(author: str) -> list[str]:
+    """A BibTeX author list's names: split at each "and" outside braces ({Barnes and
+    Noble} is one name)."""
+    names, depth, start = [], 0, 0
+    for mark in _AND_OR_BRACE.finditer(author):
+        if mark.group() == "{":
+            depth += 1
+        elif mark.group() == "}":
+            depth -= 1
+        elif depth == 0:
+            names.append(author[start:mark.start()])
+            start = mark.end()
+    return names + [author[start:]]
+
+
+def _family(name: str) -> str:
+    """A BibTeX name's family name, as _letters gives it: {\\L}ukasiewicz → lukasiewicz."""
+    plain = _without_commands(name).replace("{", "").replace("}", "")
+    return _letters(split_name(" ".join(plain.split())).family)
 
 
 def _base_key(entry) -> str:

@@ -1,0 +1,107 @@
+"""LaTeX → Unicode text: what `import bibtex` stores of a title, a name or an abstract,
+and what the check for stale `bibtex:` entries compares a paper's own entry by.
+
+pylatexenc does the decoding (with bibtexparser's table and the TeX logos), but takes
+about 0.2 ms a value, a quarter of it rebuilding its table of macros for every value,
+and a long abstract takes milliseconds. Most values (plain text, {Acronyms}, 3\\%, page
+ranges, abstracts with $k$-shot) are decoded here without it, as it would decode them,
+and the others share one table. An import of 20,000 entries spent most of its time in
+pylatexenc before.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# What LaTeX gives a meaning to in text: a special character, a ligature (-- `` '' !` ?`),
+# or white space other than single spaces. A value without any comes out of the decoder
+# exactly as it went in.
+_LATEX = re.compile(r"[\\{}$~%&#^_]|--|``|''|[!?]`|\s\s|[^\S ]")
+# The rest that decoded_without_pylatexenc decodes itself, as the decoder would: groups
+# in braces (dropped), the escapes \% \& \_ \# \$, dashes (-- and ---), and inline math
+# ($...$ with no % and no $ beside it, kept as written). Anything else goes to the decoder.
+_NOT_PLAIN = re.compile(r"``|''|[!?]`|\s\s|[^\S ]|\\(?![%&_#$])|(?<!\\)[$~^%&#_]")
+_MATH = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\%]|\\[^$])*)(?<!\\)\$(?!\$)")   # % would comment
+_PIECES = re.compile(r"([{}]|\\[%&_#$])")
+
+
+def decoded_without_pylatexenc(value: str) -> str | None:
+    """What the LaTeX decoder makes of value, when that is plain enough to say without
+    it; None otherwise. A property test checks it against pylatexenc."""
+    if not _LATEX.search(value):
+        return value
+    out, at = [], 0
+    for math in _MATH.finditer(value):
+        text = _plain_text(value[at:math.start()])
+        if text is None or not _balanced(math[1]):
+            return None
+        out += [text, math[0]]
+        at = math.end()
+    text = _plain_text(value[at:])
+    return None if text is None else "".join(out) + text
+
+
+def _plain_text(text: str) -> str | None:
+    if _NOT_PLAIN.search(text) or not _balanced(text):
+        return None
+    out = []
+    for piece in _PIECES.split(text):   # a brace or an escape ends a dash
+        if piece in ("{", "}"):
+            continue
+        out.append(piece[1] if piece[:1] == "\\" else
+                   piece.replace("---", "\u2014").replace("--", "\u2013"))
+    return "".join(out)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+@functools.cache
+def _walker_context():
+    """pylatexenc's parsing table, which its walker otherwise builds for every value."""
+    from pylatexenc import latexwalker
+    return latexwalker.get_default_latex_context_db()
+
+
+# Text macros pylatexenc's table lacks and turns into nothing: "A {\\LaTeX} Guide" would
+# be imported as "A Guide". The TeX family's logos as their names are spelled in text.
+_TEXT_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": "BibTeX",
+                "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX",
+                "LuaLaTeX": "LuaLaTeX", "ConTeXt": "ConTeXt", "AmS": "AMS",
+                "AmSTeX": "AMS-TeX", "MF": "METAFONT", "MP": "METAPOST", "copyright": "©",
+                "P": "¶", "S": "§", "pounds": "£", "euro": "€", "textbar": "|",
+                "textless": "<", "textgreater": ">"}
+
+
+def to_text(value: str) -> tuple[str, str]:
+    """value, LaTeX, as Unicode text, and pylatexenc's complaint ("" when none): on a
+    complaint, value comes back as it is, as bibtexparser's own decoder gives it."""
+    plain = decoded_without_pylatexenc(value)
+    if plain is not None:
+        return plain, ""
+    try:
+        return text_decoder().latex_to_text(value, latex_context=_walker_context()), ""
+    except Exception as exc:
+        return value, str(exc)
+
+
+@functools.cache
+def text_decoder():
+    """bibtexparser's decoder (math kept as written, URLs bare), with _TEXT_MACROS."""
+    from pylatexenc.latex2text import (LatexNodes2Text, MacroTextSpec,
+                                       get_default_latex_context_db)
+    table = get_default_latex_context_db()
+    table.add_context_category("papersite", prepend=True, macros=[
+        MacroTextSpec("url", simplify_repl="%s"),
+        *(MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_MACROS.items())])
+    return LatexNodes2Text(latex_context=table, math_mode="verbatim")
