@@ -281,7 +281,7 @@ def test_csv_with_common_column_names(site):
     result = do_import(site, "csv", "papers.csv")
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        "ignored columns: Key, ISBN (import them with --map COLUMN=FIELD)",
+        "ignored columns: Key, Num Pages (import them with --map COLUMN=FIELD)",
         "Imported 3 new papers from papers.csv into content/papers/",
     ]
     p = paper(site, "sparse-memories-for-video")
@@ -290,14 +290,74 @@ def test_csv_with_common_column_names(site):
     assert p["tags"] == ["video", "memory"]  # Zotero's "Manual Tags"
     assert p["date"].isoformat() == "2023-06-18" and p["year"] == 2023
     assert p["links"] == {"pdf": "https://example.org/sparse.pdf"}
+    assert "bibtex" not in p   # no volume, pages... to keep
     p = paper(site, "graph-kernels-revisited")
     # The file separates names by ';', so "Okafor, Chidi" is one name, not two.
     assert p["authors"] == ["Chidi Okafor"]
     assert p["type"] == "journal"  # Zotero's journalArticle
+    assert p["bibtex"] == textwrap.dedent("""\
+        @article{okafor2021graph,
+          title = {Graph Kernels, Revisited},
+          author = {Okafor, Chidi},
+          journal = {Journal of Imaginary Learning},
+          volume = {7},
+          number = {2},
+          pages = {101--120},
+          publisher = {Imaginary Press},
+          year = {2021},
+          url = {https://example.org/graph},
+        }
+        """)
     p = paper(site, "scaling-small-models")
     assert p["authors"] == ["Wei Ng", "Mei Ng"] and p["et_al"] is True
     assert p["arxiv"] == "2404.01234" and "links" not in p  # the arXiv URL became the id
     assert p["year"] == 2024 and "date" not in p  # "2024-04" gives the year only
+
+
+def test_table_details_no_paper_field_holds_are_kept_in_the_papers_bibtex(site, build):
+    """Volume, issue, pages, publisher, ISBN from a table: the paper's `bibtex` is the
+    entry the site would make for it, with them; the site cites it, its metadata gives
+    volume and pages, and without them the site makes the same entry."""
+    (site / "t.csv").write_text(textwrap.dedent("""\
+        Title,Authors,Year,Journal,Vol,No.,Pages,Publisher,DOI
+        Meta-Transfer Learning through Hard Tasks,"Qianru Sun, Bernt Schiele",2022,NIPS,44,3,1443–1456,{IEEE} & Sons,10.1109/X.1
+        """), encoding="utf-8")
+    result = run_cli("import", "csv", "t.csv", "--map", "Vol=volume", "--map", "No.=issue",
+                     cwd=site)
+    assert result.code == 0, result.err
+    kept = paper(site, "meta-transfer-learning-through-hard-tasks")["bibtex"]
+    assert kept == textwrap.dedent(r"""
+        @inproceedings{sun2022meta,
+          title = {Meta-Transfer Learning through Hard Tasks},
+          author = {Sun, Qianru and Schiele, Bernt},
+          booktitle = {Conference on Neural Information Processing Systems},
+          volume = {44},
+          number = {3},
+          pages = {1443--1456},
+          publisher = {\{IEEE\} \& Sons},
+          year = {2022},
+          doi = {10.1109/X.1},
+        }
+        """).lstrip()
+    assert build(site, "--strict").code == 0
+    bib = site / "_site/papers/meta-transfer-learning-through-hard-tasks.bib"
+    assert bib.read_text("utf-8") == kept
+    page = (site / "_site/papers/meta-transfer-learning-through-hard-tasks/index.html"
+            ).read_text("utf-8")
+    assert '<meta name="citation_volume" content="44">' in page
+    assert '<meta name="citation_firstpage" content="1443">' in page
+    path = site / "content/papers/meta-transfer-learning-through-hard-tasks.yaml"
+    path.write_text(path.read_text("utf-8").split("bibtex:")[0], "utf-8")
+    assert build(site, "--strict").code == 0
+    made = bib.read_text("utf-8")
+    assert made.splitlines() == [line for line in kept.splitlines() if not line.startswith(
+        ("  volume", "  number", "  pages", "  publisher"))]
+    (site / "n.jsonl").write_text('{"title": "Numbers as Numbers", "authors": ["Ada Lovelace"],'
+                                  ' "year": 2020, "volume": 3, "issue": 1, "pages": "5"}\n',
+                                  encoding="utf-8")
+    assert run_cli("import", "jsonl", "n.jsonl", cwd=site).code == 0
+    assert paper(site, "numbers-as-numbers")["bibtex"].splitlines()[3:6] == [
+        "  volume = {3},", "  number = {1},", "  pages = {5},"]
 
 
 def test_csv_map_option(site):
@@ -529,7 +589,8 @@ def test_bad_map_options(site):
     assert_clean_failure(result)
     assert result.lines == [
         "--map: 'auhtors' is not a paper field (did you mean 'authors'? use a field of the "
-        "paper schema, url, or links.LABEL)",
+        "paper schema, url, links.LABEL, or one of volume, issue, pages, publisher, isbn, "
+        "issn)",
         "--map: 'nope' must be COLUMN=FIELD",
         "--map: no column 'missing' in t.csv (columns: title, who)",
         "nothing imported: 3 errors; the previous output is untouched",

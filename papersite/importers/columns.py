@@ -19,9 +19,14 @@ names from spreadsheets and reference managers (Zotero's CSV export among them):
     item type, entry type                     → type (Zotero and BibTeX type names translated)
     tags, tag                                 → tags (a `keywords` column is not guessed:
                                                 use --map keywords=tags)
+    volume / issue, number / pages, page,
+      page range / publisher / isbn / issn    → kept in the paper's `bibtex` entry (no paper
+                                                field holds them): the entry the site would
+                                                make, with them
 
 `--map COLUMN=FIELD` (repeatable) overrides or adds a mapping; FIELD is a paper field,
-`url`, or `links.LABEL`; `--map COLUMN=` ignores a column.
+`url`, `links.LABEL`, or one of volume, issue, pages, publisher, isbn, issn; `--map
+COLUMN=` ignores a column.
 
 Authors in one cell are split by this rule: if any author cell of the file has a ";",
 names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
@@ -57,7 +62,13 @@ _DEFAULTS = {
     "code": "links.code", "code_url": "links.code", "github": "links.code",
     "project": "links.project", "project_page": "links.project",
     "item_type": "type", "entry_type": "type", "tag": "tags", "manual_tags": "tags",
+    "volume": "volume", "issue": "issue", "number": "issue", "pages": "pages",
+    "page": "pages", "page_range": "pages", "publisher": "publisher", "isbn": "isbn",
+    "issn": "issn",
 }
+# Columns no paper field holds, kept in the paper's `bibtex` entry (under these names).
+DETAILS = {"volume": "volume", "issue": "number", "pages": "pages", "publisher": "publisher",
+           "isbn": "isbn", "issn": "issn"}
 _TYPE_NAMES = {
     # Zotero item types
     "journalarticle": "journal", "conferencepaper": "conference", "preprint": "preprint",
@@ -92,7 +103,8 @@ def _default_target(column: str) -> str | None:
 
 
 def _valid_target(target: str) -> bool:
-    return target in PAPER_FIELDS or target == "url" or bool(_LABEL.match(target))
+    return (target in PAPER_FIELDS or target in DETAILS or target == "url"
+            or bool(_LABEL.match(target)))
 
 
 @dataclass
@@ -130,7 +142,8 @@ def build_map(columns: list[str], mapping: list[str], source: str,
             close = difflib.get_close_matches(target, PAPER_FIELDS, n=1, cutoff=0.7)
             hint = f"did you mean '{close[0]}'? " if close else ""
             diags.error("--map", message=f"'{target}' is not a paper field ({hint}use a "
-                                         "field of the paper schema, url, or links.LABEL)")
+                                         "field of the paper schema, url, links.LABEL, or "
+                                         f"one of {', '.join(DETAILS)})")
             ok = False
             continue
         explicit[column] = target
@@ -252,9 +265,18 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
     """One row or record → a Candidate; None when every mapped cell is empty."""
     data: dict = {}
     links: dict = {}
+    details: dict = {}
     for column, target in cmap.targets.items():
         raw = values.get(column)
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
+            continue
+        if target in DETAILS:
+            text = clean_text(raw) if not isinstance(raw, (dict, list, bool)) else None
+            if text is None:
+                diags.warning(source, line, target, f"expected text in column '{column}'; "
+                                                    "left out")
+            else:
+                details.setdefault(DETAILS[target], text)
             continue
         if target == "url" or target.startswith("links."):
             url = clean_text(raw) if not isinstance(raw, (dict, list)) else None
@@ -273,6 +295,8 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
             data[target] = value
     if not data and not links:
         return None
+    if details:
+        data["_details"] = details
     if "links" in data and isinstance(data["links"], dict):
         links = {**data["links"], **links}
     for name, url in list(links.items()):  # a link that only repeats the arXiv id or DOI

@@ -26,6 +26,7 @@ from ..diagnostics import BuildError, Diagnostic, Diagnostics, write_reason
 from ..loading import MAX_FILE_BYTES, Record, load_content
 from ..model import PAPER_FIELDS, Paper, check_url
 from ..names import normalise, slugify
+from ..outputs import bibtex
 from ..validate import report_errors
 
 PAPERS_DIR = "content/papers"
@@ -194,6 +195,7 @@ class ImportSession:
         self.taken_ids: set[str] = set()
         self.venues: dict[str, str] = {}          # normalised id/short/name/alias → id
         self.venue_types: dict[str, str] = {}     # venue id → its type
+        self.venue_names: dict[str, str] = {}     # venue id → its name, as BibTeX gives it
 
     @classmethod
     def open(cls, site_dir: Path) -> "ImportSession":
@@ -225,6 +227,8 @@ class ImportSession:
                 continue
             vtype = record.data.get("type", "conference")
             session.venue_types[vid] = vtype if isinstance(vtype, str) else "conference"
+            name = record.data.get("name")
+            session.venue_names[vid] = name if isinstance(name, str) else vid
             names = [vid, record.data.get("short"), record.data.get("name")]
             aliases = record.data.get("aliases")
             if isinstance(aliases, list):
@@ -276,6 +280,7 @@ class ImportSession:
         blank title is an error.
         """
         data = {k: v for k, v in c.data.items() if not _empty(v)}
+        details = data.pop("_details", None)
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
             self.diags.error(c.source, c.lines.get("title", c.line), "title",
@@ -289,8 +294,7 @@ class ImportSession:
             explicit_id = data.get("id")
             probe = dict(data, id=explicit_id if explicit_id is not None else "imported")
             try:
-                Paper.model_validate(probe)
-                return data
+                paper = Paper.model_validate(probe)
             except ValidationError as exc:
                 found = Diagnostics()
                 record = Record(c.source, c.line, probe, c.lines)
@@ -309,8 +313,23 @@ class ImportSession:
                             del data[top]
                     else:
                         del data[top]
+                continue
+            if details and not paper.bibtex:
+                data["bibtex"] = self._entry_with(paper, details)
+            return data
         self.diags.error(c.source, c.line, "", f"{c.label} could not be checked")
         return None
+
+    def _entry_with(self, paper: Paper, details: dict[str, str]) -> str:
+        """A table's row with volume, pages, publisher...: the BibTeX entry the site would
+        make for the paper, with those details, to be kept as its `bibtex` (the site
+        cites the paper with it, and reads volume, issue and pages for its metadata)."""
+        venue = paper.venue
+        paper_type = paper.type or self.default_type(venue, paper.arxiv)
+        names = [a.name for a in paper.author_entries]
+        key = bibtex.base_key(names[0] if names else None, paper.title, paper.year)
+        return bibtex.made_entry(key, paper_type, paper, names,
+                                 self.venue_names.get(venue, venue), details)
 
     def _check_links(self, c: Candidate, links: dict) -> dict:
         out = {}

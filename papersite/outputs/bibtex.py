@@ -275,13 +275,18 @@ def _family(name: str) -> str:
 
 
 def _base_key(entry) -> str:
-    p = entry.paper
-    family = split_name(entry.bylines[0].name).family if entry.bylines else ""
+    first = entry.bylines[0].name if entry.bylines else None
+    return base_key(first, entry.paper.title, entry.paper.year)
+
+
+def base_key(first_author: str | None, title: str, year: int | None) -> str:
+    """`<family><year><first title word>`, before any suffix makes it unique."""
+    family = split_name(first_author).family if first_author else ""
     slug = slugify(family, "anon") if family else "anon"
     family = "anon" if slug.startswith("anon-") else (_NOT_LETTER.sub("", slug) or "anon")
-    words = [w for w in leading_slug_words(p.title) if w and w not in _STOP] or [
-        w for w in slugify(p.title, "paper").split("-") if w and w not in _STOP]
-    return f"{family}{p.year or ''}{words[0] if words else ''}"
+    words = [w for w in leading_slug_words(title) if w and w not in _STOP] or [
+        w for w in slugify(title, "paper").split("-") if w and w not in _STOP]
+    return f"{family}{year or ''}{words[0] if words else ''}"
 
 
 def citation_keys(catalog) -> dict[str, str]:
@@ -368,18 +373,38 @@ def _paper_bibtex(entry, catalog) -> str:
         if match and match.group(1) != key:
             raw = raw[:match.start(1)] + key + raw[match.end(1):]
         return raw + "\n"
-    kind, container = _KINDS.get(entry.type, ("misc", "howpublished"))
+    series = catalog.series.get(entry.venue) if entry.venue else None
+    return made_entry(key, entry.type, p, [b.name for b in entry.bylines],
+                      series.name if series is not None else None)
+
+
+_DETAILS = ("volume", "number", "pages", "publisher", "isbn", "issn")
+
+
+def made_entry(key: str, paper_type: str | None, p, names: list[str],
+               venue_name: str | None, details: dict[str, str] | None = None) -> str:
+    """The entry the site writes for paper p (a Paper) under key, its authors printed
+    as names, its venue as venue_name. details (volume, number, pages, publisher, isbn,
+    issn: plain text) are what a table's import keeps of columns no paper field holds."""
+    kind, container = _KINDS.get(paper_type, ("misc", "howpublished"))
     fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
-    if entry.bylines:
-        names = [_bib_name(b.name) for b in entry.bylines]
+    if names:
+        names = [_bib_name(name) for name in names]
         if p.et_al:
             names.append("others")
         fields.append(("author", " and ".join(names)))
-    series = catalog.series.get(entry.venue) if entry.venue else None
-    if series is not None:
-        fields.append((container, latex_encode(series.name)))
+    if venue_name:
+        fields.append((container, latex_encode(venue_name)))
     if p.track:
         fields.append(("note", latex_encode(p.track)))
+    for name in _DETAILS if details else ():
+        value = details.get(name)
+        if value is None:
+            continue
+        if name == "pages" and (pages := _PAGE_RANGE.match(value)):
+            value = f"{pages.group(1)}--{pages.group(2)}"   # 1443-1456, 12–19
+        if name != container or not venue_name:   # a book's venue is its publisher
+            fields.append((name, latex_encode(value)))
     if p.year is not None:
         fields.append(("year", str(p.year)))
     if p.date is not None:
