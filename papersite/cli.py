@@ -105,17 +105,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(args) -> int:
+    usual = UNTOUCHED if args.command == "build" else ""
     try:
         return _COMMANDS[args.command](args)
     except BuildError as exc:
         _print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")
-        what = exc.summary or "build failed"
-        print(f"{what}: {errors} error{'s' if errors != 1 else ''}; {exc.outcome}",
-              file=sys.stderr)
+        what = exc.summary or _FAILED[args.command]
+        outcome = usual if exc.outcome is None else exc.outcome
+        print(f"{what}: {errors} error{'s' if errors != 1 else ''}"
+              + (f"; {outcome}" if outcome else ""), file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:   # its message, when given, says what was done
-        print(f"interrupted; {exc.args[0] if exc.args else UNTOUCHED}", file=sys.stderr)
+        said = exc.args[0] if exc.args else usual
+        print("interrupted" + (f"; {said}" if said else ""), file=sys.stderr)
         return 130
 
 
@@ -235,6 +238,10 @@ def cmd_schema(args) -> int:
 
 _COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve,
              "import": cmd_import, "init": cmd_init, "schema": cmd_schema}
+# The summary line's start when a command stops on errors that name no outcome.
+_FAILED = {"build": "build failed", "check": "check failed", "serve": "preview failed",
+           "import": "nothing imported", "init": "nothing created",
+           "schema": "schemas not written"}
 # The module each command runs from, imported by run() before the command starts.
 _MODULES = {"build": ".pipeline", "check": ".pipeline", "serve": ".serve",
             "import": ".importers", "init": ".scaffold", "schema": ".schema"}

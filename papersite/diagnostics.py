@@ -106,14 +106,16 @@ class BuildError(Exception):
     """
 
     def __init__(self, diagnostics: Diagnostics | list[Diagnostic], summary: str = "",
-                 outcome: str = UNTOUCHED):
+                 outcome: str | None = None):
         if isinstance(diagnostics, Diagnostics):
             items = list(diagnostics)
         else:
             items = sorted(diagnostics, key=_report_order)
         self.diagnostics = items
         self.summary = summary
-        self.outcome = outcome   # what became of the output, for the summary line
+        # What became of the output, for the summary line; None: the command's usual
+        # (a build's previous output is untouched; check, import and init write none).
+        self.outcome = outcome
         super().__init__(summary or "\n".join(str(d) for d in items))
 
     def __reduce__(self):  # picklable, so worker processes can report it

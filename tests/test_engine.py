@@ -369,6 +369,7 @@ def test_unknown_field_warns_and_fails_under_strict(make_site):
     assert strict.code == 1
     assert ("content/papers/a.yaml:2: auhtors: unknown paper field (did you mean 'authors'?)"
             in strict.lines)
+    assert strict.lines[-1] == "check failed: 1 error"   # check writes no output
 
 
 def test_errors_are_collected_with_positions_and_old_output_kept(make_site):

@@ -126,7 +126,7 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
     assert result.lines == [
         f"{target}: is not empty; init creates a site in a new or empty folder (nothing "
         "was changed)",
-        "nothing created: 1 error; the previous output is untouched",
+        "nothing created: 1 error",
     ]
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
     (tmp_path / "file").write_text("", encoding="utf-8")
