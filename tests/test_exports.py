@@ -368,6 +368,8 @@ def test_an_own_entry_the_paper_no_longer_agrees_with_is_a_warning(tmp_path):
      {"title": "Escaped \\} brace", "year": "2021"}),
     ("@misc{k, year = {2020}, title = {cut off", {"year": "2020"}),
     ("@misc{k, title = {first}, title = {second}}", {"title": "first"}),
+    ('@String{ieee = "IEEE, Inc."}\n@article{k, publisher = ieee, year = 1999}',
+     {"publisher": None, "year": "1999"}),
     ("no entry here", {}),
     (None, {}),
 ])

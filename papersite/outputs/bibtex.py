@@ -102,7 +102,8 @@ def _raw_key(bibtex: str) -> re.Match | None:
 
 
 # Where an entry's fields start (after `@type{key,`), and each field's `name =`.
-_ENTRY_START = re.compile(r"@\s*\w+\s*[{(][^,{}()]*,")
+_ENTRY_START = re.compile(r"@\s*(?!string\b|preamble\b|comment\b)\w+\s*[{(][^,{}()]*,",
+                          re.I)
 _FIELD_NAME = re.compile(r"\s*,?\s*([A-Za-z][\w:.+-]*)\s*=\s*")
 _BARE_VALUE = re.compile(r"[^\s,{}\"#()]+")
 _VALUE_MARK = re.compile(r'(?<!\\)[{}"]')
