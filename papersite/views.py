@@ -14,7 +14,7 @@ from .catalog import Catalog, Entry, Person, Series, field_value
 from .markup import plain_text, render_inline, render_markdown
 from .names import normalise
 from .outputs import metadata
-from .outputs.bibtex import paper_bibtex
+from .outputs.bibtex import own_details, paper_bibtex
 from .routing import Route, Router
 
 LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project", "data": "Data",
@@ -537,6 +537,8 @@ class Views:
         # The page's JSON-LD already carries the abstract: the export buttons take it
         # from there rather than embedding it a third time (paper pages stay small).
         csl = metadata.csl_item(e, c, r, abstract=False)
+        details = own_details(p.bibtex)   # the paper's own entry's volume, issue, pages
+        first, last = details.get("first_page"), details.get("last_page")
         return {
             "heading": plain_text(p.title),
             "paper": dict(
@@ -544,6 +546,8 @@ class Views:
                 authors=self._bylines(e),
                 hidden_authors=0,
                 venue_name=venue["name"] if venue else None,
+                volume=details.get("volume"), issue=details.get("issue"),
+                pages=f"{first}–{last}" if last else first,
                 introduction_html=render_markdown(p.introduction, self.base)
                 if p.introduction else None,
                 tags=[{"name": c.tags[t].name, "url": r.tag(t)} for t in e.tags],

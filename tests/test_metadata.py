@@ -5,6 +5,7 @@ Twitter card and canonical links."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -180,7 +181,8 @@ def test_highwire_tags_of_a_journal_paper_and_a_preprint(site):
 
 def test_volume_issue_and_pages_of_a_papers_own_bibtex_reach_its_metadata(site):
     """No paper field holds them (an import keeps them in the paper's `bibtex`): Google
-    Scholar's tags and the CSL-JSON item, which the RIS download is made from, give them."""
+    Scholar's tags, the CSL-JSON item, which the RIS download is made from, and the
+    page's facts give them."""
     p = page(site, "papers/volume/index.html")
     names = [n for n, _ in p.meta if n.startswith("citation_")]
     at = names.index("citation_journal_title")
@@ -194,6 +196,12 @@ def test_volume_issue_and_pages_of_a_papers_own_bibtex_reach_its_metadata(site):
     assert (data["pageStart"], data["pageEnd"]) == ("1600", "1612")
     assert not [n for n, _ in page(site, "papers/solvers/index.html").meta
                 if n in ("citation_volume", "citation_firstpage")]
+    # The page shows them beside the venue, for the reader.
+    facts = re.search(r'<dl class="facts">(.*?)</dl>', read(site, "papers/volume/index.html"),
+                      re.S).group(1)
+    assert re.findall(r"<dt>(\w+)</dt><dd>([^<]*)</dd>", facts) == [
+        ("Volume", "42"), ("Issue", "7"), ("Pages", "1600–1612")]
+    assert "<dt>Volume</dt>" not in read(site, "papers/solvers/index.html")
 
 
 @pytest.mark.parametrize("entry, details", [
