@@ -18,7 +18,7 @@ import pytest
 from bibtexparser import middlewares as mw
 from conftest import read, run_cli, write_files
 
-from papersite.outputs.bibtex import citation_keys, entry_fields, latex_encode
+from papersite.outputs.bibtex import citation_keys, entry_fields, latex_encode, stale_fields
 from papersite.pipeline import prepare
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -353,6 +353,46 @@ def test_an_own_entry_the_paper_no_longer_agrees_with_is_a_warning(tmp_path):
         STALE_SITE["content/papers/stale.yaml"].replace("Lovelace, Ada}", "Lovelace, Ada and "
         "Hopper, Grace}").replace("An Old", "A New").replace("{2019}", "{2023}"), "utf-8")
     assert run_cli("check", "--site", str(site), "--strict").lines == []
+
+
+def _stale(bib_fields: str, **paper) -> list[str]:
+    from papersite.model import Paper
+    data = {"id": "p", "title": "Attention", "authors": ["Ashish Vaswani"], "year": 2017,
+            **paper, "bibtex": "@article{k,\n" + bib_fields + "\n}"}
+    return [name for name, _, _ in stale_fields(Paper.model_validate(data))]
+
+
+@pytest.mark.parametrize("bib_fields, paper, stale", [
+    # Double family names without a particle, as an import writes them.
+    ("author = {Garc{\\'\\i}a M{\\'a}rquez, Gabriel and Ortega y Gasset, Jos{\\'e}}",
+     {"authors": ["Gabriel García Márquez", "José Ortega y Gasset"]}, []),
+    ("author = {Gabriel Garc{\\'\\i}a M{\\'a}rquez}", {"authors": ["García Márquez, Gabriel"]},
+     []),
+    ("author = {Donald~E.~Knuth and {van der} Berg, Jan}",
+     {"authors": ["Donald E. Knuth", "Jan van der Berg"]}, []),
+    # Google Scholar shortens long lists with "and others"; a paper may too (et_al).
+    ("author = {Vaswani, Ashish and others}", {"authors": ["Ashish Vaswani", "Noam Shazeer"]},
+     []),
+    ("author = {Vaswani, Ashish and Shazeer, Noam}",
+     {"authors": ["Ashish Vaswani"], "et_al": True}, []),
+    ("author = {Shazeer, Noam and others}", {"authors": ["Ashish Vaswani", "Noam Shazeer"]},
+     ["author"]),
+    ("author = {Vaswani, Ashish and Shazeer, Noam}", {"authors": ["Ashish Vaswani"]},
+     ["author"]),
+    ("author = {}", {"authors": []}, []),
+    # Greek letters in math and in Unicode.
+    ("title = {{\\(\\beta\\)}-{VAE}: Disentangling}", {"title": "β-VAE: Disentangling"}, []),
+    ("title = {{$\\beta$}-VAE}", {"title": "$\\beta$-VAE"}, []),
+    ("title = {$\\alpha$-Nets}", {"title": "$\\beta$-Nets"}, ["title"]),
+    ("title = {$\\ell_1$ Norms}", {"title": "ℓ1 Norms"}, []),
+    # biblatex's date; a % comment between fields; years that are no number.
+    ("date = {1999-01-01}", {}, ["year"]),
+    ("% a note\n  title = {Attention Is Not It}, year = {1999}", {}, ["title", "year"]),
+    ("year = {2017²}", {}, []),
+    ("year = {2018a}", {}, []),
+])
+def test_what_counts_as_a_stale_entry(bib_fields, paper, stale):
+    assert _stale(bib_fields, **paper) == stale
 
 
 @pytest.mark.parametrize("text, fields", [

@@ -663,6 +663,16 @@ def test_unknown_macro_is_kept_with_a_warning(site):
 
 
 
+def test_an_accent_command_that_begins_a_later_name_is_kept(site):
+    """bibtexparser's own name splitter drops it: "Doe, J and \\v{S}najder, Jan" gave
+    "Jan Snajder"."""
+    (site / "names.bib").write_text(
+        '@article{a, title = {T}, author = {Doe, J and \\v{S}najder, Jan and \\"{O}zil, M'
+        ' and {Barnes and Noble}}, year = 2020}\n', encoding="utf-8")
+    assert run_cli("import", "bibtex", "names.bib", cwd=site).code == 0
+    assert paper(site, "t")["authors"] == ["J Doe", "Jan Šnajder", "M Özil", "Barnes and Noble"]
+
+
 def test_tex_logos_and_text_symbols_keep_their_words(site):
     """pylatexenc's own table turns \\LaTeX, \\TeX, \\BibTeX, \\copyright into nothing:
     "A {\\LaTeX} Guide" would become "A Guide"."""

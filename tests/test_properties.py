@@ -663,6 +663,9 @@ def test_the_sites_own_entry_for_a_paper_is_never_called_stale(title, authors, e
              f"  author = {{{' and '.join(names)}}},\n"
              "  year = {2020},\n}\n")
     assert bibtex.stale_fields(paper.model_copy(update={"bibtex": entry})) == []
+    # Another first author: caught whether or not either list ends in "others".
+    assume("quux" not in bibtex._family_forms(paper.author_entries[0].name))
     edited = paper.model_copy(update={"bibtex": entry, "title": paper.title + " Revisited",
-                                      "authors": paper.authors + ["Zoë Quux"], "year": 2021})
+                                      "authors": ["Zoë Quux"] + paper.authors[1:],
+                                      "year": 2021})
     assert [name for name, _, _ in bibtex.stale_fields(edited)] == ["title", "year", "author"]

@@ -6,8 +6,9 @@ parse stack of bibtexparser middlewares plus two of our own:
 1. `_ResolveMacros`: `@string` macros (case-insensitive, as BibTeX does), `#`
    concatenation and the built-in month macros `jan`…`dec` (bibtexparser's own
    resolver handles neither concatenation nor the month macros);
-2. bibtexparser's `RemoveEnclosingMiddleware`, `SeparateCoAuthors` and name splitting
-   into First / von / Last / Jr (so "van der Berg, Jan" and "Jan van der Berg" agree);
+2. bibtexparser's `RemoveEnclosingMiddleware`, `SeparateCoAuthors` (with our own
+   splitter: `_SeparateCoAuthors`) and name splitting into First / von / Last / Jr (so
+   "van der Berg, Jan" and "Jan van der Berg" agree);
 3. `_Decode`: LaTeX decoded as `latex.to_text` does (pylatexenc) for accents
    `{\\"u}`, `\\'{e}`, `{\\ss}` and protecting braces `{CNN}`, `$math$` kept as written;
    URL-like fields are left verbatim and a bare `%` is literal text, not a comment;
@@ -41,6 +42,7 @@ from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, 
 
 from .. import latex
 from ..diagnostics import Diagnostics
+from ..outputs.bibtex import split_names
 from .common import Candidate, ImportSession, clean_text, normalise_doi, read_input
 
 # Fields kept exactly as written (no LaTeX decoding: '%' and '~' are URL characters).
@@ -193,6 +195,15 @@ def _as_written(entry: Entry) -> dict[str, str]:
     return entry.parser_metadata.get(_NoteAsWritten.metadata_key(), {})
 
 
+class _SeparateCoAuthors(mw.SeparateCoAuthors):
+    """Names split at "and" outside braces. bibtexparser's own splitter (2.1) drops an
+    accent command that begins a name after the first: "Doe, J and \\v{S}najder, Jan"
+    gave "Snajder"."""
+
+    def _transform_field_value(self, name):
+        return split_names(name)
+
+
 class _SplitNames(mw.SplitNameParts):
     """Name splitting that works around stray braces and commas instead of failing."""
 
@@ -236,7 +247,7 @@ class _Decode(mw.LatexDecodingMiddleware):
 def _parse_stack():
     return [mw.NormalizeFieldKeys(), _ResolveMacros(), _NoteAsWritten(),
             mw.RemoveEnclosingMiddleware(),
-            mw.SeparateCoAuthors(), _SplitNames(), _Decode(), mw.MonthIntMiddleware()]
+            _SeparateCoAuthors(), _SplitNames(), _Decode(), mw.MonthIntMiddleware()]
 
 
 @contextlib.contextmanager

@@ -104,9 +104,11 @@ def _raw_key(bibtex: str) -> re.Match | None:
 # Where an entry's fields start (after `@type{key,`), and each field's `name =`.
 _ENTRY_START = re.compile(r"@\s*(?!string\b|preamble\b|comment\b)\w+\s*[{(][^,{}()]*,",
                           re.I)
-_FIELD_NAME = re.compile(r"\s*,?\s*([A-Za-z][\w:.+-]*)\s*=\s*")
+# Between fields: white space, the comma, and `%` comments (biber and Overleaf read them).
+_FIELD_NAME = re.compile(r"(?:\s|,|%[^\n]*)*([A-Za-z][\w:.+-]*)\s*=\s*")
 _BARE_VALUE = re.compile(r"[^\s,{}\"#()]+")
 _VALUE_MARK = re.compile(r'(?<!\\)[{}"]')
+_SIMPLE_VALUE = re.compile(r"\{([^{}\\]*)\}")
 _CONCATENATION = re.compile(r"\s*#\s*")
 
 
@@ -135,6 +137,9 @@ def entry_fields(bibtex: str | None) -> dict[str, str | None]:
 def _value(text: str, at: int) -> tuple[str | None, int | None]:
     """The value at text[at:] and where it ends: {balanced braces}, "quoted" (braces
     inside balanced), a number, or a macro (None); (None, None) when there is none."""
+    simple = _SIMPLE_VALUE.match(text, at)   # most values: {text} with no braces inside
+    if simple is not None:
+        return simple.group(1), simple.end()
     opening = text[at:at + 1]
     if opening == "{" or opening == '"':
         closing = "}" if opening == "{" else '"'
@@ -149,7 +154,8 @@ def _value(text: str, at: int) -> tuple[str | None, int | None]:
     bare = _BARE_VALUE.match(text, at)
     if bare is None:
         return None, None
-    return (bare.group() if bare.group().isdigit() else None), bare.end()
+    number = bare.group().isascii() and bare.group().isdigit()
+    return (bare.group() if number else None), bare.end()
 
 
 # What makes a value more than plain text: braces, LaTeX, a tie or a comment.
@@ -189,30 +195,66 @@ def stale_fields(paper) -> list[tuple[str, str, str]]:
     """Where a paper's own BibTeX entry no longer says what the paper's fields say:
     (field, the entry's, the paper's) for its title, year and authors. The site cites
     the paper with its own entry as written, so a title or author list edited in the
-    YAML alone would leave the citation stale. Written forms are compared by their
-    letters and digits ({\\"u} and ü, {CNN} and CNN), authors by family name in order
-    ("Last, First" and "First Last" agree); a field the entry leaves out, or gives by
-    macro, is not compared."""
+    YAML alone would leave the citation stale.
+
+    Written forms are compared by their letters and digits ({\\"u} and ü, {CNN} and
+    CNN, $\\beta$ and β); authors by family name, in order ("Last, First" and "First
+    Last" agree, and so do "García Márquez, Gabriel" and "Gabriel García Márquez"), an
+    `and others` on either side standing for the names the other lists beyond it. A
+    field the entry leaves out, or gives by macro, is not compared; biblatex's `date`
+    stands for a missing `year`."""
     fields = entry_fields(paper.bibtex)
     stale = []
     title = fields.get("title")
     if title is not None and not _same_text(title, paper.title):
         stale.append(("title", " ".join(title.split()), paper.title))
     year = fields.get("year")
-    if year is not None and year.strip().isdigit() and paper.year is not None \
+    if year is None and "year" not in fields and fields.get("date"):
+        year = fields["date"].strip()[:4]
+    if year is not None and _YEAR.fullmatch(year.strip()) and paper.year is not None \
             and int(year) != paper.year:
         stale.append(("year", year.strip(), str(paper.year)))
     author = fields.get("author")
     if author is not None:
         names = [a if isinstance(a, str) else a.name for a in paper.authors]
         names += ["others"] if paper.et_al else []
-        if [_family(name) for name in _split_names(author.strip())] != \
-                [_letters(latex_encode(split_name(name).family)) for name in names]:
+        if not _same_names(split_names(author), names):
             stale.append(("author", " ".join(author.split()), " and ".join(names)))
     return stale
 
 
+_YEAR = re.compile(r"\d{1,4}", re.ASCII)
+
+
+def _same_names(written: list[str], names: list[str]) -> bool:
+    """Whether a BibTeX author list (written) names the paper's authors (names), by
+    family name; `others` at the end of either matches whatever the other lists from
+    there on."""
+    theirs = [_family(name) for name in written]
+    more_theirs = theirs[-1:] == ["others"]
+    more_ours = names[-1:] == ["others"]
+    theirs, names = theirs[:len(theirs) - more_theirs], names[:len(names) - more_ours]
+    if more_theirs and len(names) > len(theirs):
+        names = names[:len(theirs)]
+    elif more_ours and len(theirs) > len(names):
+        theirs = theirs[:len(names)]
+    return len(theirs) == len(names) and all(
+        family in _family_forms(name) for family, name in zip(theirs, names))
+
+
+@lru_cache(maxsize=65536)   # an author's name comes back with each of their papers
+def _family_forms(name: str) -> frozenset[str]:
+    """What a BibTeX entry may give as the family name of name, as _letters gives it:
+    its family name with or without its particle, or more of its last words
+    ("García Márquez", "Ortega y Gasset")."""
+    given, particle, family, suffix = split_name(name)
+    words = " ".join((given, particle, family)).split()
+    return frozenset({_letters(latex_encode(" ".join(words[i:]))) for i in range(len(words))}
+                     | {_letters(latex_encode(family))})
+
+
 _AND_OR_BRACE = re.compile(r"(?<!\\)[{}]|\s+and\s+", re.I)
+_TIE = re.compile(r"(?<!\\)~")   # Donald~E.~Knuth: a space (\~{n} is ñ)
 # LaTeX commands: a word (\ss, \textbf, and the space that ends it) or one other
 # character (\" \& \{).
 _COMMAND = re.compile(r"\\([A-Za-z]+) ?|\\(.)")
@@ -220,6 +262,15 @@ _COMMAND = re.compile(r"\\([A-Za-z]+) ?|\\(.)")
 _COMMAND_LETTERS = {"ss": "ss", "o": "o", "O": "o", "ae": "ae", "AE": "ae", "oe": "oe",
                     "OE": "oe", "l": "l", "L": "l", "i": "i", "j": "j", "aa": "a", "AA": "a",
                     "dh": "d", "DH": "d", "dj": "d", "DJ": "d", "th": "th", "TH": "th"}
+# Math's letters, as Unicode writes them: $\beta$-VAE and β-VAE agree.
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+          "sigma tau upsilon phi chi psi omega").split()
+_COMMAND_LETTERS.update(zip(_GREEK, "αβγδεζηθικλμνξπρστυφχψω"))
+_COMMAND_LETTERS.update({name.capitalize(): _COMMAND_LETTERS[name] for name in
+                         ("gamma", "delta", "theta", "lambda", "xi", "pi", "sigma",
+                          "upsilon", "phi", "psi", "omega")})
+_COMMAND_LETTERS.update(varepsilon="ε", vartheta="θ", varpi="π", varrho="ρ",
+                        varsigma="σ", varphi="φ", ell="l")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _UNICODE_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "ı": "i",
                                   "ð": "d", "đ": "d", "þ": "th"})
@@ -254,9 +305,10 @@ def _same_text(latex: str, text: str) -> bool:
     return not complaint and _letters(decoded) == _letters(text)
 
 
-def _split_names(author: str) -> list[str]:
-    """A BibTeX author list's names: split at each "and" outside braces ({Barnes and
-    Noble} is one name)."""
+def split_names(author: str) -> list[str]:
+    """A BibTeX author list's names, white space around them stripped: split at each
+    "and" outside braces ({Barnes and Noble} is one name; `and~` is no separator, as
+    BibTeX has it). The import splits with it too."""
     names, depth, start = [], 0, 0
     for mark in _AND_OR_BRACE.finditer(author):
         if mark.group() == "{":
@@ -266,12 +318,14 @@ def _split_names(author: str) -> list[str]:
         elif depth == 0:
             names.append(author[start:mark.start()])
             start = mark.end()
-    return names + [author[start:]]
+    names.append(author[start:])
+    return [name.strip() for name in names if name.strip()]
 
 
+@lru_cache(maxsize=65536)
 def _family(name: str) -> str:
     """A BibTeX name's family name, as _letters gives it: {\\L}ukasiewicz → lukasiewicz."""
-    plain = _without_commands(name).replace("{", "").replace("}", "")
+    plain = _TIE.sub(" ", _without_commands(name)).replace("{", "").replace("}", "")
     return _letters(split_name(" ".join(plain.split())).family)
 
 
