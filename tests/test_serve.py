@@ -217,9 +217,11 @@ def test_a_bad_edit_shows_errors_and_keeps_the_last_good_site(make_site, serve, 
     # The fix recovers: new content, no errors in the page.
     (site / "templates/paper.html").unlink()
     edit(paper, ALPHA.replace("Alpha Paper", "Alpha Fixed"))
-    preview.wait_for(lambda: "Alpha Fixed" in preview.page("/papers/papers/alpha/"), "the fix")
-    status = preview.status()
-    assert status["ok"] and status["errors"] == []
+    # A rebuild writes the pages, then says it is done: wait for both. (A save in place
+    # can trigger a rebuild that reads the file empty, fails, and is followed by this one.)
+    preview.wait_for(lambda: "Alpha Fixed" in preview.page("/papers/papers/alpha/")
+                     and preview.status()["ok"], "the fix")
+    assert preview.status()["errors"] == []
     assert '"errors": []' in preview.page("/papers/papers/alpha/")
 
     # An unknown profile field is a warning: the site builds, and the overlay says so.
