@@ -207,8 +207,13 @@ def test_volume_issue_and_pages_of_a_papers_own_bibtex_reach_its_metadata(site):
 @pytest.mark.parametrize("entry, details", [
     ("@article{k,\n  volume = {44},\n  number = {3},\n  pages = {1443--1456},\n}",
      {"volume": "44", "issue": "3", "first_page": "1443", "last_page": "1456"}),
-    ('@article{k, volume = 12, pages = "e101234", number = {{3}}}',   # {{3}}: not plain
-     {"volume": "12", "first_page": "e101234"}),
+    ('@article{k, volume = 12, pages = "e101234", number = {{3}}}',
+     {"volume": "12", "first_page": "e101234", "issue": "3"}),
+    ("@article{k, volume = {12--13}, number = {Supplement\\_1}, pages = {1443\u20101456}}",
+     {"volume": "12–13", "issue": "Supplement_1", "first_page": "1443", "last_page": "1456"}),
+    ("@techreport{k, number = {TR-42}, pages = {5 \u2212 9}}",   # a report's number
+     {"first_page": "5", "last_page": "9"}),
+    ("@inproceedings{k, number = {3}, issue = {2}, volume = {$x$}}", {"issue": "2"}),
     ("@inproceedings{k, pages = {100 – 110}, issue = {S1}, volume = {\\bf 3}}",
      {"first_page": "100", "last_page": "110", "issue": "S1"}),
     ("@misc{k, title = {On volume = {9} and pages}, note = {x}}", {}),

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ..latex import decoded_without_pylatexenc
 from ..latex import to_text as latex_to_text
 from ..memo import PaperMemo
 from ..names import leading_slug_words, slugify
@@ -102,7 +103,7 @@ def _raw_key(bibtex: str) -> re.Match | None:
 
 
 # Where an entry's fields start (after `@type{key,`), and each field's `name =`.
-_ENTRY_START = re.compile(r"@\s*(?!string\b|preamble\b|comment\b)\w+\s*[{(][^,{}()]*,",
+_ENTRY_START = re.compile(r"@\s*(?!string\b|preamble\b|comment\b)(\w+)\s*[{(][^,{}()]*,",
                           re.I)
 # Between fields: white space, the comma, and `%` comments (biber and Overleaf read them).
 _FIELD_NAME = re.compile(r"(?:\s|,|%[^\n]*)*([A-Za-z][\w:.+-]*)\s*=\s*")
@@ -159,22 +160,28 @@ def _value(text: str, at: int) -> tuple[str | None, int | None]:
 
 
 # What makes a value more than plain text: braces, LaTeX, a tie or a comment.
-_NOT_PLAIN_VALUE = re.compile(r'[{}\\$~%"]')
-_PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|[–—])\s*([^\s\-–—]+)\s*$")
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"   # hyphens, en and em dash, minus
+_PAGE_RANGE = re.compile(rf"^\s*([^\s{re.escape(_DASHES)}]+)\s*(?:-+|[{re.escape(_DASHES)}])"
+                         rf"\s*([^\s{re.escape(_DASHES)}]+)\s*$")
 
 
 def own_details(bibtex: str | None) -> dict[str, str]:
     """Volume, issue and pages that a paper's own BibTeX entry gives (no paper field holds
-    them: an import keeps them there), for its Highwire tags and CSL-JSON item. Plain
-    values only: one with LaTeX in it is left out rather than shown half decoded.
-    Returns {"volume", "issue", "first_page", "last_page"} for those given."""
+    them: an import keeps them there), for its page, its Highwire tags and its CSL-JSON
+    item. Values are decoded when they are plain enough to decode without pylatexenc
+    ({3}, Supplement\\_1, 12--13); one with other LaTeX in it is left out rather than
+    shown half decoded. An article's `number` is its issue; another entry's (a report's
+    number, a volume's in a series) is not. Returns {"volume", "issue", "first_page",
+    "last_page"} for those given."""
     if not bibtex:
         return {}
     found: dict[str, str] = {}
+    article = (entry_type(bibtex) or "").lower() == "article"
     for name, value in entry_fields(bibtex).items():
-        if name not in ("volume", "number", "issue", "pages") or value is None:
+        if name not in ("volume", "issue", "pages") and (name != "number" or not article):
             continue
-        if _NOT_PLAIN_VALUE.search(value):
+        value = decoded_without_pylatexenc(value) if value is not None else None
+        if value is None or "$" in value:
             continue
         value = " ".join(value.split())
         if not value:
@@ -184,11 +191,17 @@ def own_details(bibtex: str | None) -> dict[str, str]:
             if pages:
                 found.setdefault("first_page", pages.group(1))
                 found.setdefault("last_page", pages.group(2))
-            elif not re.search("[-–—]", value):   # "S1-23--S1-30": which dash ends it?
+            elif not any(dash in value for dash in _DASHES):   # S1-23--S1-30: which dash?
                 found.setdefault("first_page", value)
         else:
             found.setdefault("issue" if name == "number" else name, value)
     return found
+
+
+def entry_type(bibtex: str | None) -> str | None:
+    """The type of a paper's own BibTeX entry, as written (article, inproceedings...)."""
+    start = _ENTRY_START.search(bibtex or "")
+    return start.group(1) if start else None
 
 
 def stale_fields(paper) -> list[tuple[str, str, str]]:
