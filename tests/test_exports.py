@@ -237,6 +237,8 @@ def test_latex_encoding():
     assert latex_encode("CNNs for 3D Anti-UAV End-to-End InstructPix2Pix Models", True) == \
         "{CNNs} for {3D} {Anti-UAV} End-to-End {InstructPix2Pix} Models"
     assert latex_encode("東京 ệ") == "東京 ệ"  # no LaTeX spelling: kept as UTF-8
+    # Math is kept as written only when its braces pair up: `}` would end the value.
+    assert latex_encode("Sets $\\{x\\}$ and $f(x)}$") == "Sets $\\{x\\}$ and \\$f(x)\\}\\$"
 
 
 # --- citation keys --------------------------------------------------------------------------

@@ -36,14 +36,25 @@ _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 
 @lru_cache(maxsize=65536)   # author names come back once per paper
 def latex_encode(text: str, protect_caps: bool = False) -> str:
-    """UTF-8 text → BibTeX-safe LaTeX; math segments kept as written."""
+    """UTF-8 text → BibTeX-safe LaTeX; math segments kept as written when their braces
+    pair up."""
     out = []
     for i, part in enumerate(_MATH.split(" ".join(text.split()))):
-        if i % 2:
+        if i % 2 and _balanced(part):
             out.append(part)
-        else:
+        else:   # text, or math whose braces would end the BibTeX value: $f(x)}$
             out.append(_encode_text(part, protect_caps))
     return "".join(out)
+
+
+def _balanced(math: str) -> bool:
+    """Whether math's braces pair up as BibTeX counts them (a backslash escapes none)."""
+    depth = 0
+    for brace in re.finditer("[{}]", math):
+        depth += 1 if brace.group() == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _encode_char(ch: str) -> str:
