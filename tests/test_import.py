@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import run_cli
+from conftest import read, run_cli
 from papersite.importers.columns import split_authors
 from papersite.importers.common import venue_candidates
 
@@ -358,6 +358,44 @@ def test_table_details_no_paper_field_holds_are_kept_in_the_papers_bibtex(site, 
     assert run_cli("import", "jsonl", "n.jsonl", cwd=site).code == 0
     assert paper(site, "numbers-as-numbers")["bibtex"].splitlines()[3:6] == [
         "  volume = {3},", "  number = {1},", "  pages = {5},"]
+
+
+def test_table_details_as_spreadsheets_and_zotero_give_them(site, build):
+    """A thesis's or report's publisher is its school or institution; spreadsheet numbers
+    (12.0) are whole; "pp." is dropped and a page count left out; a book's publisher
+    other than its venue, and details beside the row's own BibTeX, are left out with a
+    warning; two rows of one key stem get the site's letter suffix."""
+    (site / "z.csv").write_text(textwrap.dedent("""\
+        Title,Author,Publication Year,Item Type,Publisher,Volume,Number,Pages,Publication Title,BibTeX
+        A Thesis,Ann Roe,2019,thesis,Universität Zürich,,,,,
+        A Report,Ed Poe,2018,report,MIT,,TR-42,,,
+        Deep Learning A,John Smith,2020,journalArticle,,12.0,3.0,pp. 1443-1456,J Tests,
+        Deep Nets B,John Smith,2020,journalArticle,,7,,12 pp.,J Tests,
+        A Book,Jane Doe,2020,book,Springer-Verlag Berlin,,,,Springer,
+        Own Entry,Jane Doe,2021,journalArticle,,9,,,J Tests,"@article{doe2021own, title = {Own Entry}}"
+        """), encoding="utf-8")
+    result = run_cli("import", "csv", "z.csv", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == [
+        "warning: z.csv:5: pages: '12 pp.' is a number of pages, not the pages in column "
+        "'Pages'; left out",
+        "warning: z.csv:6: publisher: left out: in BibTeX, a book's venue (Springer) is its "
+        "publisher",
+        "warning: z.csv:7: bibtex: volume: left out; the row's own BibTeX entry is kept as "
+        "given"]
+    assert "  school = {Universit{\\\"a}t Z{\\\"u}rich},\n" in paper(site, "a-thesis")["bibtex"]
+    report = paper(site, "a-report")["bibtex"]
+    assert "  institution = {MIT},\n  number = {TR-42},\n" in report
+    deep = paper(site, "deep-learning-a")["bibtex"]
+    assert deep.startswith("@article{smith2020deep,\n")
+    assert "  volume = {12},\n  number = {3},\n  pages = {1443--1456},\n" in deep
+    nets = paper(site, "deep-nets-b")["bibtex"]
+    assert nets.startswith("@article{smith2020deepa,\n") and "pages" not in nets
+    assert "publisher = {Springer}," in paper(site, "a-book")["bibtex"]
+    assert paper(site, "own-entry")["bibtex"] == "@article{doe2021own, title = {Own Entry}}"
+    assert build(site, "--strict").code == 0
+    facts = read(site, "papers/a-report/index.html")
+    assert "TR-42" not in facts.split('<dl class="facts">')[1].split("</dl>")[0]   # no issue
 
 
 def test_csv_map_option(site):

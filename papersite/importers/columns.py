@@ -271,11 +271,10 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             continue
         if target in DETAILS:
-            text = clean_text(raw) if not isinstance(raw, (dict, list, bool)) else None
-            if text is None:
-                diags.warning(source, line, target, f"expected text in column '{column}'; "
-                                                    "left out")
-            else:
+            text, problem = _detail(target, raw)
+            if problem:
+                diags.warning(source, line, target, f"{problem} in column '{column}'; left out")
+            elif text:
                 details.setdefault(DETAILS[target], text)
             continue
         if target == "url" or target.startswith("links."):
@@ -319,6 +318,30 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         data["et_al"] = True
     data.pop("_et_al", None)
     return Candidate(source, line, label, data, {})
+
+
+_WHOLE_FLOAT = re.compile(r"^(\d+)\.0+$")           # 12.0: a spreadsheet's number
+_PAGES_WORD = re.compile(r"^(?:pp?\.|pages?)\s*", re.I)   # pp. 1443-1456
+_PAGE_COUNT = re.compile(r"^\d+\s*(?:pp\.?|pages?)$", re.I)   # 12 pp.: how many, not which
+
+
+def _detail(target: str, raw) -> tuple[str | None, str | None]:
+    """A cell for a detail column as text, or why it is left out."""
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return None, "expected a number or text, found " + str(raw)
+        raw = int(raw) if raw.is_integer() else raw
+    if isinstance(raw, (dict, list, bool)):
+        return None, "expected text"
+    text = clean_text(raw)
+    if text is None:
+        return None, None
+    text = _WHOLE_FLOAT.sub(r"\1", text)
+    if target == "pages":
+        if _PAGE_COUNT.match(text):
+            return None, f"'{text}' is a number of pages, not the pages"
+        text = _PAGES_WORD.sub("", text)
+    return text or None, None
 
 
 def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: bool):

@@ -196,6 +196,7 @@ class ImportSession:
         self.venues: dict[str, str] = {}          # normalised id/short/name/alias → id
         self.venue_types: dict[str, str] = {}     # venue id → its type
         self.venue_names: dict[str, str] = {}     # venue id → its name, as BibTeX gives it
+        self.entry_keys: set[str] = set()         # keys of the entries this import made
 
     @classmethod
     def open(cls, site_dir: Path) -> "ImportSession":
@@ -314,22 +315,35 @@ class ImportSession:
                     else:
                         del data[top]
                 continue
-            if details and not paper.bibtex:
-                data["bibtex"] = self._entry_with(paper, details)
+            if details and paper.bibtex:
+                self.diags.warning(c.source, c.line, "bibtex", f"{', '.join(details)}: left "
+                                   "out; the row's own BibTeX entry is kept as given")
+            elif details:
+                data["bibtex"] = self._entry_with(c, paper, details)
             return data
         self.diags.error(c.source, c.line, "", f"{c.label} could not be checked")
         return None
 
-    def _entry_with(self, paper: Paper, details: dict[str, str]) -> str:
+    def _entry_with(self, c: Candidate, paper: Paper, details: dict[str, str]) -> str:
         """A table's row with volume, pages, publisher...: the BibTeX entry the site would
         make for the paper, with those details, to be kept as its `bibtex` (the site
-        cites the paper with it, and reads volume, issue and pages for its metadata)."""
+        cites the paper with it, and reads volume, issue and pages for its metadata).
+        Keys are made unique within the import, with a letter as the site adds one."""
         venue = paper.venue
+        venue_name = self.venue_names.get(venue, venue)
         paper_type = paper.type or self.default_type(venue, paper.arxiv)
+        publisher = details.get("publisher")
+        if publisher and venue_name and bibtex.container(paper_type) == "publisher" \
+                and publisher != venue_name:
+            self.diags.warning(c.source, c.line, "publisher", f"left out: in BibTeX, a book's "
+                               f"venue ({venue_name}) is its publisher")
         names = [a.name for a in paper.author_entries]
-        key = bibtex.base_key(names[0] if names else None, paper.title, paper.year)
-        return bibtex.made_entry(key, paper_type, paper, names,
-                                 self.venue_names.get(venue, venue), details)
+        stem = bibtex.base_key(names[0] if names else None, paper.title, paper.year)
+        key, n = stem, 0
+        while key.lower() in self.entry_keys:
+            key, n = stem + bibtex.key_suffix(n), n + 1
+        self.entry_keys.add(key.lower())
+        return bibtex.made_entry(key, paper_type, paper, names, venue_name, details)
 
     def _check_links(self, c: Candidate, links: dict) -> dict:
         out = {}

@@ -401,16 +401,22 @@ def citation_keys(catalog) -> dict[str, str]:
         for pid in ids:
             if pid in keys:
                 continue
-            while f"{base}{_suffix(n)}" in taken:
+            while f"{base}{key_suffix(n)}" in taken:
                 n += 1
-            keys[pid] = f"{base}{_suffix(n)}"
+            keys[pid] = f"{base}{key_suffix(n)}"
             taken.add(keys[pid])
             n += 1
     _key_memo = (catalog, keys)
     return keys
 
 
-def _suffix(i: int) -> str:
+def container(paper_type: str | None) -> str:
+    """The field that names a paper's venue in its BibTeX entry (journal, booktitle...)."""
+    return _KINDS.get(paper_type, ("misc", "howpublished"))[1]
+
+
+def key_suffix(i: int) -> str:
+    """The i-th letter suffix that makes a citation key unique: a, b, ... z, aa, ab..."""
     letters = ""
     i += 1
     while i:
@@ -464,8 +470,13 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
                venue_name: str | None, details: dict[str, str] | None = None) -> str:
     """The entry the site writes for paper p (a Paper) under key, its authors printed
     as names, its venue as venue_name. details (volume, number, pages, publisher, isbn,
-    issn: plain text) are what a table's import keeps of columns no paper field holds."""
+    issn: plain text) are what a table's import keeps of columns no paper field holds;
+    a thesis's or report's publisher without a venue is its school or institution."""
     kind, container = _KINDS.get(paper_type, ("misc", "howpublished"))
+    details = details or {}
+    if not venue_name and container in ("school", "institution") and details.get("publisher"):
+        venue_name = details["publisher"]   # a thesis's university, a report's institution
+        details = {k: v for k, v in details.items() if k != "publisher"}
     fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
     if names:
         names = [_bib_name(name) for name in names]
@@ -476,7 +487,7 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
         fields.append((container, latex_encode(venue_name)))
     if p.track:
         fields.append(("note", latex_encode(p.track)))
-    for name in _DETAILS if details else ():
+    for name in _DETAILS:
         value = details.get(name)
         if value is None:
             continue
