@@ -443,6 +443,13 @@ def test_jsonl(site):
     ("Ada Example, Grace Sample, et al.", ["Ada Example", "Grace Sample"], True),
     ("Ada Example and others", ["Ada Example"], True),
     ("  Ada   Example ,, Grace Sample ", ["Ada Example", "Grace Sample"], False),
+    # A list ending in "and others" or "et al." is still "Last, First" names.
+    ("Smith, J. and Jones, K. and others", ["J. Smith", "K. Jones"], True),
+    ("Smith, John and Doe, Jane et al.", ["John Smith", "Jane Doe"], True),
+    # One-word family names alternating with given names: "Last, First" without "and".
+    ("Smith, John", ["John Smith"], False),
+    ("Smith, John A., van der Berg, Jan", ["John A. Smith", "Jan van der Berg"], False),
+    ("Ann Lee, Bob Chen", ["Ann Lee", "Bob Chen"], False),
 ])
 def test_author_splitting_rule(cell, names, et_al):
     assert split_authors(cell) == (names, et_al)
@@ -450,6 +457,7 @@ def test_author_splitting_rule(cell, names, et_al):
 
 def test_semicolon_files_keep_one_name_per_cell():
     assert split_authors("Okafor, Chidi", semicolons=True) == (["Chidi Okafor"], False)
+    assert split_authors("Smith, John and others", semicolons=True) == (["John Smith"], True)
 
 
 def test_venue_candidates():

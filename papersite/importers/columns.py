@@ -32,9 +32,11 @@ Authors in one cell are split by this rule: if any author cell of the file has a
 names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
 "Okafor, Chidi" is one name); otherwise if the cell has " and "
 they are separated by " and " (and by commas too unless every part is "Last, First");
-otherwise by ",". A name written "Last, First" becomes "First Last" (particles kept:
-"van der Berg, Jan" → "Jan van der Berg"). A final "others", "et al." or "..." sets
-`et_al`. Tags are separated by ";" when there is one, else by ",".
+otherwise by "," (but "Smith, John A., Berg, Jan", one-word family names alternating
+with given names, is two names). A name written "Last, First" becomes "First Last"
+(particles kept: "van der Berg, Jan" → "Jan van der Berg"). A final "others", "and
+others", "et al." or "..." sets `et_al`. Tags are separated by ";" when there is one,
+else by ",".
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from dataclasses import dataclass
 
 from ..diagnostics import Diagnostics
 from ..model import PAPER_FIELDS, PAPER_TYPES
+from ..outputs.names import PARTICLES
 from .common import Candidate, ImportSession, clean_text, normalise_doi
 
 _DEFAULTS = {
@@ -84,6 +87,9 @@ _AUTHOR_KEYS = ("name", "id", "affiliation", "equal_contribution", "correspondin
 _TRUE = {"true", "yes", "y", "1", "x", "✓"}
 _FALSE = {"false", "no", "n", "0", "-"}
 _ET_AL = re.compile(r"^(?:others|et\.?\s*al\.?|\.\.\.|…)$", re.I)
+# A cell's closing "and others", "et al." or "...", whatever separates its names.
+_ET_AL_END = re.compile(r"(?:\s+and\s+others|[,;]\s*others|[,;]?\s*et\.?\s*al\.?"
+                        r"|[,;]?\s*(?:\.\.\.|…))\s*$", re.I)
 _ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}(?:v\d+)?)"
                         r"(?:\.pdf)?/?$", re.I)
 _DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.I)
@@ -168,10 +174,12 @@ def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
 
     `semicolons`: the file separates names by ';', so a cell without one is one name.
     """
+    trailing_et_al = False
     if isinstance(value, list):
         items = value
     else:
         text = " ".join(str(value).split())
+        text, trailing_et_al = _ET_AL_END.subn("", text)
         if ";" in text or semicolons:
             items = [_flip(p) for p in text.split(";")]
         elif re.search(r"\s+and\s+", text, re.I):
@@ -181,8 +189,8 @@ def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
             else:
                 items = [q for p in parts for q in p.split(",")]
         else:
-            items = text.split(",")
-    names, et_al = [], False
+            items = _last_first_pairs(text.split(","))
+    names, et_al = [], bool(trailing_et_al)
     for item in items:
         if isinstance(item, dict):
             entry = {k: item[k] for k in _AUTHOR_KEYS if k in item}
@@ -198,6 +206,22 @@ def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
             continue
         names.append(name)
     return [n for n in names if n], et_al
+
+
+def _last_first_pairs(items: list[str]) -> list[str]:
+    """Comma-separated names: "Smith, John A., van der Berg, Jan" alternates one-word
+    family names (particles aside) with given names, and is two names, not four. Any
+    other list is one name per item ("Ann Lee, Bob Chen")."""
+    parts = [p.strip() for p in items]
+    if len(parts) < 2 or len(parts) % 2 or not all(parts):
+        return items
+    for family in parts[::2]:
+        words = family.split()
+        while len(words) > 1 and words[0].lower() in PARTICLES:
+            words.pop(0)
+        if len(words) != 1:
+            return items
+    return [f"{given} {family}" for family, given in zip(parts[::2], parts[1::2])]
 
 
 def _flip(name: str) -> str:
