@@ -361,7 +361,7 @@ def test_table_details_no_paper_field_holds_are_kept_in_the_papers_bibtex(site, 
 
 
 def test_table_details_as_spreadsheets_and_zotero_give_them(site, build):
-    """A thesis's or report's publisher is its school or institution; spreadsheet numbers
+    """A thesis's or report's publisher is its venue (school, institution); spreadsheet numbers
     (12.0) are whole; "pp." is dropped and a page count left out; a book's publisher
     other than its venue, and details beside the row's own BibTeX, are left out with a
     warning; two rows of one key stem get the site's letter suffix."""
@@ -383,9 +383,12 @@ def test_table_details_as_spreadsheets_and_zotero_give_them(site, build):
         "publisher",
         "warning: z.csv:7: bibtex: volume: left out; the row's own BibTeX entry is kept as "
         "given"]
-    assert "  school = {Universit{\\\"a}t Z{\\\"u}rich},\n" in paper(site, "a-thesis")["bibtex"]
-    report = paper(site, "a-report")["bibtex"]
-    assert "  institution = {MIT},\n  number = {TR-42},\n" in report
+    thesis = paper(site, "a-thesis")   # Zotero's Publisher of a thesis: its university
+    assert (thesis["venue"], thesis["type"]) == ("Universität Zürich", "thesis")
+    assert "bibtex" not in thesis   # nothing left that no paper field holds
+    report = paper(site, "a-report")
+    assert report["venue"] == "MIT"
+    assert "  institution = {MIT},\n  number = {TR-42},\n" in report["bibtex"]
     deep = paper(site, "deep-learning-a")["bibtex"]
     assert deep.startswith("@article{smith2020deep,\n")
     assert "  volume = {12},\n  number = {3},\n  pages = {1443--1456},\n" in deep

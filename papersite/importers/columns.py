@@ -22,7 +22,8 @@ names from spreadsheets and reference managers (Zotero's CSV export among them):
     volume / issue, number / pages, page,
       page range / publisher / isbn / issn    → kept in the paper's `bibtex` entry (no paper
                                                 field holds them): the entry the site would
-                                                make, with them
+                                                make, with them (a thesis's or report's
+                                                publisher is its venue)
 
 `--map COLUMN=FIELD` (repeatable) overrides or adds a mapping; FIELD is a paper field,
 `url`, `links.LABEL`, or one of volume, issue, pages, publisher, isbn, issn; `--map
@@ -318,6 +319,11 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
             data[target] = value
     if not data and not links:
         return None
+    # Zotero gives a thesis's university and a report's institution as its Publisher.
+    if data.get("type") in ("thesis", "report") and "venue" not in data \
+            and details.get("publisher"):
+        publisher = details.pop("publisher")
+        data["venue"] = session.resolve_venue(publisher) or publisher
     if details:
         data["_details"] = details
     if "links" in data and isinstance(data["links"], dict):

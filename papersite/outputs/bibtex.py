@@ -470,13 +470,9 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
                venue_name: str | None, details: dict[str, str] | None = None) -> str:
     """The entry the site writes for paper p (a Paper) under key, its authors printed
     as names, its venue as venue_name. details (volume, number, pages, publisher, isbn,
-    issn: plain text) are what a table's import keeps of columns no paper field holds;
-    a thesis's or report's publisher without a venue is its school or institution."""
+    issn: plain text) are what a table's import keeps of columns no paper field holds."""
     kind, container = _KINDS.get(paper_type, ("misc", "howpublished"))
     details = details or {}
-    if not venue_name and container in ("school", "institution") and details.get("publisher"):
-        venue_name = details["publisher"]   # a thesis's university, a report's institution
-        details = {k: v for k, v in details.items() if k != "publisher"}
     fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
     if names:
         names = [_bib_name(name) for name in names]
