@@ -18,7 +18,8 @@ Then `crossref` is resolved (the child inherits missing fields; the parent's `ti
 becomes the child's `booktitle`), and each entry becomes a Candidate: names in display
 order ("First von Last Jr"), `and others` → `et_al`, DOI / arXiv id / category / links
 from `doi`, `eprint`, `url`, `journal = {arXiv preprint arXiv:…}` and friends,
-`booktitle` or `journal` resolved to a venue of content/venues.yaml where it names one.
+`booktitle` or `journal` (or a thesis's `school`, a report's `institution`) resolved to
+a venue of content/venues.yaml where it names one.
 Entries that only exist as a crossref parent (`@proceedings`) are not papers. An entry
 with details no paper field holds (volume, pages, publisher, a month without a day) is
 kept, as written, in the paper's `bibtex` field (`_kept_entry`).
@@ -81,6 +82,10 @@ _URL_MACRO = re.compile(r"^\\url\s*\{(.*)\}$", re.S)
 _DETAILS = {"volume", "number", "issue", "pages", "publisher", "editor", "address",
             "edition", "series", "chapter", "school", "institution", "organization",
             "isbn", "issn"}
+# Where a thesis or a report was made: its venue when it names no journal or booktitle.
+_AWARDED_BY = {"phdthesis": ("school",), "mastersthesis": ("school",),
+               "thesis": ("institution", "school"), "techreport": ("institution",),
+               "report": ("institution",)}
 # What a kept entry carries, in this order. The rest is left out: what export tools add
 # (abstract, keywords, file, urldate, timestamps, biburl), and the abstract is the
 # paper's own field.
@@ -497,7 +502,8 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
     put("date", date, "date")
 
     arxiv = _arxiv(entry)
-    venue_field = "journal" if _text(entry, "journal") else "booktitle"
+    venue_field = next((f for f in ("journal", "booktitle", *_AWARDED_BY.get(kind, ()))
+                        if _text(entry, f)), "booktitle")
     venue_text = _text(entry, venue_field)
     if venue_text and _ARXIV_ONLY.match(venue_text) or (
             venue_text and arxiv and _ARXIV_IN_TEXT.search(venue_text)):
@@ -542,7 +548,7 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
     put("links", links)
     put("arxiv", arxiv, "eprint" if entry.fields_dict.get("eprint") else None)
     put("doi", doi, "doi")
-    if _DETAILS & set(entry.fields_dict) or (_month(entry) and not date):
+    if (_DETAILS - {venue_field}) & set(entry.fields_dict) or (_month(entry) and not date):
         put("bibtex", _kept_entry(entry, _month(entry), doi))
     return Candidate(source, entry.start_line + 1, f"entry '{entry.key}'", data, lines)
 
