@@ -333,7 +333,7 @@ class ImportSession:
         venue_name = self.venue_names.get(venue, venue)
         paper_type = paper.type or self.default_type(venue, paper.arxiv)
         publisher = details.get("publisher")
-        if publisher and venue_name and bibtex.container(paper_type) == "publisher" \
+        if publisher and venue_name and bibtex.venue_field(paper_type) == "publisher" \
                 and publisher != venue_name:
             self.diags.warning(c.source, c.line, "publisher", f"left out: in BibTeX, a book's "
                                f"venue ({venue_name}) is its publisher")

@@ -410,7 +410,7 @@ def citation_keys(catalog) -> dict[str, str]:
     return keys
 
 
-def container(paper_type: str | None) -> str:
+def venue_field(paper_type: str | None) -> str:
     """The field that names a paper's venue in its BibTeX entry (journal, booktitle...)."""
     return _KINDS.get(paper_type, ("misc", "howpublished"))[1]
 
