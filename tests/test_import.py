@@ -446,6 +446,7 @@ def test_jsonl(site):
     ("Smith, John", ["John Smith"], False),
     ("Smith, John A., van der Berg, Jan", ["John A. Smith", "Jan van der Berg"], False),
     ("Ann Lee, Bob Chen", ["Ann Lee", "Bob Chen"], False),
+    ("Ann Lee and Ahmet Al", ["Ann Lee", "Ahmet Al"], False),   # not "et al"
 ])
 def test_author_splitting_rule(cell, names, et_al):
     assert split_authors(cell) == (names, et_al)

@@ -89,7 +89,7 @@ _TRUE = {"true", "yes", "y", "1", "x", "✓"}
 _FALSE = {"false", "no", "n", "0", "-"}
 _ET_AL = re.compile(r"^(?:others|et\.?\s*al\.?|\.\.\.|…)$", re.I)
 # A cell's closing "and others", "et al." or "...", whatever separates its names.
-_ET_AL_END = re.compile(r"(?:\s+and\s+others|[,;]\s*others|[,;]?\s*et\.?\s*al\.?"
+_ET_AL_END = re.compile(r"(?:\s+and\s+others|[,;]\s*others|(?:[,;]\s*|\s+)et\.?\s*al\.?"
                         r"|[,;]?\s*(?:\.\.\.|…))\s*$", re.I)
 _ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}(?:v\d+)?)"
                         r"(?:\.pdf)?/?$", re.I)
