@@ -270,6 +270,21 @@ def test_citation_keys_are_unique_and_do_not_depend_on_file_order(tmp_path):
     assert {k: v for k, v in _keys(tmp_path, "c", more).items() if k != "four"} == split
 
 
+def test_a_groups_name_is_cited_as_it_stands(tmp_path):
+    """"ATLAS Collaboration" is no person: BibTeX gets it braced, CSL-JSON as a literal,
+    not "Collaboration, ATLAS"."""
+    site = write_files(tmp_path / "s", {
+        "site.yaml": "title: T\nbase_url: https://e.org/\n",
+        "content/papers/higgs.yaml": "title: Observation of a New Boson\n"
+                                     "authors: [ATLAS Collaboration, Ann Lee]\nyear: 2012\n"})
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    assert "  author = {{ATLAS Collaboration} and Lee, Ann},\n" in read(site, "papers/higgs.bib")
+    (item,) = json.loads(read(site, "papers.json"))
+    assert item["author"] == [{"literal": "ATLAS Collaboration"},
+                              {"family": "Lee", "given": "Ann"}]
+    assert item["id"].startswith("atlascollaboration2012")
+
+
 def test_raw_bibtex_keys_are_kept_and_kept_unique(tmp_path):
     raw = "bibtex: |\n  @misc{{{key},\n    title = {{X}},\n  }}\n"
     files = {

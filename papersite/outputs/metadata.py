@@ -192,6 +192,9 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
     names = []
     for b in entry.bylines:
         given, particle, family, suffix = split_name(b.name)
+        if not given and not particle and " " in family:   # a group: ATLAS Collaboration
+            names.append({"literal": family})
+            continue
         name = {"family": family}
         if given:
             name["given"] = given

@@ -8,6 +8,14 @@ from typing import NamedTuple
 PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "la", "le", "du",
              "dos", "das", "ter", "ten", "bin", "al", "el", "y"}
 SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"}
+# The last word of a group's name rather than a person's: "ATLAS Collaboration" is
+# cited as it stands, not as "Collaboration, ATLAS".
+GROUP_WORDS = {"collaboration", "consortium", "team", "group", "project", "initiative",
+               "committee", "association", "society", "institute", "laboratory", "lab",
+               "labs", "network", "alliance", "council", "foundation", "inc", "ltd", "llc",
+               "corporation", "corp", "company", "organization", "organisation",
+               "community", "contributors", "developers", "authors", "taskforce", "research",
+               "university", "center", "centre"}
 
 
 class NameParts(NamedTuple):
@@ -22,9 +30,13 @@ def split_name(name: str) -> NameParts:
     """'Ludwig van der Berg' → ('Ludwig', 'van der', 'Berg', '').
 
     'Last, First' and 'Last, Jr., First' are understood too, as is a trailing 'Jr.' or
-    'III'; a single word is a family name.
+    'III'; a single word is a family name, and so is a group's whole name ('ATLAS
+    Collaboration', 'The Qwen Team').
     """
     suffix = ""
+    words = name.split()
+    if len(words) > 1 and words[-1].strip(".,").casefold() in GROUP_WORDS:
+        return NameParts("", "", " ".join(words), "")
     if "," in name:
         parts = [p.strip() for p in name.split(",")]
         if len(parts) >= 3:

@@ -51,6 +51,7 @@
       "thesis": "THES", "book": "BOOK", "chapter": "CHAP", "report": "RPRT" };
     var lines = ["TY  - " + (types[item.type] || "GEN"), "TI  - " + item.title];
     (item.author || []).forEach(function (a) {
+      if (a.literal) { lines.push("AU  - " + a.literal); return; }   // a group's name
       lines.push("AU  - " + (a["non-dropping-particle"] ? a["non-dropping-particle"] + " " : "") +
         a.family + (a.given ? ", " + a.given : "") + (a.suffix ? ", " + a.suffix : ""));
     });
