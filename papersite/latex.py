@@ -68,9 +68,13 @@ def _balanced(text: str) -> bool:
 
 @functools.cache
 def _walker_context():
-    """pylatexenc's parsing table, which its walker otherwise builds for every value."""
-    from pylatexenc import latexwalker
-    return latexwalker.get_default_latex_context_db()
+    """pylatexenc's parsing table, which its walker otherwise builds for every value,
+    with the arguments of the macros it lacks that _TEXT_MACROS reads."""
+    from pylatexenc import latexwalker, macrospec
+    table = latexwalker.get_default_latex_context_db()
+    table.add_context_category("papersite", prepend=True, macros=[
+        macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("noopsort", "{")])
+    return table
 
 
 # Text macros pylatexenc's table lacks and turns into nothing: "A {\\LaTeX} Guide" would
@@ -80,7 +84,21 @@ _TEXT_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": 
                 "LuaLaTeX": "LuaLaTeX", "ConTeXt": "ConTeXt", "AmS": "AMS",
                 "AmSTeX": "AMS-TeX", "MF": "METAFONT", "MP": "METAPOST", "copyright": "©",
                 "P": "¶", "S": "§", "pounds": "£", "euro": "€", "textbar": "|",
-                "textless": "<", "textgreater": ">"}
+                "textless": "<", "textgreater": ">",
+                # Font and box commands whose text pylatexenc drops with them:
+                # "\\texttt{TextAttack}: A Framework" would be imported as ": A Framework".
+                "texttt": "%s", "textsf": "%s", "textup": "%s", "textmd": "%s",
+                "mbox": "%s", "href": "%(2)s",
+                # NASA ADS writes journals as AAS macros (journal = {\\apj}).
+                "aj": "AJ", "apj": "ApJ", "apjl": "ApJL", "apjs": "ApJS", "mnras": "MNRAS",
+                "aap": "A&A", "aaps": "A&AS", "pasp": "PASP", "pasj": "PASJ", "araa": "ARA&A",
+                "nat": "Nature", "icarus": "Icarus", "solphys": "Sol. Phys.",
+                "apss": "Ap&SS", "jcap": "JCAP", "physrep": "Phys. Rep.", "prd": "Phys. Rev. D",
+                "prl": "Phys. Rev. Lett.", "procspie": "Proc. SPIE", "na": "New A",
+                "nar": "New A Rev.", "memras": "MmRAS", "qjras": "QJRAS", "skytel": "S&T",
+                "ssr": "Space Sci. Rev.", "planss": "Planet. Space Sci.", "baas": "BAAS"}
+# A BibTeX sorting trick, defined in the document: {\\noopsort{Vries}}de Vries.
+_DISCARDED_MACROS = ("noopsort",)
 
 
 def to_text(value: str) -> tuple[str, str]:
@@ -103,5 +121,6 @@ def text_decoder():
     table = get_default_latex_context_db()
     table.add_context_category("papersite", prepend=True, macros=[
         MacroTextSpec("url", simplify_repl="%s"),
-        *(MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_MACROS.items())])
+        *(MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_MACROS.items()),
+        *(MacroTextSpec(name, discard=True) for name in _DISCARDED_MACROS)])
     return LatexNodes2Text(latex_context=table, math_mode="verbatim")

@@ -716,6 +716,86 @@ def test_an_accent_command_that_begins_a_later_name_is_kept(site):
     assert paper(site, "t")["authors"] == ["J Doe", "Jan Šnajder", "M Özil", "Barnes and Noble"]
 
 
+def test_syntax_slips_inside_an_entry_are_errors_and_nothing_is_written(site):
+    """bibtexparser reads `title = {A} author = {B}` as one title: the authors would be
+    lost without a word. Each slip is an error at its line, and nothing is imported."""
+    (site / "slips.bib").write_text(textwrap.dedent("""\
+        @article{a, title = {Missing comma}
+          author = {Doe, John}, year = 2020}
+        @article{b,
+          title = {Extra } brace},
+          author = {Doe, John}, year = 2020}
+        @article{c, title = Bare words, year = 2020}
+        @article{d, title = {Fine}, journal = jpami, month = jan # "~2", year = 2020}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "slips.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines == [
+        "slips.bib:1: title: a comma is missing between title and author (entry 'a')",
+        "slips.bib:4: title: text after the value's closing brace (a brace too many, or a "
+        "missing comma?) (entry 'b')",
+        "slips.bib:6: title: the value needs braces or quotes around it (entry 'c')",
+        "warning: slips.bib:7: unknown @string macro 'jpami' kept as text (entry 'd')",
+        "nothing imported: 3 errors"]
+    assert papers(site) == []
+
+
+def test_what_exports_write_is_read_as_they_mean_it(site):
+    """Font and box commands keep their text, AAS journal macros and TeX's sorting trick
+    are understood; a tilde accent outside braces, biblatex's extended names, DBLP's
+    homonym numbers, a doubled "and" and a hand-written "et al." give the right
+    authors; biblatex's journaltitle and date, ACM's article numbers and a master's
+    thesis reach the paper and its kept entry; URLs keep their ~ and &."""
+    (site / "quirks.bib").write_text(textwrap.dedent(r"""
+        @article{ads, title = {\texttt{TextAttack} and \mbox{X-ray} \textsf{Tools}},
+          author = {Mu\~{n}oz, Carlos and Jo\~{a}o Silva and {\noopsort{Vries}}de Vries, Jan},
+          journal = {\apjl}, year = 2020}
+        @article{bbt, title = {Learning With Particles}, date = {2021-03-02},
+          author = {family=Berg, given=Jan, prefix=van den, useprefix=false and Doe, Jane},
+          journaltitle = {Journal of Tests}, volume = {4}}
+        @inproceedings{acm, title = {Small Articles}, author = {Xin Wang 0003 and and Wei Li},
+          booktitle = {Proceedings of CHI}, year = 2022, articleno = {42}, numpages = {12}}
+        @mastersthesis{ms, title = {A Master Thesis}, author = {Poe, Ed and et al.},
+          school = {ETH Zurich}, year = 2019}
+        @misc{links, title = {Links}, author = {Roe, Ann}, year = 2023,
+          howpublished = {Available at \url{https://x.org/~ann/q?a=1&b=2}}}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "quirks.bib", cwd=site)
+    assert result.code == 0, result.err
+    ads = paper(site, "textattack-and-x-ray-tools")
+    assert ads["title"] == "TextAttack and X-ray Tools"
+    assert ads["authors"] == ["Carlos Muñoz", "João Silva", "Jan de Vries"]
+    assert ads["venue"] == "ApJL"
+    bbt = paper(site, "learning-with-particles")
+    assert bbt["authors"] == ["Jan van den Berg", "Jane Doe"]
+    assert (bbt["venue"], bbt["year"]) == ("Journal of Tests", 2021)
+    assert "  author = {van den Berg, Jan and Doe, Jane},\n  journal = {Journal of Tests}," \
+        in bbt["bibtex"] and "  year = {2021},\n" in bbt["bibtex"]
+    acm = paper(site, "small-articles")
+    assert acm["authors"] == ["Xin Wang", "Wei Li"]
+    assert "  author = {Xin Wang and Wei Li},\n" in acm["bibtex"]
+    assert "  articleno = {42},\n  numpages = {12},\n" in acm["bibtex"]
+    ms = paper(site, "a-master-thesis")
+    assert (ms["authors"], ms["et_al"], ms["venue"]) == (["Ed Poe"], True, "ETH Zurich")
+    assert ms["bibtex"].startswith("@mastersthesis{ms,")   # the site would write @phdthesis
+    assert paper(site, "links")["links"] == {"paper": "https://x.org/~ann/q?a=1&b=2"}
+    check = run_cli("check", "--strict", "--site", str(site))
+    assert check.code == 0, check.err
+
+
+def test_same_title_and_year_with_other_dois_are_two_papers(site):
+    (site / "ed.bib").write_text(
+        "@article{a, title={Editorial}, author={Doe, Jane}, year={2020}, journal={J A},"
+        " doi={10.1000/a1}}\n"
+        "@article{b, title={Editorial}, author={Roe, Ann}, year={2020}, journal={J B},"
+        " doi={10.1000/b1}}\n", encoding="utf-8")
+    assert run_cli("import", "bibtex", "ed.bib", cwd=site).code == 0
+    assert [paper(site, p).get("doi") for p in papers(site)] == ["10.1000/a1", "10.1000/b1"]
+    again = run_cli("import", "bibtex", "ed.bib", "--force", cwd=site)
+    assert again.code == 0 and "2 overwritten" in again.out
+    assert [paper(site, p).get("doi") for p in papers(site)] == ["10.1000/a1", "10.1000/b1"]
+
+
 def test_tex_logos_and_text_symbols_keep_their_words(site):
     """pylatexenc's own table turns \\LaTeX, \\TeX, \\BibTeX, \\copyright into nothing:
     "A {\\LaTeX} Guide" would become "A Guide"."""

@@ -81,7 +81,10 @@ _URL_MACRO = re.compile(r"^\\url\s*\{(.*)\}$", re.S)
 # field, so that the site's BibTeX of the paper still gives them.
 _DETAILS = {"volume", "number", "issue", "pages", "publisher", "editor", "address",
             "edition", "series", "chapter", "school", "institution", "organization",
-            "isbn", "issn"}
+            "isbn", "issn", "articleno", "numpages", "type"}
+# Entry types the site would not write again from the paper's type (a master's thesis
+# would become @phdthesis): such an entry is kept too.
+_OWN_KINDS = {"mastersthesis", "unpublished", "booklet", "manual", "inbook"}
 # Where a thesis or a report was made: its venue when it names no journal or booktitle.
 _AWARDED_BY = {"phdthesis": ("school",), "mastersthesis": ("school",),
                "thesis": ("institution", "school"), "techreport": ("institution",),
@@ -91,8 +94,9 @@ _AWARDED_BY = {"phdthesis": ("school",), "mastersthesis": ("school",),
 # paper's own field.
 _KEPT = ("title", "author", "editor", "booktitle", "journal", "school", "institution",
          "organization", "publisher", "address", "series", "edition", "volume", "number",
-         "issue", "chapter", "pages", "year", "month", "note", "howpublished", "type",
-         "isbn", "issn", "doi", "url", "eprint", "archiveprefix", "primaryclass")
+         "issue", "chapter", "pages", "articleno", "numpages", "year", "month", "note",
+         "howpublished", "type", "isbn", "issn", "doi", "url", "eprint", "archiveprefix",
+         "primaryclass")
 
 
 # --- parse stack ------------------------------------------------------------------------
@@ -128,7 +132,7 @@ class _ResolveMacros(LibraryMiddleware):
     def transform(self, library: Library) -> Library:
         strings = {s.key.casefold(): s.value for s in library.strings}
         for entry in library.entries:
-            unknown = []
+            unknown, malformed = [], []
             for fld in entry.fields:
                 if not isinstance(fld.value, str):
                     continue
@@ -136,9 +140,15 @@ class _ResolveMacros(LibraryMiddleware):
                 pieces = _split_concatenation(value)
                 if len(pieces) == 1 and _enclosed(value):
                     continue
+                for piece in pieces:   # no value, number or macro name: a syntax slip
+                    if piece and not _enclosed(piece) and not piece.isdigit() \
+                            and not _MACRO_NAME.fullmatch(piece):
+                        malformed.append((fld.key, fld.start_line, piece))
                 fld.value = "{" + self._resolve(pieces, strings, unknown, 0) + "}"
             if unknown:
                 entry.parser_metadata[self.metadata_key()] = unknown
+            if malformed:
+                entry.parser_metadata["papersite_malformed"] = malformed
         return library
 
     def _resolve(self, pieces: list[str], strings: dict, unknown: list, depth: int) -> str:
@@ -155,9 +165,26 @@ class _ResolveMacros(LibraryMiddleware):
             elif piece.casefold() in _MONTH_MACROS:
                 out.append(_MONTH_MACROS[piece.casefold()])
             elif piece:
-                unknown.append(piece)
+                if _MACRO_NAME.fullmatch(piece):
+                    unknown.append(piece)
                 out.append(piece)
         return "".join(out)
+
+
+# What BibTeX accepts as a macro's name: no space, quote, brace, comma, = or #.
+_MACRO_NAME = re.compile(r"[A-Za-z][^\s\"#%'(),={}]*")
+# A value followed by another field's start: `title = {A} author = {B}`.
+_NEXT_FIELD = re.compile(r"[}\"]\s*([A-Za-z][\w:.+-]*)\s*=")
+
+
+def _malformed(field: str, piece: str) -> str:
+    """What a value that BibTeX would not read most likely lacks."""
+    if m := _NEXT_FIELD.search(piece):
+        return f"a comma is missing between {field} and {m.group(1)}"
+    if piece[:1] in "{\"":
+        return (f"text after the value's closing {'brace' if piece[0] == '{' else 'quote'}"
+                " (a brace too many, or a missing comma?)")
+    return "the value needs braces or quotes around it"
 
 
 def _enclosed(value: str) -> bool:
@@ -200,13 +227,33 @@ def _as_written(entry: Entry) -> dict[str, str]:
     return entry.parser_metadata.get(_NoteAsWritten.metadata_key(), {})
 
 
+_TILDE_ACCENT = re.compile(r"(?<!\{)\\~(?:\{(\w)\}|(\w))")
+
+
+# biblatex's extended name format, as Better BibTeX writes names with particles:
+# family=Berg, given=Jan, prefix=van den, useprefix=false.
+_EXTENDED_NAME = re.compile(r"\s*(?:family|given|prefix|suffix)\s*=", re.I)
+_NAME_PART = re.compile(r"(\w+)\s*=\s*(\{[^{}]*\}|[^,]*)")
+
+
+def _from_extended(name: str) -> str:
+    """An extended-format name as BibTeX's "von Last, Jr, First"."""
+    parts = {key.lower(): value.strip().strip("{}").strip()
+             for key, value in _NAME_PART.findall(name)}
+    last = " ".join(p for p in (parts.get("prefix"), parts.get("family")) if p)
+    rest = [p for p in (parts.get("suffix"), parts.get("given")) if p]
+    return ", ".join([last or parts.get("given", ""), *rest][:3]) if last else name
+
+
 class _SeparateCoAuthors(mw.SeparateCoAuthors):
     """Names split at "and" outside braces. bibtexparser's own splitter (2.1) drops an
     accent command that begins a name after the first: "Doe, J and \\v{S}najder, Jan"
-    gave "Snajder"."""
+    gave "Snajder"; and its name parts split Mu\\~{n}oz at the tilde ("Mu noz")."""
 
     def _transform_field_value(self, name):
-        return split_names(name)
+        # A tilde accent outside braces (Mu\~{n}oz) would part the name at the tie.
+        names = split_names(_TILDE_ACCENT.sub(lambda m: "{\\~" + (m[1] or m[2]) + "}", name))
+        return [_from_extended(n) if _EXTENDED_NAME.match(n) else n for n in names]
 
 
 class _SplitNames(mw.SplitNameParts):
@@ -309,6 +356,9 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
     for entry in entries:
         if entry.key.casefold() in parents and entry.entry_type.lower() in _CONTAINERS:
             continue  # a proceedings volume other entries point to, not a paper
+        for field, line, piece in entry.parser_metadata.get("papersite_malformed", []):
+            diags.error(source, (line or entry.start_line) + 1, field,
+                        f"{_malformed(field, piece)} (entry '{entry.key}')")
         for macro in entry.parser_metadata.get(_ResolveMacros.metadata_key(), []):
             diags.warning(source, entry.start_line + 1, "",
                           f"unknown @string macro '{macro}' kept as text "
@@ -386,7 +436,9 @@ def _verbatim(value: str | None) -> str | None:
     if m:
         value = m.group(1)
     value = value.strip("{} ")
-    return re.sub(r"\\([_%&#$~])", r"\1", value) or None
+    value = value.replace("\\textasciitilde{}", "~").replace("\\textasciitilde", "~")
+    value = re.sub(r"\{\\([_%&#$~])\}", r"\1", value)           # Mendeley's {\_}
+    return re.sub(r"\\([_%&#$~])(?:\{\})?", r"\1", value) or None   # \_ and \~{}
 
 
 def _names(entry: Entry) -> tuple[list[str], bool]:
@@ -398,14 +450,17 @@ def _names(entry: Entry) -> tuple[list[str], bool]:
     for p in parts:
         if not isinstance(p, NameParts):
             continue
-        if not p.first and not p.von and not p.jr and [w.casefold() for w in p.last] == [
-                "others"]:
-            et_al = True
-            continue
         name = clean_text(p.merge_first_name_first.replace("{", "").replace("}", ""))
-        if name:
-            names.append(name)
+        if name and _OTHERS.match(name):   # "and others"; "and et al." as written by hand
+            et_al = True
+        elif name:
+            names.append(_DBLP_NUMBER.sub("", name))
     return names, et_al
+
+
+_OTHERS = re.compile(r"^(?:others|et\.?\s*al\.?)$", re.I)
+# DBLP numbers people who share a name: "Xin Wang 0003". Not part of the name.
+_DBLP_NUMBER = re.compile(r"\s+\d{4}$")
 
 
 def _arxiv(entry: Entry) -> str | None:
@@ -502,8 +557,9 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
     put("date", date, "date")
 
     arxiv = _arxiv(entry)
-    venue_field = next((f for f in ("journal", "booktitle", *_AWARDED_BY.get(kind, ()))
-                        if _text(entry, f)), "booktitle")
+    venue_field = next((f for f in ("journal", "journaltitle", "booktitle",
+                                     *_AWARDED_BY.get(kind, ())) if _text(entry, f)),
+                       "booktitle")
     venue_text = _text(entry, venue_field)
     if venue_text and _ARXIV_ONLY.match(venue_text) or (
             venue_text and arxiv and _ARXIV_IN_TEXT.search(venue_text)):
@@ -548,15 +604,30 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
     put("links", links)
     put("arxiv", arxiv, "eprint" if entry.fields_dict.get("eprint") else None)
     put("doi", doi, "doi")
-    if (_DETAILS - {venue_field}) & set(entry.fields_dict) or (_month(entry) and not date):
-        put("bibtex", _kept_entry(entry, _month(entry), doi))
+    if (_DETAILS - {venue_field}) & set(entry.fields_dict) or (_month(entry) and not date) \
+            or kind in _OWN_KINDS:
+        put("bibtex", _kept_entry(entry, _month(entry), doi, year))
     return Candidate(source, entry.start_line + 1, f"entry '{entry.key}'", data, lines)
 
 
-def _kept_entry(entry: Entry, month: int | None, doi: str | None) -> str:
+def _kept_entry(entry: Entry, month: int | None, doi: str | None, year: int | None) -> str:
     """The entry as the paper's own BibTeX: its type and key, the fields of _KEPT as
-    written (white space folded), the month as BibTeX's macro, the DOI as the paper's."""
-    written = _as_written(entry)
+    written (white space folded), the month as BibTeX's macro, the DOI as the paper's.
+    biblatex's `journaltitle` and `date` are also given as the `journal` and `year` that
+    BibTeX styles read; names in biblatex's extended format as "von Last, First", and
+    without DBLP's homonym numbers."""
+    written = dict(_as_written(entry))
+    if "journal" not in written and "journaltitle" in written:
+        written["journal"] = written["journaltitle"]
+    if "year" not in written and year is not None:
+        written["year"] = str(year)
+    for key in ("author", "editor"):   # as BibTeX styles can read them and print them
+        raw = written.get(key, "").strip()
+        names = split_names(raw[1:-1] if _enclosed(raw) else raw)
+        plain = [_from_extended(name) if _EXTENDED_NAME.match(name)
+                 else _DBLP_NUMBER.sub("", name) for name in names]
+        if plain != names:
+            written[key] = " and ".join(plain)
     lines = [f"@{entry.entry_type.lower()}{{{entry.key},"]
     for key in _KEPT:
         value = written.get(key)
@@ -585,11 +656,21 @@ def _abstract(entry: Entry) -> str | None:
 
 
 def _url_in(entry: Entry, key: str) -> str | None:
-    f = entry.fields_dict.get(key)
-    if f is None or not isinstance(f.value, str):
+    """A URL in a text field (howpublished = {Available at \\url{...}}), read as written:
+    decoded text has lost its ~ and &."""
+    written = _as_written(entry).get(key)
+    if written is None:
+        f = entry.fields_dict.get(key)
+        written = f.value if f is not None and isinstance(f.value, str) else None
+    if written is None:
         return None
-    m = re.search(r"https?://\S+", f.value)
+    m = _URL_IN_TEXT.search(written)
+    if m and m.group(1):
+        return _verbatim(m.group(1))
     return m.group(0).rstrip("}.,") if m else None
+
+
+_URL_IN_TEXT = re.compile(r"\\url\s*\{([^{}]*)\}|https?://[^\s{}]+")
 
 
 def _same_target(url: str, doi: str | None, arxiv: str | None) -> bool:

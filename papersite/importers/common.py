@@ -77,6 +77,9 @@ class _Known:
     where: str                    # "content/papers/x.yaml:3" or "refs.bib:12"
     record: Record | None = None  # None for a paper planned in this run
     planned: bool = False         # --force already replaces its file in this run
+    # Its DOI and arXiv id: two papers that share a title and year but not these
+    # ("Editorial", 2020) are two papers.
+    ids: dict = field(default_factory=dict)
 
 
 def read_input(path: Path, diags: Diagnostics) -> str | None:
@@ -151,6 +154,16 @@ def duplicate_keys(data: dict) -> list[tuple[str, str]]:
     if isinstance(title, str) and normalise(title):
         keys.append(("title and year", f"{normalise(title)}|{_year_of(data)}"))
     return keys
+
+
+def _ids(data: dict) -> dict:
+    return {kind: key for kind, key in duplicate_keys(data) if kind != "title and year"}
+
+
+def _same_work(known: _Known, data: dict) -> bool:
+    """No DOI or arXiv id that both give differs: then a shared key is the same paper."""
+    ours = _ids(data)
+    return all(ours[kind] == key for kind, key in known.ids.items() if kind in ours)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -250,7 +263,7 @@ class ImportSession:
         old = data.get("redirect_from")
         if isinstance(old, list):
             self.taken_ids.update(x for x in old if isinstance(x, str))
-        known = _Known(pid, f"{record.path}:{record.line}", record)
+        known = _Known(pid, f"{record.path}:{record.line}", record, ids=_ids(data))
         for key in duplicate_keys(data):
             self.known.setdefault(key, known)
 
@@ -369,7 +382,8 @@ class ImportSession:
             if data is None:
                 continue
             keys = duplicate_keys(data)
-            dup = next((key for key in keys if key in self.known), None)
+            dup = next((key for key in keys if key in self.known
+                        and _same_work(self.known[key], data)), None)
             if dup is not None:
                 known = self.known[dup]
                 target = self._overwritable(known) if force else None
@@ -387,7 +401,7 @@ class ImportSession:
                 planned.append(Planned(c, pid, path, data))
                 self.taken_ids.add(pid)
             data.pop("id", None)
-            mine = _Known(pid, f"{c.where} ({c.label})")
+            mine = _Known(pid, f"{c.where} ({c.label})", ids=_ids(data))
             for key in keys:
                 self.known.setdefault(key, mine)
         return planned, skipped

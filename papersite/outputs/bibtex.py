@@ -277,7 +277,7 @@ def _family_forms(name: str) -> frozenset[str]:
                      | {_letters(latex_encode(family))})
 
 
-_AND_OR_BRACE = re.compile(r"(?<!\\)[{}]|\s+and\s+", re.I)
+_AND_OR_BRACE = re.compile(r"(?<!\\)[{}]|\s+and(?=\s)", re.I)   # "and and": an empty name
 _TIE = re.compile(r"(?<!\\)~")   # Donald~E.~Knuth: a space (\~{n} is ñ)
 # LaTeX commands: a word (\ss, \textbf, and the space that ends it) or one other
 # character (\" \& \{).
