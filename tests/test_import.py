@@ -783,6 +783,30 @@ def test_what_exports_write_is_read_as_they_mean_it(site):
     assert check.code == 0, check.err
 
 
+def test_remarks_jr_names_and_comma_lists(site):
+    """A note that says more than an arXiv id keeps the entry (the site's BibTeX would
+    lose it); "Doe Jr., John" passes the check; names joined by commas get a warning."""
+    (site / "more.bib").write_text(textwrap.dedent(r"""
+        @misc{a, title = {Under Review}, author = {Doe, Jane}, year = 2024,
+          note = {Under review at Nature}}
+        @misc{b, title = {Zotero Preprint}, author = {Doe, Jane}, year = 2023,
+          note = {arXiv:2301.00001 [cs]}, eprint = {2301.00001}, archivePrefix = {arXiv}}
+        @article{c, title = {Junior Name}, author = {Doe Jr., John}, year = 2021,
+          journal = {J}, volume = 3}
+        @article{d, title = {Commas}, author = {John Smith, Jane Doe, Bob Lee}, year = 2021,
+          journal = {J}}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "more.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == [
+        "warning: more.bib:8: author: 'John Smith, Jane Doe, Bob Lee' reads as one name "
+        "(BibTeX's 'Last, Jr, First'); separate names with 'and' (entry 'd')"]
+    assert "  note = {Under review at Nature},\n" in paper(site, "under-review")["bibtex"]
+    assert "bibtex" not in paper(site, "zotero-preprint")
+    check = run_cli("check", "--strict", "--site", str(site))
+    assert check.code == 0, check.err
+
+
 def test_same_title_and_year_with_other_dois_are_two_papers(site):
     (site / "ed.bib").write_text(
         "@article{a, title={Editorial}, author={Doe, Jane}, year={2020}, journal={J A},"

@@ -463,6 +463,29 @@ _OTHERS = re.compile(r"^(?:others|et\.?\s*al\.?)$", re.I)
 _DBLP_NUMBER = re.compile(r"\s+\d{4}$")
 
 
+def _comma_lists(author: str) -> list[str]:
+    """Names of an author list that look like several names joined by commas: three or
+    more parts, or a middle part of several words where BibTeX expects a Jr."""
+    raw = author.strip()
+    found = []
+    for name in split_names(raw[1:-1] if _enclosed(raw) else raw):
+        parts = [p.strip() for p in _split_outside_braces(name, ",")]
+        if len(parts) > 3 or len(parts) == 3 and len(parts[1].split()) > 1:
+            found.append(" ".join(name.split()))
+    return found
+
+
+def _split_outside_braces(text: str, separator: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if ch == separator and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
+
+
 def _arxiv(entry: Entry) -> str | None:
     eprint = _verbatim(_text(entry, "eprint"))
     prefix = (_text(entry, "archiveprefix") or _text(entry, "eprinttype") or "").casefold()
@@ -549,6 +572,10 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
 
     put("title", _text(entry, "title"), "title")
     names, et_al = _names(entry)
+    for name in _comma_lists(_as_written(entry).get("author", "")):
+        diags.warning(source, _line(entry, "author"), "author",
+                      f"'{name}' reads as one name (BibTeX's 'Last, Jr, First'); separate "
+                      f"names with 'and' (entry '{entry.key}')")
     put("authors", names, "author")
     if et_al:
         put("et_al", True, "author")
@@ -605,9 +632,20 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
     put("arxiv", arxiv, "eprint" if entry.fields_dict.get("eprint") else None)
     put("doi", doi, "doi")
     if (_DETAILS - {venue_field}) & set(entry.fields_dict) or (_month(entry) and not date) \
-            or kind in _OWN_KINDS:
+            or kind in _OWN_KINDS or any(_says_more(entry, key) for key in _REMARKS):
         put("bibtex", _kept_entry(entry, _month(entry), doi, year))
     return Candidate(source, entry.start_line + 1, f"entry '{entry.key}'", data, lines)
+
+
+# Remarks worth keeping when they say more than the arXiv id or URL the paper holds
+# anyway ("Under review at Nature"; not Zotero's "arXiv:2301.00001 [cs]").
+_REMARKS = ("note", "howpublished")
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+
+
+def _says_more(entry: Entry, key: str) -> bool:
+    text = _ARXIV_IN_TEXT.sub("", _text(entry, key) or "")
+    return bool(_WORDS.search(_URL_IN_TEXT.sub("", text)))
 
 
 def _kept_entry(entry: Entry, month: int | None, doi: str | None, year: int | None) -> str:

@@ -273,8 +273,9 @@ def _family_forms(name: str) -> frozenset[str]:
     ("García Márquez", "Ortega y Gasset")."""
     given, particle, family, suffix = split_name(name)
     words = " ".join((given, particle, family)).split()
-    return frozenset({_letters(latex_encode(" ".join(words[i:]))) for i in range(len(words))}
-                     | {_letters(latex_encode(family))})
+    forms = {_letters(latex_encode(" ".join(words[i:]))) for i in range(len(words))}
+    forms.add(_letters(latex_encode(family)))
+    return frozenset(forms | {form + _letters(suffix) for form in forms})   # "Doe Jr., John"
 
 
 _AND_OR_BRACE = re.compile(r"(?<!\\)[{}]|\s+and(?=\s)", re.I)   # "and and": an empty name
