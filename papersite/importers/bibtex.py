@@ -242,7 +242,7 @@ def _from_extended(name: str) -> str:
              for key, value in _NAME_PART.findall(name)}
     last = " ".join(p for p in (parts.get("prefix"), parts.get("family")) if p)
     rest = [p for p in (parts.get("suffix"), parts.get("given")) if p]
-    return ", ".join([last or parts.get("given", ""), *rest][:3]) if last else name
+    return ", ".join([last, *rest]) if last else name
 
 
 class _SeparateCoAuthors(mw.SeparateCoAuthors):
