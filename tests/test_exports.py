@@ -104,7 +104,7 @@ SITE = {
           venue: Lecture Notes in Computer Science
         - id: report
           title: A Report
-          authors: [Ada Lovelace]
+          authors: [Ada Lovelace, ATLAS Collaboration]
           year: 2016
           venue: Max Planck Institute for Informatics
         - id: preprint
@@ -498,6 +498,11 @@ def test_ris_and_csl_downloads_in_the_browser(site):
                 with page.expect_download() as info:
                     page.click("button[data-export=ris]")
                 custom = Path(info.value.path()).read_text("utf-8").splitlines()
+                # A group's name, as it stands.
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/papers/report/")
+                with page.expect_download() as info:
+                    page.click("button[data-export=ris]")
+                report = Path(info.value.path()).read_text("utf-8").splitlines()
             finally:
                 browser.close()
     finally:
@@ -511,6 +516,8 @@ def test_ris_and_csl_downloads_in_the_browser(site):
     assert "DA  - 2023/06/18" in lines and "DO  - 10.1000/xyz_1" in lines
     assert lines[-1].rstrip() == "ER  -"
     assert "SP  - 243" in custom and "EP  - 249" in custom
+    assert [line for line in report if line.startswith("AU  - ")] == [
+        "AU  - Lovelace, Ada", "AU  - ATLAS Collaboration"]
     assert not [line for line in lines if line.startswith(("SP  -", "VL  -"))]
     schema = json.loads((FIXTURES / "csl-data.json").read_text("utf-8"))
     jsonschema.validate(items, schema, cls=jsonschema.Draft7Validator)
