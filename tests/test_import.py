@@ -394,6 +394,23 @@ def test_table_details_as_spreadsheets_and_zotero_give_them(site, build):
     assert "TR-42" not in facts.split('<dl class="facts">')[1].split("</dl>")[0]   # no issue
 
 
+def test_a_venue_spelled_another_way_takes_the_spelling_the_site_has(make_site):
+    """The site names a venue that venues.yaml does not after the first spelling it
+    meets; imported papers (and their kept BibTeX) take that spelling."""
+    site = make_site({"content/papers/old.yaml": "title: Old\nyear: 2019\n"
+                                                 "venue: Physical Review Letters\n"})
+    (site / "p.csv").write_text(textwrap.dedent("""\
+        Title,Year,Journal,Volume
+        New One,2020,physical review  letters,12
+        New Two,2021,Journal of tests,3
+        New Three,2022,Journal of Tests,4
+        """), encoding="utf-8")
+    assert run_cli("import", "csv", "p.csv", cwd=site).code == 0
+    assert paper(site, "new-one")["venue"] == "Physical Review Letters"
+    assert "= {Physical Review Letters}," in paper(site, "new-one")["bibtex"]
+    assert paper(site, "new-three")["venue"] == "Journal of tests"
+
+
 def test_csv_map_option(site):
     (site / "mine.csv").write_text(textwrap.dedent("""\
         Paper Name;Who;When;Repo;Notes;Where

@@ -597,7 +597,7 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
         ptype = "preprint"
     else:
         known = session.resolve_venue(venue_text)
-        venue = known or venue_text
+        venue = session.venue(venue_text) if venue_text else None
         # A known series has a type; entry types of exports are often wrong (Google
         # Scholar gives NeurIPS papers as @article, Springer ECCV ones as @incollection).
         ptype = session.default_type(known, arxiv) if known else _TYPES.get(kind)

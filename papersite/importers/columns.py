@@ -323,7 +323,7 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
     if data.get("type") in ("thesis", "report") and "venue" not in data \
             and details.get("publisher"):
         publisher = details.pop("publisher")
-        data["venue"] = session.resolve_venue(publisher) or publisher
+        data["venue"] = session.venue(publisher)
     if details:
         data["_details"] = details
     if "links" in data and isinstance(data["links"], dict):
@@ -405,7 +405,7 @@ def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: b
         return _TYPE_NAMES.get(text, str(raw).strip())
     if target == "venue":
         text = clean_text(raw)
-        return session.resolve_venue(text) or text
+        return session.venue(text) if text else text
     if target == "doi":
         return normalise_doi(str(raw))
     if target == "arxiv":

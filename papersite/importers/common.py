@@ -210,6 +210,8 @@ class ImportSession:
         self.venue_types: dict[str, str] = {}     # venue id → its type
         self.venue_names: dict[str, str] = {}     # venue id → its name, as BibTeX gives it
         self.entry_keys: set[str] = set()         # keys of the entries this import made
+        # a venue named by papers only (not in venues.yaml): normalised → its first spelling
+        self.venue_spellings: dict[str, str] = {}
 
     @classmethod
     def open(cls, site_dir: Path) -> "ImportSession":
@@ -266,6 +268,9 @@ class ImportSession:
         known = _Known(pid, f"{record.path}:{record.line}", record, ids=_ids(data))
         for key in duplicate_keys(data):
             self.known.setdefault(key, known)
+        venue = data.get("venue")
+        if isinstance(venue, str) and normalise(venue):
+            self.venue_spellings.setdefault(normalise(venue), venue)
 
     # --- venues ---------------------------------------------------------------------
 
@@ -278,6 +283,16 @@ class ImportSession:
             if key in self.venues:
                 return self.venues[key]
         return None
+
+    def venue(self, text: str) -> str:
+        """What a paper's `venue` should say for text: the id of the venues.yaml series it
+        names, or the spelling the site's papers (or this import) already give the same
+        venue: the site names a venue after the first spelling it meets, and a paper's
+        BibTeX should agree ("Physical review letters", "Physical Review Letters")."""
+        known = self.resolve_venue(text)
+        if known is not None or not normalise(text):
+            return known or text
+        return self.venue_spellings.setdefault(normalise(text), text)
 
     def default_type(self, venue: str | None, arxiv: str | None) -> str:
         """The type a paper gets when it names none (as the catalog decides it)."""
