@@ -359,7 +359,7 @@ def test_table_details_as_spreadsheets_and_zotero_give_them(site, build):
     other than its venue, and details beside the row's own BibTeX, are left out with a
     warning; two rows of one key stem get the site's letter suffix."""
     (site / "z.csv").write_text(textwrap.dedent("""\
-        Title,Author,Publication Year,Item Type,Publisher,Volume,Number,Pages,Publication Title,BibTeX
+        Title,Author,Publication Year,Item Type,Publisher,Volume,Issue,Pages,Publication Title,BibTeX
         A Thesis,Ann Roe,2019,thesis,Universität Zürich,,,,,
         A Report,Ed Poe,2018,report,MIT,,TR-42,,,
         Deep Learning A,John Smith,2020,journalArticle,,12.0,3.0,pp. 1443-1456,J Tests,
@@ -459,10 +459,13 @@ def test_jsonl(site):
     # A list ending in "and others" or "et al." is still "Last, First" names.
     ("Smith, J. and Jones, K. and others", ["J. Smith", "K. Jones"], True),
     ("Smith, John and Doe, Jane et al.", ["John Smith", "Jane Doe"], True),
-    # One-word family names alternating with given names: "Last, First" without "and".
-    ("Smith, John", ["John Smith"], False),
+    # One-word family names alternating with given names that show an initial: "Last,
+    # First" without "and". Without an initial, one name a part.
+    ("Smith, J.", ["J. Smith"], False),
     ("Smith, John A., van der Berg, Jan", ["John A. Smith", "Jan van der Berg"], False),
     ("Ann Lee, Bob Chen", ["Ann Lee", "Bob Chen"], False),
+    ("Hinton, Bengio, LeCun, Sutskever", ["Hinton", "Bengio", "LeCun", "Sutskever"], False),
+    ("王伟, 李娜", ["王伟", "李娜"], False),
     ("Ann Lee and Ahmet Al", ["Ann Lee", "Ahmet Al"], False),   # not "et al"
 ])
 def test_author_splitting_rule(cell, names, et_al):
@@ -822,6 +825,46 @@ def test_remarks_jr_names_and_comma_lists(site):
     assert "bibtex" not in paper(site, "zotero-preprint")
     check = run_cli("check", "--strict", "--site", str(site))
     assert check.code == 0, check.err
+
+
+def test_valid_files_the_differential_review_saw_misread(site):
+    """Valid inputs that a first version of this session's import changes misread: an
+    arXiv DOI is no sign of another paper; a bare URL keeps its tilde; biblatex's commas
+    are no comma list; \noopsort passes the check; @string names may start with _ or
+    a non-ASCII letter; a table's row index and URL columns are no details."""
+    (site / "ok.bib").write_text(textwrap.dedent(r"""
+        @string{_jcp = "Journal of Chemical Physics"}
+        @misc{gat, title = {Graph Attention Networks}, author = {Veli{\v{c}}kovi{\'c}, Petar},
+          year = 2017, doi = {10.48550/arXiv.1710.10903}}
+        @inproceedings{gat2, title = {Graph Attention Networks}, year = 2017,
+          author = {Petar Velickovic}, eprint = {1710.10903}, doi = {10.1000/gat.2017},
+          booktitle = {ICLR}}
+        @misc{home, title = {Home Page}, author = {Doe, John}, year = 2019,
+          howpublished = {https://www.example.edu/\textasciitilde{}doe/}}
+        @article{bbt, title = {Particles}, year = 2021, journal = _jcp, volume = 3,
+          author = {family=Berg, given=Jan, prefix=van der, useprefix=false and M{\"u}ller, J}}
+        @article{vries, title = {Mutations}, author = {{\noopsort{Vries}}de Vries, Hugo},
+          year = 1901, journal = {J}, publisher = {Springer}}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "ok.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == []
+    assert "same arXiv id" in result.out   # the published version of the same preprint
+    assert paper(site, "home-page")["links"] == {"paper": "https://www.example.edu/~doe/"}
+    assert paper(site, "particles")["venue"] == "Journal of Chemical Physics"
+    assert paper(site, "mutations")["authors"] == ["Hugo de Vries"]
+    check = run_cli("check", "--strict", "--site", str(site))
+    assert check.code == 0, check.err
+    (site / "rows.csv").write_text("Number,Title,Year,Page,Pages\n"
+                                   "3,Random Forests,2001,https://x.org/rf,https://x.org/p\n",
+                                   encoding="utf-8")
+    rows = run_cli("import", "csv", "rows.csv", cwd=site)
+    assert rows.code == 0, rows.err
+    assert rows.out.splitlines()[0] == ("ignored columns: Number, Page (import them with "
+                                        "--map COLUMN=FIELD)")
+    assert rows.lines == ["warning: rows.csv:2: pages: expected text, found a URL in column "
+                          "'Pages'; left out"]
+    assert "bibtex" not in paper(site, "random-forests")
 
 
 def test_same_title_and_year_with_other_dois_are_two_papers(site):

@@ -171,8 +171,9 @@ class _ResolveMacros(LibraryMiddleware):
         return "".join(out)
 
 
-# What BibTeX accepts as a macro's name: no space, quote, brace, comma, = or #.
-_MACRO_NAME = re.compile(r"[A-Za-z][^\s\"#%'(),={}]*")
+# What BibTeX accepts as a macro's name: no space, quote, brace, comma, = or #, and no
+# digit first (_jcp and Ärzteblatt are names).
+_MACRO_NAME = re.compile(r"[^\d\s\"#%'(),={}][^\s\"#%'(),={}]*")
 # A value followed by another field's start: `title = {A} author = {B}`.
 _NEXT_FIELD = re.compile(r"[}\"]\s*([A-Za-z][\w:.+-]*)\s*=")
 
@@ -469,6 +470,8 @@ def _comma_lists(author: str) -> list[str]:
     raw = author.strip()
     found = []
     for name in split_names(raw[1:-1] if _enclosed(raw) else raw):
+        if _EXTENDED_NAME.match(name):
+            continue   # family=Berg, given=Jan: biblatex's own commas
         parts = [p.strip() for p in _split_outside_braces(name, ",")]
         if len(parts) > 3 or len(parts) == 3 and len(parts[1].split()) > 1:
             found.append(" ".join(name.split()))
@@ -705,6 +708,9 @@ def _url_in(entry: Entry, key: str) -> str | None:
     m = _URL_IN_TEXT.search(written)
     if m and m.group(1):
         return _verbatim(m.group(1))
+    f = entry.fields_dict.get(key)   # a bare URL: as decoded (\textasciitilde{} is ~)
+    m = re.search(r"https?://\S+", f.value if f is not None and isinstance(f.value, str)
+                  else "")
     return m.group(0).rstrip("}.,") if m else None
 
 

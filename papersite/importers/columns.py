@@ -19,8 +19,8 @@ names from spreadsheets and reference managers (Zotero's CSV export among them):
     item type, entry type                     → type (Zotero and BibTeX type names translated)
     tags, tag                                 → tags (a `keywords` column is not guessed:
                                                 use --map keywords=tags)
-    volume / issue, number / pages, page,
-      page range / publisher / isbn / issn    → kept in the paper's `bibtex` entry (no paper
+    volume / issue / pages, page range /
+      publisher / isbn / issn                 → kept in the paper's `bibtex` entry (no paper
                                                 field holds them): the entry the site would
                                                 make, with them (a thesis's or report's
                                                 publisher is its venue)
@@ -33,8 +33,8 @@ Authors in one cell are split by this rule: if any author cell of the file has a
 names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
 "Okafor, Chidi" is one name); otherwise if the cell has " and "
 they are separated by " and " (and by commas too unless every part is "Last, First");
-otherwise by "," (but "Smith, John A., Berg, Jan", one-word family names alternating
-with given names, is two names). A name written "Last, First" becomes "First Last"
+otherwise by "," (but "Smith, John A., Berg, J.", one-word family names alternating
+with given names that show an initial, is two names). A name written "Last, First" becomes "First Last"
 (particles kept: "van der Berg, Jan" → "Jan van der Berg"). A final "others", "and
 others", "et al." or "..." sets `et_al`. Tags are separated by ";" when there is one,
 else by ",".
@@ -66,9 +66,9 @@ _DEFAULTS = {
     "code": "links.code", "code_url": "links.code", "github": "links.code",
     "project": "links.project", "project_page": "links.project",
     "item_type": "type", "entry_type": "type", "tag": "tags", "manual_tags": "tags",
-    "volume": "volume", "issue": "issue", "number": "issue", "pages": "pages",
-    "page": "pages", "page_range": "pages", "publisher": "publisher", "isbn": "isbn",
-    "issn": "issn",
+    # Not "number" or "page": a row's index, a project page's URL (--map them if so).
+    "volume": "volume", "issue": "issue", "pages": "pages", "page_range": "pages",
+    "publisher": "publisher", "isbn": "isbn", "issn": "issn",
 }
 # Columns no paper field holds, kept in the paper's `bibtex` entry (under these names).
 DETAILS = {"volume": "volume", "issue": "number", "pages": "pages", "publisher": "publisher",
@@ -209,13 +209,19 @@ def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
     return [n for n in names if n], et_al
 
 
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.?(?:\s|$)")   # J. or the A of John A
+
+
 def _last_first_pairs(items: list[str]) -> list[str]:
     """Comma-separated names: "Smith, John A., van der Berg, Jan" alternates one-word
-    family names (particles aside) with given names, and is two names, not four. Any
-    other list is one name per item ("Ann Lee, Bob Chen")."""
+    family names (particles aside) with given names that show an initial somewhere, and
+    is two names, not four. Any other list is one name per item ("Ann Lee, Bob Chen",
+    "Hinton, Bengio")."""
     parts = [p.strip() for p in items]
     if len(parts) < 2 or len(parts) % 2 or not all(parts):
         return items
+    if not any(_INITIAL.search(given) for given in parts[1::2]):
+        return items   # "Hinton, Bengio", "OpenAI, Anthropic", "王伟, 李娜": one name each
     for family in parts[::2]:
         words = family.split()
         while len(words) > 1 and words[0].lower() in PARTICLES:
@@ -366,6 +372,8 @@ def _detail(target: str, raw) -> tuple[str | None, str | None]:
     text = clean_text(raw)
     if text is None:
         return None, None
+    if "://" in text:
+        return None, "expected text, found a URL"
     text = _WHOLE_FLOAT.sub(r"\1", text)
     if target == "pages":
         if _PAGE_COUNT.match(text):

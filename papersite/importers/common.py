@@ -157,11 +157,15 @@ def duplicate_keys(data: dict) -> list[tuple[str, str]]:
 
 
 def _ids(data: dict) -> dict:
-    return {kind: key for kind, key in duplicate_keys(data) if kind != "title and year"}
+    """The DOI and arXiv id a paper gives; an arXiv DOI (10.48550/...) is its preprint's,
+    no sign of another paper."""
+    return {kind: key for kind, key in duplicate_keys(data) if kind != "title and year"
+            and not (kind == "DOI" and key.startswith("10.48550/"))}
 
 
 def _same_work(known: _Known, data: dict) -> bool:
-    """No DOI or arXiv id that both give differs: then a shared key is the same paper."""
+    """Whether a paper of the same title and year is this one: no DOI or arXiv id that
+    both give differs ("Editorial", 2020, in two journals)."""
     ours = _ids(data)
     return all(ours[kind] == key for kind, key in known.ids.items() if kind in ours)
 
@@ -397,8 +401,8 @@ class ImportSession:
             if data is None:
                 continue
             keys = duplicate_keys(data)
-            dup = next((key for key in keys if key in self.known
-                        and _same_work(self.known[key], data)), None)
+            dup = next((key for key in keys if key in self.known and (
+                key[0] != "title and year" or _same_work(self.known[key], data))), None)
             if dup is not None:
                 known = self.known[dup]
                 target = self._overwritable(known) if force else None

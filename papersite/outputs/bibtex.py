@@ -302,7 +302,11 @@ _UNICODE_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", 
 
 
 def _without_commands(latex: str) -> str:
+    latex = _NOOPSORT.sub("", latex)   # {\noopsort{Vries}}de Vries: sorts, prints nothing
     return _COMMAND.sub(lambda m: _COMMAND_LETTERS.get(m.group(1) or "", ""), latex)
+
+
+_NOOPSORT = re.compile(r"\\noopsort\s*\{[^{}]*\}")
 
 
 def _letters(text: str) -> str:
