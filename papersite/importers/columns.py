@@ -34,10 +34,10 @@ names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
 "Okafor, Chidi" is one name); otherwise if the cell has " and "
 they are separated by " and " (and by commas too unless every part is "Last, First");
 otherwise by "," (but "Smith, John A., Berg, J.", one-word family names alternating
-with given names that show an initial, is two names). A name written "Last, First" becomes "First Last"
-(particles kept: "van der Berg, Jan" → "Jan van der Berg"). A final "others", "and
-others", "et al." or "..." sets `et_al`. Tags are separated by ";" when there is one,
-else by ",".
+with given names that show an initial, is two names). A name written "Last, First"
+becomes "First Last" (particles kept: "van der Berg, Jan" → "Jan van der Berg"). A final
+"others", "and others", "et al." or "..." sets `et_al`. Tags are separated by ";" when
+there is one, else by ",".
 """
 
 from __future__ import annotations
