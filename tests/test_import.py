@@ -867,6 +867,16 @@ def test_valid_files_the_differential_review_saw_misread(site):
     assert "bibtex" not in paper(site, "random-forests")
 
 
+def test_a_comment_after_a_field_does_not_swallow_the_next_one(site):
+    """bibtexparser reads `title = {A}, % a note` then `author = ...` as a field named
+    "% a note\n author": the authors were lost without a word."""
+    (site / "c.bib").write_text("@article{a,\n  title = {A Title}, % the title\n"
+                                "  % and a whole line\n  author = {Doe, Jane},\n"
+                                "  year = 2020, journal = {J}\n}\n", encoding="utf-8")
+    assert run_cli("import", "bibtex", "c.bib", cwd=site).code == 0
+    assert paper(site, "a-title")["authors"] == ["Jane Doe"]
+
+
 def test_same_title_and_year_with_other_dois_are_two_papers(site):
     (site / "ed.bib").write_text(
         "@article{a, title={Editorial}, author={Doe, Jane}, year={2020}, journal={J A},"

@@ -119,6 +119,28 @@ def _split_concatenation(value: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
+class _CommentedKeys(LibraryMiddleware):
+    """A `%` comment after a field (`title = {A}, % the title`) is read by bibtexparser
+    as the start of the next field's name ("% the title\n author"): the authors were lost
+    without a word. The name is what follows the comment."""
+
+    def __init__(self):
+        super().__init__(allow_inplace_modification=True)
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "papersite_commented_keys"
+
+    def transform(self, library: Library) -> Library:
+        for entry in library.entries:
+            for fld in entry.fields:
+                if "%" in fld.key:
+                    lines = [line.strip() for line in fld.key.splitlines()]
+                    fld.key = next((line for line in reversed(lines)
+                                    if line and not line.startswith("%")), fld.key)
+        return library
+
+
 class _ResolveMacros(LibraryMiddleware):
     """@string macros, '#' concatenation and month macros → one braced value."""
 
@@ -298,7 +320,7 @@ class _Decode(mw.LatexDecodingMiddleware):
 
 
 def _parse_stack():
-    return [mw.NormalizeFieldKeys(), _ResolveMacros(), _NoteAsWritten(),
+    return [mw.NormalizeFieldKeys(), _CommentedKeys(), _ResolveMacros(), _NoteAsWritten(),
             mw.RemoveEnclosingMiddleware(),
             _SeparateCoAuthors(), _SplitNames(), _Decode(), mw.MonthIntMiddleware()]
 
