@@ -34,7 +34,7 @@ def decoded_without_pylatexenc(value: str) -> str | None:
     out, at = [], 0
     for math in _MATH.finditer(value):
         text = _plain_text(value[at:math.start()])
-        if text is None or not _balanced(math[1]):
+        if text is None or not balanced(math[1]):
             return None
         out += [text, math[0]]
         at = math.end()
@@ -43,7 +43,7 @@ def decoded_without_pylatexenc(value: str) -> str | None:
 
 
 def _plain_text(text: str) -> str | None:
-    if _NOT_PLAIN.search(text) or not _balanced(text):
+    if _NOT_PLAIN.search(text) or not balanced(text):
         return None
     out = []
     for piece in _PIECES.split(text):   # a brace or an escape ends a dash
@@ -54,7 +54,9 @@ def _plain_text(text: str) -> str | None:
     return "".join(out)
 
 
-def _balanced(text: str) -> bool:
+def balanced(text: str) -> bool:
+    """Whether text's braces pair up, counted as BibTeX counts them (a backslash escapes
+    none)."""
     depth = 0
     for ch in text:
         if ch == "{":

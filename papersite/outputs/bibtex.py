@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from ..latex import decoded_without_pylatexenc
+from ..latex import balanced, decoded_without_pylatexenc
 from ..latex import to_text as latex_to_text
 from ..memo import PaperMemo
 from ..names import leading_slug_words, slugify
@@ -40,21 +40,11 @@ def latex_encode(text: str, protect_caps: bool = False) -> str:
     pair up."""
     out = []
     for i, part in enumerate(_MATH.split(" ".join(text.split()))):
-        if i % 2 and _balanced(part):
+        if i % 2 and balanced(part):
             out.append(part)
         else:   # text, or math whose braces would end the BibTeX value: $f(x)}$
             out.append(_encode_text(part, protect_caps))
     return "".join(out)
-
-
-def _balanced(math: str) -> bool:
-    """Whether math's braces pair up as BibTeX counts them (a backslash escapes none)."""
-    depth = 0
-    for brace in re.finditer("[{}]", math):
-        depth += 1 if brace.group() == "{" else -1
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _encode_char(ch: str) -> str:
@@ -170,8 +160,8 @@ def _value(text: str, at: int) -> tuple[str | None, int | None]:
     return (bare.group() if number else None), bare.end()
 
 
-# What makes a value more than plain text: braces, LaTeX, a tie or a comment.
-_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"   # hyphens, en and em dash, minus
+# What parts a page range: hyphens, the en and em dash, the minus sign.
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 _PAGE_RANGE = re.compile(rf"^\s*([^\s{re.escape(_DASHES)}]+)\s*(?:-+|[{re.escape(_DASHES)}])"
                          rf"\s*([^\s{re.escape(_DASHES)}]+)\s*$")
 
