@@ -198,15 +198,11 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
                 warn_unknown(item, record, diags, kind, sub)
 
 
-_STALE = {"title": "title", "year": "year", "author": "authors"}
-
-
 def warn_stale_bibtex(paper: Paper, record: Record, diags: Diagnostics) -> None:
     """A paper's own entry that no longer agrees with its fields: a warning (an error
     under --strict), since the site would cite the paper with what the entry says."""
     for name, theirs, ours in stale_fields(paper):
-        what = _STALE[name]
-        differ = "differ" if name == "author" else "differs"
+        what, differ = ("authors", "differ") if name == "author" else (name, "differs")
         diags.warning(record.path, record.line_of("bibtex"), "bibtex",
                       f"the entry's {what} ({theirs}) {differ} from the paper's ({ours}); "
                       "the site cites the paper with this entry as written, so correct it, "

@@ -721,13 +721,7 @@ def _abstract(entry: Entry) -> str | None:
 def _url_in(entry: Entry, key: str) -> str | None:
     """A URL in a text field (howpublished = {Available at \\url{...}}), read as written:
     decoded text has lost its ~ and &."""
-    written = _as_written(entry).get(key)
-    if written is None:
-        f = entry.fields_dict.get(key)
-        written = f.value if f is not None and isinstance(f.value, str) else None
-    if written is None:
-        return None
-    m = _URL_IN_TEXT.search(written)
+    m = _URL_IN_TEXT.search(_as_written(entry).get(key, ""))
     if m and m.group(1):
         return _verbatim(m.group(1))
     f = entry.fields_dict.get(key)   # a bare URL: as decoded (\textasciitilde{} is ~)
