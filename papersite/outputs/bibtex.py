@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from ..latex import balanced, decoded_without_pylatexenc
 from ..latex import to_text as latex_to_text
@@ -166,16 +168,17 @@ _PAGE_RANGE = re.compile(rf"^\s*([^\s{re.escape(_DASHES)}]+)\s*(?:-+|[{re.escape
                          rf"\s*([^\s{re.escape(_DASHES)}]+)\s*$")
 
 
-def own_details(bibtex: str | None) -> dict[str, str]:
+@lru_cache(maxsize=1024)   # a paper page asks four times: its tags, JSON-LD, CSL, facts
+def own_details(bibtex: str | None) -> Mapping[str, str]:
     """Volume, issue and pages that a paper's own BibTeX entry gives (no paper field holds
     them: an import keeps them there), for its page, its Highwire tags and its CSL-JSON
     item. Values are decoded when they are plain enough to decode without pylatexenc
     ({3}, Supplement\\_1, 12--13); one with other LaTeX in it is left out rather than
     shown half decoded. An article's `number` is its issue; another entry's (a report's
     number, a volume's in a series) is not. Returns {"volume", "issue", "first_page",
-    "last_page"} for those given."""
+    "last_page"} for those given, read-only (every caller gets the same)."""
     if not bibtex:
-        return {}
+        return _NO_DETAILS
     found: dict[str, str] = {}
     article = (entry_type(bibtex) or "").lower() == "article"
     for name, value in entry_fields(bibtex).items():
@@ -196,7 +199,10 @@ def own_details(bibtex: str | None) -> dict[str, str]:
                 found.setdefault("first_page", value)
         else:
             found.setdefault("issue" if name == "number" else name, value)
-    return found
+    return MappingProxyType(found)
+
+
+_NO_DETAILS: Mapping[str, str] = MappingProxyType({})
 
 
 def entry_type(bibtex: str | None) -> str | None:
