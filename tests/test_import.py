@@ -877,6 +877,29 @@ def test_a_comment_after_a_field_does_not_swallow_the_next_one(site):
     assert paper(site, "a-title")["authors"] == ["Jane Doe"]
 
 
+def test_an_entry_set_aside_in_a_comment_block_is_not_imported(site):
+    """JabRef and biber skip `@comment{...}` whole; bibtexparser failed on the `@article`
+    inside ("Unexpected block start") and nothing was imported. Lines after the block
+    still count: a slip below it is reported at its own line."""
+    (site / "c.bib").write_text(textwrap.dedent("""\
+        @comment{ set aside, not ours:
+        @article{old2001, title = {Old Work}, author = {Roe, Ann}, year = 2001}
+        }
+        @Comment{jabref-meta: databaseType:bibtex;}
+        @article{new2020, title = {New Work}, author = {Doe, Jane}, year = 2020,
+          journal = {J}}
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "c.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert papers(site) == ["new-work"]
+    (site / "bad.bib").write_text("@comment{\n@misc{x, title={X}}\n}\n"
+                                  "@misc{y, title = {Y} author = {Doe, Jane}}\n",
+                                  encoding="utf-8")
+    bad = run_cli("import", "bibtex", "bad.bib", cwd=site)
+    assert bad.code == 1
+    assert bad.lines[0].startswith("bad.bib:4: ")
+
+
 def test_same_title_and_year_with_other_dois_are_two_papers(site):
     (site / "ed.bib").write_text(
         "@article{a, title={Editorial}, author={Doe, Jane}, year={2020}, journal={J A},"

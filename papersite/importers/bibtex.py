@@ -344,9 +344,45 @@ def _quiet_bibtexparser():
         logger.propagate = before
 
 
+_COMMENT_BLOCK = re.compile(r"@\s*comment\s*\{", re.I)
+_BRACE_OR_ESCAPE = re.compile(r"\\.|[{}]", re.S)
+
+
+def _without_comment_blocks(text: str) -> str:
+    """`@comment{...}` blanked out, line breaks kept so lines still count. JabRef and
+    biber skip such a block whole, and researchers use it to set an old entry aside;
+    bibtexparser fails on an `@article` inside one. A block whose braces do not close is
+    left for the parser to report."""
+    pieces, end = [], 0
+    for m in _COMMENT_BLOCK.finditer(text):
+        if m.start() < end:
+            continue                                        # inside the last block
+        close = _closing_brace(text, m.end())
+        if close is None:
+            break
+        pieces.append(text[end:m.start()])
+        pieces.append(re.sub(r"[^\n]", " ", text[m.start():close + 1]))
+        end = close + 1
+    return "".join(pieces) + text[end:] if pieces else text
+
+
+def _closing_brace(text: str, start: int) -> int | None:
+    """Where the brace opened just before `start` closes (escaped braces do not count)."""
+    depth = 1
+    for m in _BRACE_OR_ESCAPE.finditer(text, start):
+        if m.group() == "{":
+            depth += 1
+        elif m.group() == "}":
+            depth -= 1
+            if depth == 0:
+                return m.start()
+    return None
+
+
 def parse_bibtex(text: str) -> Library:
     with _quiet_bibtexparser():
-        return bibtexparser.parse_string(text, parse_stack=_parse_stack())
+        return bibtexparser.parse_string(_without_comment_blocks(text),
+                                         parse_stack=_parse_stack())
 
 
 # --- entries → candidates ---------------------------------------------------------------
