@@ -102,6 +102,29 @@ def unique_slugs(keys: dict[str, str], taken: set[str] = frozenset()) -> dict[st
     return out
 
 
+# Scripts that write a person's name without a space between family and given name:
+# Han, kana, Hangul. "李华" is a whole name, family name first.
+_UNSPACED_NAME = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+def written_unspaced(text: str) -> bool:
+    """Whether text is written in a script that puts no space inside a name ('李华')."""
+    return _UNSPACED_NAME.fullmatch(text) is not None
+
+
+def person_name(given: str, family: str) -> str:
+    """A name as it is printed: 'Jan van der Berg', and '李华' (family name first, no
+    space) when both parts are written in such a script."""
+    if written_unspaced(given) and written_unspaced(family):
+        return family + given
+    return f"{given} {family}"
+
+
 def is_single_word(name: str) -> bool:
-    """A surname alone ('Jin' in 'Jin et al.') cannot tell people apart."""
-    return len(normalise(name).split()) < 2
+    """A surname alone ('Jin' in 'Jin et al.') cannot tell people apart; '李华' is a whole
+    name, a surname alone in those scripts being one character ('李')."""
+    words = normalise(name).split()
+    return len(words) < 2 and not (words and len(words[0]) > 1
+                                   and written_unspaced(words[0]))

@@ -466,6 +466,9 @@ def test_jsonl(site):
     ("Ann Lee, Bob Chen", ["Ann Lee", "Bob Chen"], False),
     ("Hinton, Bengio, LeCun, Sutskever", ["Hinton", "Bengio", "LeCun", "Sutskever"], False),
     ("王伟, 李娜", ["王伟", "李娜"], False),
+    # Family name first and no space where the script writes names so.
+    ("李, 华; 欧阳, 娜娜; Smith, John", ["李华", "欧阳娜娜", "John Smith"], False),
+    ("山田, 太郎 and 김, 철수", ["山田太郎", "김철수"], False),
     ("Ann Lee and Ahmet Al", ["Ann Lee", "Ahmet Al"], False),   # not "et al"
 ])
 def test_author_splitting_rule(cell, names, et_al):
@@ -898,6 +901,31 @@ def test_an_entry_set_aside_in_a_comment_block_is_not_imported(site):
     bad = run_cli("import", "bibtex", "bad.bib", cwd=site)
     assert bad.code == 1
     assert bad.lines[0].startswith("bad.bib:4: ")
+
+
+def test_names_in_han_kana_and_hangul_keep_their_order_and_get_pages(site, build):
+    """'李, 华' is 李华, family name first and no space, not '华 李'; a name written
+    without a space is a whole name with its own page, not a surname alone; and the kept
+    entry's '李, 华' names the paper's 李华, so the check does not call it stale."""
+    (site / "zh.bib").write_text(
+        "@article{li2020, title = {深度学习研究}, journal = {计算机学报}, volume = 43,\n"
+        "  author = {李, 华 and 王伟 and 欧阳, 娜娜 and Smith, John}, year = 2020}\n",
+        encoding="utf-8")
+    assert run_cli("import", "bibtex", "zh.bib", cwd=site).code == 0
+    (pid,) = [p for p in papers(site) if paper(site, p)["title"] == "深度学习研究"]
+    assert paper(site, pid)["authors"] == ["李华", "王伟", "欧阳娜娜", "John Smith"]
+    check = run_cli("check", "--strict", "--site", str(site))
+    assert check.code == 0, check.err
+    assert build(site).code == 0
+    page = read(site, f"papers/{pid}/index.html")
+    for slug, name in (("li-hua", "李华"), ("wang-wei", "王伟"), ("ou-yang-nuo-nuo", "欧阳娜娜")):
+        assert f'href="/authors/{slug}/">{name}</a>' in page
+        assert name in read(site, f"authors/{slug}/index.html")
+    yaml_file = site / "content" / "papers" / f"{pid}.yaml"
+    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("李, 华", "张, 华"),
+                         encoding="utf-8")
+    stale = run_cli("check", "--site", str(site))
+    assert "the entry's authors (张, 华 and" in stale.err
 
 
 def test_same_title_and_year_with_other_dois_are_two_papers(site):

@@ -43,6 +43,7 @@ from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, 
 
 from .. import latex
 from ..diagnostics import Diagnostics
+from ..names import person_name
 from ..outputs.bibtex import split_names
 from .common import Candidate, ImportSession, clean_text, normalise_doi, read_input
 
@@ -513,7 +514,11 @@ def _names(entry: Entry) -> tuple[list[str], bool]:
     for p in parts:
         if not isinstance(p, NameParts):
             continue
-        name = clean_text(p.merge_first_name_first.replace("{", "").replace("}", ""))
+        if p.first and p.last and not (p.von or p.jr):
+            printed = person_name(" ".join(p.first), " ".join(p.last))   # 李, 华 → 李华
+        else:
+            printed = p.merge_first_name_first
+        name = clean_text(printed.replace("{", "").replace("}", ""))
         if name and _OTHERS.match(name):   # "and others"; "and et al." as written by hand
             et_al = True
         elif name:

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 from ..diagnostics import Diagnostics
 from ..model import PAPER_FIELDS, PAPER_TYPES
+from ..names import person_name
 from ..outputs.names import PARTICLES
 from .common import Candidate, ImportSession, clean_text, normalise_doi
 
@@ -232,10 +233,10 @@ def _last_first_pairs(items: list[str]) -> list[str]:
 
 
 def _flip(name: str) -> str:
-    """'van der Berg, Jan' → 'Jan van der Berg'; other names unchanged."""
+    """'van der Berg, Jan' → 'Jan van der Berg', '李, 华' → '李华'; other names unchanged."""
     parts = [p.strip() for p in name.split(",")]
     if len(parts) == 2 and all(parts):
-        return f"{parts[1]} {parts[0]}"
+        return person_name(parts[1], parts[0])
     return name
 
 

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from ..latex import balanced, decoded_without_pylatexenc
 from ..latex import to_text as latex_to_text
 from ..memo import PaperMemo
-from ..names import leading_slug_words, slugify
+from ..names import leading_slug_words, slugify, written_unspaced
 from .names import split_name
 
 _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~",
@@ -266,10 +266,13 @@ def _same_names(written: list[str], names: list[str]) -> bool:
 def _family_forms(name: str) -> frozenset[str]:
     """What a BibTeX entry may give as the family name of name, as _letters gives it:
     its family name with or without its particle, or more of its last words
-    ("García Márquez", "Ortega y Gasset")."""
+    ("García Márquez", "Ortega y Gasset"); for '李华' or '欧阳娜娜', written without a
+    space, its first one or two characters ('李, 华', '欧阳, 娜娜')."""
     given, particle, family, suffix = split_name(name)
     words = " ".join((given, particle, family)).split()
     forms = {_letters(latex_encode(" ".join(words[i:]))) for i in range(len(words))}
+    if len(words) == 1 and written_unspaced(name):
+        forms.update(_letters(name[:n]) for n in (1, 2))
     forms.add(_letters(latex_encode(family)))
     return frozenset(forms | {form + _letters(suffix) for form in forms})   # "Doe Jr., John"
 
