@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("format", choices=["bibtex", "csv", "jsonl"])
     i.add_argument("file")
     i.add_argument("--site", default=".", help="the site folder (default: .)")
-    i.add_argument("--force", action="store_true", help="overwrite existing paper files")
+    i.add_argument("--force", action="store_true",
+                   help="update papers the site already has from the input (fields it "
+                        "does not give, such as tags, are kept)")
     i.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
                    help="map an input column to a paper field (repeatable)")
 

@@ -555,9 +555,44 @@ def test_never_overwrites_without_force(site):
     forced = run_cli("import", "bibtex", "scholar.bib", "--force", cwd=site)
     assert forced.code == 0, forced.err
     assert forced.out.splitlines()[-1] == ("Imported 0 new papers from scholar.bib into "
-                                           "content/papers/ (4 overwritten)")
-    assert "note" not in paper(site, "token-merging-without-retraining")
+                                           "content/papers/ (4 updated)")
+    assert paper(site, "token-merging-without-retraining")["note"] == "Spotlight"
     assert len(papers(site)) == 4
+
+
+def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, build):
+    """Refreshing papers from a new export: what the input says of the paper replaces the
+    file's, fields it does not give stay (before, `--force` replaced the file and the
+    tags, `selected` and code link added on the site were lost)."""
+    assert do_import(site, "bibtex", "scholar.bib").code == 0
+    path = site / "content/papers/token-merging-without-retraining.yaml"
+    by_hand = yaml.safe_load(path.read_text("utf-8"))
+    by_hand.update(title="Token Merging Without Retraining", date="2022-11-28",
+                   et_al=True, note="Oral", tags=["efficiency"], selected=True,
+                   links={"code": "https://github.com/example/tome",
+                          "paper": "https://old.example.org/tome.pdf"})
+    path.write_text(yaml.safe_dump(by_hand, allow_unicode=True), encoding="utf-8")
+    bib = (site / "scholar.bib").read_text("utf-8")
+    (site / "scholar.bib").write_text(
+        bib.replace("and de la Cruz, Mar{\\'\\i}a},\n  journal",
+                    "and de la Cruz, Mar{\\'\\i}a and Roe, Ann},\n"
+                    "  url={https://proceedings.example.org/tome},\n  journal")
+           .replace("  volume={35},\n  pages={100--112},\n", ""), encoding="utf-8")
+    forced = run_cli("import", "bibtex", "scholar.bib", "--force", cwd=site)
+    assert forced.code == 0, forced.err
+    assert paper(site, "token-merging-without-retraining") == {
+        # from the input: its title, authors (complete: no et_al), year (the date given
+        # by hand was 2022's, but the input gives none), venue; no details, no `bibtex`
+        "title": "Token merging without retraining",
+        "authors": ["Chidi Okafor", "María de la Cruz", "Ann Roe"],
+        "year": 2022,
+        "venue": "neurips",
+        # the input's link replaces the one of the same label; the others stay
+        "links": {"paper": "https://proceedings.example.org/tome",
+                  "code": "https://github.com/example/tome"},
+        "note": "Oral", "tags": ["efficiency"], "selected": True,
+    }
+    assert build(site, "--strict").code == 0
 
 
 def test_same_title_other_year_gets_its_own_id(make_site):
@@ -937,7 +972,7 @@ def test_same_title_and_year_with_other_dois_are_two_papers(site):
     assert run_cli("import", "bibtex", "ed.bib", cwd=site).code == 0
     assert [paper(site, p).get("doi") for p in papers(site)] == ["10.1000/a1", "10.1000/b1"]
     again = run_cli("import", "bibtex", "ed.bib", "--force", cwd=site)
-    assert again.code == 0 and "2 overwritten" in again.out
+    assert again.code == 0 and "2 updated" in again.out
     assert [paper(site, p).get("doi") for p in papers(site)] == ["10.1000/a1", "10.1000/b1"]
 
 

@@ -4,8 +4,8 @@
 input into `Candidate`s; `common.ImportSession` checks them against the paper schema,
 skips duplicates of papers the site already has (same DOI, arXiv id, or normalised
 title and year) and of earlier entries of the same input, and writes the new files.
-An input with errors writes nothing; existing files are replaced only with `--force`,
-and only when they hold the same paper.
+An input with errors writes nothing; existing files are updated only with `--force`,
+only when they hold the same paper, and keep the fields the input does not give.
 """
 
 from __future__ import annotations

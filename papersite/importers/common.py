@@ -411,6 +411,7 @@ class ImportSession:
                     continue
                 known.planned = True
                 pid, path = target
+                data = with_hand_additions(data, known.record.data)
                 planned.append(Planned(c, pid, path, data, overwrite=True))
             else:
                 pid = self._new_id(c, data)
@@ -485,6 +486,29 @@ class ImportSession:
                     tmp.unlink(missing_ok=True)
                 raise _stopped(exc, p, written, len(planned), self.site_dir) from None
             written += 1
+
+
+# What an import says of a paper as a whole. `--force` takes these from the input even
+# where it gives none: a year alone replaces a date, a complete author list drops et_al, an
+# entry without details drops the kept `bibtex`.
+_FROM_THE_INPUT = {"id", "title", "authors", "et_al", "author_count", "year", "date",
+                   "venue", "type", "bibtex"}
+
+
+def with_hand_additions(new: dict, old: dict) -> dict:
+    """An updated paper for `--force`: the input's fields, and the old file's other fields
+    the input does not give (tags, `selected`, a code link added by hand), so refreshing a
+    paper from a new export keeps what was added to it on the site."""
+    merged = dict(new)
+    for key, value in old.items():
+        if key in _FROM_THE_INPUT:
+            continue
+        if key == "links" and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key],
+                           **{k: v for k, v in value.items() if k not in merged[key]}}
+        elif key not in merged:
+            merged[key] = value
+    return merged
 
 
 def _stopped(exc: BaseException, p: Planned, written: int, total: int,
@@ -571,7 +595,7 @@ def print_report(planned: list[Planned], skipped: list[Skipped], input_name: str
             f"into {PAPERS_DIR}/")
     extras = []
     if over:
-        extras.append(f"{over:,} overwritten")
+        extras.append(f"{over:,} updated")
     if skipped:
         extras.append(f"{len(skipped):,} duplicate{'s' if len(skipped) != 1 else ''} "
                       "skipped")
