@@ -723,6 +723,19 @@ def test_unreadable_inputs(site, tmp_path):
     assert_clean_failure(result)
     assert result.lines[0] == ("latin1.bib:1: not valid UTF-8 (byte 0xe9); save the file "
                                "as UTF-8")
+    # What JabRef names in its first lines is read; bytes that are not of it are refused.
+    (site / "jabref.bib").write_bytes(
+        "% This file was created with JabRef 2.10.\n% Encoding: Cp1252\n\n"
+        "@article{a, title={Caf\xe9 \u2013 Stra\xdfe}, author={M\xfcller, J\xfcrgen},"
+        " year=2001}\n".encode("cp1252"))
+    assert run_cli("import", "bibtex", "jabref.bib", cwd=site).code == 0
+    assert paper(site, "cafe-strasse")["title"] == "Café – Straße"
+    assert paper(site, "cafe-strasse")["authors"] == ["Jürgen Müller"]
+    (site / "mislabelled.bib").write_bytes(b"% Encoding: ascii\n@misc{b, title={Caf\xe9}}\n")
+    result = run_cli("import", "bibtex", "mislabelled.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == ("mislabelled.bib:2: not valid ascii, the encoding its "
+                               "'% Encoding:' line names (byte 0xe9); save the file as UTF-8")
     (site / "empty.bib").write_text("% nothing here\n", encoding="utf-8")
     result = run_cli("import", "bibtex", "empty.bib", cwd=site)
     assert_clean_failure(result)

@@ -11,6 +11,7 @@ every candidate was checked: an input with errors writes no file at all.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import itertools
@@ -105,8 +106,34 @@ def read_input(path: Path, diags: Diagnostics) -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        diags.error(shown, line, message=f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                                         "save the file as UTF-8")
+        declared = _declared_encoding(raw)
+        if declared is None:
+            diags.error(shown, line, message=f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                             "save the file as UTF-8")
+            return None
+    try:
+        return raw.decode(declared)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.error(shown, line, message=f"not valid {declared}, the encoding its "
+                                         f"'% Encoding:' line names (byte "
+                                         f"0x{raw[exc.start]:02x}); save the file as UTF-8")
+        return None
+
+
+# JabRef's first lines: "% Encoding: windows-1252" (older: "Cp1252", "ISO8859_1").
+_ENCODING_LINE = re.compile(rb"^%\s*Encoding:\s*([\w.:-]+)\s*$", re.M | re.I)
+
+
+def _declared_encoding(raw: bytes) -> str | None:
+    """The encoding a file that is not UTF-8 says it is in, as JabRef writes it, when
+    Python knows it."""
+    m = _ENCODING_LINE.search(raw[:4096])
+    if m is None:
+        return None
+    try:
+        return codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
         return None
 
 
