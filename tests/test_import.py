@@ -736,6 +736,17 @@ def test_unreadable_inputs(site, tmp_path):
     assert_clean_failure(result)
     assert result.lines[0] == ("mislabelled.bib:2: not valid ascii, the encoding its "
                                "'% Encoding:' line names (byte 0xe9); save the file as UTF-8")
+    # A whole bibliography in one file may be larger than a content file may be (16 MB):
+    # splitting a .bib would break its macros and crossrefs.
+    (site / "whole.bib").write_text(" " * (17 << 20) + "@article{w, title={Whole}, "
+                                    "year=2000}\n", encoding="utf-8")
+    assert run_cli("import", "bibtex", "whole.bib", cwd=site).code == 0
+    with open(site / "huge.bib", "wb") as f:
+        f.truncate((128 << 20) + 1)   # sparse: no time or disk to write it
+    result = run_cli("import", "bibtex", "huge.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == ("huge.bib: file is 134,217,729 bytes, over the limit of "
+                               "134,217,728; split it into several files")
     (site / "empty.bib").write_text("% nothing here\n", encoding="utf-8")
     result = run_cli("import", "bibtex", "empty.bib", cwd=site)
     assert_clean_failure(result)
