@@ -570,7 +570,8 @@ def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, bui
     by_hand.update(title="Token Merging Without Retraining", date="2022-11-28",
                    et_al=True, note="Oral", tags=["efficiency"], selected=True,
                    links={"code": "https://github.com/example/tome",
-                          "paper": "https://old.example.org/tome.pdf"})
+                          "paper": "https://old.example.org/tome.pdf",
+                          "proceedings": "https://proceedings.example.org/tome"})
     path.write_text(yaml.safe_dump(by_hand, allow_unicode=True), encoding="utf-8")
     bib = (site / "scholar.bib").read_text("utf-8")
     (site / "scholar.bib").write_text(
@@ -587,7 +588,8 @@ def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, bui
         "authors": ["Chidi Okafor", "María de la Cruz", "Ann Roe"],
         "year": 2022,
         "venue": "neurips",
-        # the input's link replaces the one of the same label; the others stay
+        # the input's link replaces the one of the same label and the one of the same
+        # URL; the others stay
         "links": {"paper": "https://proceedings.example.org/tome",
                   "code": "https://github.com/example/tome"},
         "note": "Oral", "tags": ["efficiency"], "selected": True,

@@ -538,8 +538,9 @@ def with_hand_additions(new: dict, old: dict) -> dict:
         if key in _FROM_THE_INPUT:
             continue
         if key == "links" and isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key],
-                           **{k: v for k, v in value.items() if k not in merged[key]}}
+            given = merged[key]   # a label of the input's wins, and so does its URL
+            merged[key] = {**given, **{k: v for k, v in value.items()
+                                       if k not in given and v not in given.values()}}
         elif key not in merged:
             merged[key] = value
     return merged
