@@ -12,7 +12,7 @@ import datetime as dt
 
 from .catalog import Catalog, Entry, Person, Series, field_value
 from .markup import plain_text, render_inline, render_markdown
-from .names import normalise
+from .names import normalise, slugify
 from .outputs import metadata
 from .outputs.bibtex import own_details, paper_bibtex
 from .routing import Route, Router
@@ -605,13 +605,16 @@ def _summary(text: str | None, limit: int = 160) -> str:
 
 
 def _sort_name(name: str) -> str:
+    """Where a name goes in the authors index: by its last word, accents folded ('Zoë
+    Müller' among the M), and a name in another script by its slug's letters ('李华' as
+    'li hua', 'Иван Петров' as 'petrov ivan'), so it joins the letters instead of '#'."""
     parts = name.split()
-    return (parts[-1] + " " + " ".join(parts[:-1])).casefold() if parts else ""
+    key = normalise(parts[-1] + " " + " ".join(parts[:-1])) if parts else ""
+    return key if key.isascii() else slugify(key, "").replace("-", " ")
 
 
 def _initial(name: str) -> str:
-    key = normalise(_sort_name(name))
-    first = key[:1].upper()
+    first = _sort_name(name)[:1].upper()
     return first if first.isascii() and first.isalpha() else "#"
 
 
