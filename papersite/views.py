@@ -12,7 +12,7 @@ import datetime as dt
 
 from .catalog import Catalog, Entry, Person, Series, field_value
 from .markup import plain_text, render_inline, render_markdown
-from .names import normalise, slugify
+from .names import normalise, slugify, written_unspaced
 from .outputs import metadata
 from .outputs.bibtex import own_details, paper_bibtex
 from .routing import Route, Router
@@ -609,7 +609,9 @@ def _sort_name(name: str) -> str:
     Müller' among the M), and a name in another script by its slug's letters ('李华' as
     'li hua', 'Иван Петров' as 'petrov ivan'), so it joins the letters instead of '#'."""
     parts = name.split()
-    key = normalise(parts[-1] + " " + " ".join(parts[:-1])) if parts else ""
+    if len(parts) > 1 and not all(map(written_unspaced, parts)):   # 山田 太郎 stays
+        parts = parts[-1:] + parts[:-1]
+    key = normalise(" ".join(parts))
     return key if key.isascii() else slugify(key, "").replace("-", " ")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
+from ..names import written_unspaced
+
 PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "la", "le", "du",
              "dos", "das", "ter", "ten", "bin", "al", "el", "y"}
 SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"}
@@ -31,12 +33,15 @@ def split_name(name: str) -> NameParts:
 
     'Last, First' and 'Last, Jr., First' are understood too, as is a trailing 'Jr.' or
     'III'; a single word is a family name, and so is a group's whole name ('ATLAS
-    Collaboration', 'The Qwen Team').
+    Collaboration', 'The Qwen Team'); in Han, kana or Hangul the family name comes
+    first ('山田 太郎'), and a name without a space ('李华') is one family name.
     """
     suffix = ""
     words = name.split()
     if len(words) > 1 and words[-1].strip(".,").casefold() in GROUP_WORDS:
         return NameParts("", "", " ".join(words), "")
+    if len(words) > 1 and all(map(written_unspaced, words)):   # 山田 太郎: family first
+        return NameParts(" ".join(words[1:]), "", words[0], "")
     if "," in name:
         parts = [p.strip() for p in name.split(",")]
         if len(parts) >= 3:
