@@ -105,8 +105,8 @@ def unique_slugs(keys: dict[str, str], taken: set[str] = frozenset()) -> dict[st
 # Scripts that write a person's name without a space between family and given name:
 # Han, kana, Hangul. "李华" is a whole name, family name first.
 _UNSPACED_NAME = re.compile(
-    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]+")
+    "[\u1100-\u11ff\u3005\u3006\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+")
 
 
 def written_unspaced(text: str) -> bool:
@@ -125,6 +125,6 @@ def person_name(given: str, family: str) -> str:
 def is_single_word(name: str) -> bool:
     """A surname alone ('Jin' in 'Jin et al.') cannot tell people apart; '李华' is a whole
     name, a surname alone in those scripts being one character ('李')."""
-    words = normalise(name).split()
-    return len(words) < 2 and not (words and len(words[0]) > 1
-                                   and written_unspaced(words[0]))
+    words = normalise(name).split()   # (Hangul syllables decomposed: 김 is three jamo)
+    return len(words) < 2 and not (words and written_unspaced(words[0]) and
+                                   len(unicodedata.normalize("NFC", words[0])) > 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import textwrap
 from pathlib import Path
@@ -572,6 +573,7 @@ def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, bui
                    links={"code": "https://github.com/example/tome",
                           "paper": "https://old.example.org/tome.pdf",
                           "proceedings": "https://proceedings.example.org/tome"})
+    by_hand["authors"][1] = {"name": "Maria de la Cruz", "equal_contribution": True}
     path.write_text(yaml.safe_dump(by_hand, allow_unicode=True), encoding="utf-8")
     bib = (site / "scholar.bib").read_text("utf-8")
     (site / "scholar.bib").write_text(
@@ -582,11 +584,14 @@ def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, bui
     forced = run_cli("import", "bibtex", "scholar.bib", "--force", cwd=site)
     assert forced.code == 0, forced.err
     assert paper(site, "token-merging-without-retraining") == {
-        # from the input: its title, authors (complete: no et_al), year (the date given
-        # by hand was 2022's, but the input gives none), venue; no details, no `bibtex`
+        # from the input: its title, authors (complete: no et_al; the name marked by hand
+        # keeps its mark), year (the date given by hand is of that year: kept), venue;
+        # an entry without details: no `bibtex`
         "title": "Token merging without retraining",
-        "authors": ["Chidi Okafor", "María de la Cruz", "Ann Roe"],
+        "authors": ["Chidi Okafor", {"name": "Maria de la Cruz", "equal_contribution": True},
+                    "Ann Roe"],
         "year": 2022,
+        "date": dt.date(2022, 11, 28),
         "venue": "neurips",
         # the input's link replaces the one of the same label and the one of the same
         # URL; the others stay
@@ -595,6 +600,36 @@ def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, bui
         "note": "Oral", "tags": ["efficiency"], "selected": True,
     }
     assert build(site, "--strict").code == 0
+
+
+def test_force_with_a_table_of_a_few_columns_changes_only_those(make_site):
+    """A table that refreshes citation counts (title, DOI, citations) leaves the authors,
+    date, venue, type and own BibTeX entry alone; a date of another year than the input's,
+    and a track or type of another venue, go."""
+    entry = "@inproceedings{doe2023deep,\n  title = {Deep Things},\n}\n"
+    site = make_site({
+        "content/venues.yaml": VENUES,
+        "content/papers/deep.yaml": (
+            "title: Deep Things\nauthors: [Jane Doe, {name: Rick Roe, corresponding: true}]\n"
+            "date: 2023-06-15\nvenue: cvpr\ntrack: Workshop on Maps\ntype: workshop\n"
+            "doi: 10.1234/deep.1\nbibtex: |\n" + textwrap.indent(entry, "  ")),
+        "content/papers/wide.yaml": ("title: Wide Things\nauthors: [Ann Lee]\n"
+                                     "date: 2021-03-01\nvenue: cvpr\ntrack: Workshop on Maps\n"
+                                     "type: workshop\ndoi: 10.1234/wide.1\n")})
+    (site / "f.csv").write_text("title,doi,citations\nDeep Things,10.1234/deep.1,57\n",
+                                encoding="utf-8")
+    assert run_cli("import", "csv", "f.csv", "--force", cwd=site).code == 0
+    deep = paper(site, "deep")
+    assert deep == {"title": "Deep Things", "authors": [
+        "Jane Doe", {"name": "Rick Roe", "corresponding": True}],
+        "date": dt.date(2023, 6, 15), "venue": "cvpr", "track": "Workshop on Maps",
+        "type": "workshop", "doi": "10.1234/deep.1", "citations": 57, "bibtex": entry}
+    (site / "w.csv").write_text("title,doi,year,venue\nWide Things,10.1234/wide.1,2022,"
+                                "NeurIPS\n", encoding="utf-8")
+    assert run_cli("import", "csv", "w.csv", "--force", cwd=site).code == 0
+    assert paper(site, "wide") == {"title": "Wide Things", "authors": ["Ann Lee"],
+                                   "year": 2022, "venue": "neurips", "doi": "10.1234/wide.1"}
+    assert run_cli("check", "--strict", "--site", str(site)).code == 0
 
 
 def test_same_title_other_year_gets_its_own_id(make_site):
@@ -733,11 +768,26 @@ def test_unreadable_inputs(site, tmp_path):
     assert run_cli("import", "bibtex", "jabref.bib", cwd=site).code == 0
     assert paper(site, "cafe-strasse")["title"] == "Café – Straße"
     assert paper(site, "cafe-strasse")["authors"] == ["Jürgen Müller"]
-    (site / "mislabelled.bib").write_bytes(b"% Encoding: ascii\n@misc{b, title={Caf\xe9}}\n")
-    result = run_cli("import", "bibtex", "mislabelled.bib", cwd=site)
-    assert_clean_failure(result)
-    assert result.lines[0] == ("mislabelled.bib:2: not valid ascii, the encoding its "
-                               "'% Encoding:' line names (byte 0xe9); save the file as UTF-8")
+    for content, message in [
+        (b"% Encoding: ascii\n@misc{b, title={Caf\xe9}}\n",
+         "2: byte 0xe9 is not ascii, the encoding its '% Encoding:' line names"),
+        (b"% Encoding: base64\n@misc{b, title={Caf\xe9}}\n",   # no text encoding
+         "2: not valid UTF-8 (byte 0xe9), and its '% Encoding: base64' line names no text "
+         "encoding Python knows"),
+        # A file saved as UTF-8 since, but for one byte: not read as Windows-1252, which
+        # would make every "é" an "Ã©".
+        ("% Encoding: Cp1252\n@misc{b, title={Café}}\n".encode() + b"% \xe9\n",
+         "3: not valid UTF-8 (byte 0xe9), though other lines are: its '% Encoding: "
+         "Cp1252' line is out of date")]:
+        (site / "mislabelled.bib").write_bytes(content)
+        result = run_cli("import", "bibtex", "mislabelled.bib", cwd=site)
+        assert_clean_failure(result)
+        assert result.lines[0] == f"mislabelled.bib:{message}; save the file as UTF-8"
+    # Latin-1 is read as Windows-1252, as browsers read it: its dashes are no controls.
+    (site / "latin.bib").write_bytes(b"% Encoding: ISO8859_1\n@misc{c, title={Na\xefve "
+                                     b"\x96 Study}, year=2003}\n")
+    assert run_cli("import", "bibtex", "latin.bib", cwd=site).code == 0
+    assert paper(site, "naive-study")["title"] == "Naïve – Study"
     # A whole bibliography in one file may be larger than a content file may be (16 MB):
     # splitting a .bib would break its macros and crossrefs.
     (site / "whole.bib").write_text(" " * (17 << 20) + "@article{w, title={Whole}, "
@@ -748,7 +798,8 @@ def test_unreadable_inputs(site, tmp_path):
     result = run_cli("import", "bibtex", "huge.bib", cwd=site)
     assert_clean_failure(result)
     assert result.lines[0] == ("huge.bib: file is 134,217,729 bytes, over the limit of "
-                               "134,217,728; split it into several files")
+                               "134,217,728; split it into several files (each with the "
+                               "@string macros and crossref parents its entries use)")
     (site / "empty.bib").write_text("% nothing here\n", encoding="utf-8")
     result = run_cli("import", "bibtex", "empty.bib", cwd=site)
     assert_clean_failure(result)
@@ -950,12 +1001,19 @@ def test_an_entry_set_aside_in_a_comment_block_is_not_imported(site):
         @article{old2001, title = {Old Work}, author = {Roe, Ann}, year = 2001}
         }
         @Comment{jabref-meta: databaseType:bibtex;}
-        @article{new2020, title = {New Work}, author = {Doe, Jane}, year = 2020,
-          journal = {J}}
+        @article{new2020, title = {New Work on @comment Blocks}, author = {Doe, Jane},
+          abstract = {JabRef writes @Comment{jabref-meta: x} at the end.},
+          year = 2020, journal = {J}}
+        @comment(set aside too:
+        @article{old2002, title = {Older (Work)}, author = {Roe, Ann}, year = 2002}
+        )
         """), encoding="utf-8")
     result = run_cli("import", "bibtex", "c.bib", cwd=site)
     assert result.code == 0, result.err
-    assert papers(site) == ["new-work"]
+    assert papers(site) == ["new-work-on-comment-blocks"]
+    # inside an entry, "@comment{" is text
+    assert paper(site, papers(site)[0])["abstract"] == ("JabRef writes @Commentjabref-meta: "
+                                                        "x at the end.")
     (site / "bad.bib").write_text("@comment{\n@misc{x, title={X}}\n}\n"
                                   "@misc{y, title = {Y} author = {Doe, Jane}}\n",
                                   encoding="utf-8")
@@ -970,11 +1028,14 @@ def test_names_in_han_kana_and_hangul_keep_their_order_and_get_pages(site, build
     entry's '李, 华' names the paper's 李华, so the check does not call it stale."""
     (site / "zh.bib").write_text(
         "@article{li2020, title = {深度学习研究}, journal = {计算机学报}, volume = 43,\n"
-        "  author = {李, 华 and 王伟 and 欧阳, 娜娜 and Smith, John}, year = 2020}\n",
+        "  author = {李, 华 and 王伟 and 欧阳, 娜娜 and Smith, John and 長谷川, 健二 and\n"
+        "            佐々木, 健 and 山田 太郎}, year = 2020}\n",
         encoding="utf-8")
     assert run_cli("import", "bibtex", "zh.bib", cwd=site).code == 0
     (pid,) = [p for p in papers(site) if paper(site, p)["title"] == "深度学习研究"]
-    assert paper(site, pid)["authors"] == ["李华", "王伟", "欧阳娜娜", "John Smith"]
+    # Without a comma the order is as written: BibTeX cannot tell which is the family.
+    assert paper(site, pid)["authors"] == ["李华", "王伟", "欧阳娜娜", "John Smith",
+                                           "長谷川健二", "佐々木健", "山田 太郎"]
     check = run_cli("check", "--strict", "--site", str(site))
     assert check.code == 0, check.err
     assert build(site).code == 0

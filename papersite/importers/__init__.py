@@ -31,7 +31,8 @@ def run_import(format: str, file: Path, site_dir: Path, force: bool = False,
     session = ImportSession.open(Path(site_dir))
     diags = session.diags
     candidates, cmap = READERS[format](Path(file), session, diags, list(mapping or []))
-    planned, skipped = session.plan(candidates, force)  # reports every problem at once
+    # reports every problem at once
+    planned, skipped = session.plan(candidates, force, input_cites=format == "bibtex")
     if diags.has_errors:
         raise BuildError(diags, "nothing imported")
     session.write(planned, format, Path(file).name)

@@ -28,6 +28,7 @@ kept, as written, in the paper's `bibtex` field (`_kept_entry`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -284,11 +285,25 @@ class _SeparateCoAuthors(mw.SeparateCoAuthors):
         return [_from_extended(n) if _EXTENDED_NAME.match(n) else n for n in names]
 
 
+@dataclasses.dataclass
+class _Name(NameParts):
+    inverted: bool = False   # written "Last, First": which part is the family name is known
+
+
 class _SplitNames(mw.SplitNameParts):
     """Name splitting that works around stray braces and commas instead of failing."""
 
     def _transform_field_value(self, name):
-        return [parse_single_name_into_parts(n, strict=False) for n in name]
+        names = []
+        for n in name:
+            p = parse_single_name_into_parts(n, strict=False)
+            names.append(_Name(p.first, p.von, p.last, p.jr, inverted=_inverted(n)))
+        return names
+
+
+def _inverted(name: str) -> bool:
+    """Whether a BibTeX name is written "Last, First" (a comma outside braces)."""
+    return "," in name and ("{" not in name or len(_split_outside_braces(name, ",")) > 1)
 
 
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
@@ -345,38 +360,46 @@ def _quiet_bibtexparser():
         logger.propagate = before
 
 
-_COMMENT_BLOCK = re.compile(r"@\s*comment\s*\{", re.I)
-_BRACE_OR_ESCAPE = re.compile(r"\\.|[{}]", re.S)
+_COMMENT_WORD = re.compile(r"@\s*comment\s*[{(]", re.I)
+_BLOCK_START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
+_DELIMITER_OR_ESCAPE = re.compile(r"\\.|[{}()]", re.S)
 
 
 def _without_comment_blocks(text: str) -> str:
-    """`@comment{...}` blanked out, line breaks kept so lines still count. JabRef and
-    biber skip such a block whole, and researchers use it to set an old entry aside;
-    bibtexparser fails on an `@article` inside one. A block whose braces do not close is
-    left for the parser to report."""
-    pieces, end = [], 0
-    for m in _COMMENT_BLOCK.finditer(text):
-        if m.start() < end:
-            continue                                        # inside the last block
-        close = _closing_brace(text, m.end())
+    """`@comment{...}` and `@comment(...)` blanked out, line breaks kept so lines still
+    count. JabRef and biber skip such a block whole, and researchers use it to set an old
+    entry aside; bibtexparser fails on an `@article` inside one. Only blocks between
+    entries: "@comment{" inside a title or an abstract is text. From a block whose end
+    is not found on, the text is left for the parser to report."""
+    if not _COMMENT_WORD.search(text):
+        return text
+    pieces, end, pos = [], 0, 0
+    while m := _BLOCK_START.search(text, pos):
+        close = _block_end(text, m.end(), m.group(2))
         if close is None:
             break
-        pieces.append(text[end:m.start()])
-        pieces.append(re.sub(r"[^\n]", " ", text[m.start():close + 1]))
-        end = close + 1
-    return "".join(pieces) + text[end:] if pieces else text
+        if m.group(1).lower() == "comment":
+            pieces.append(text[end:m.start()])
+            pieces.append(re.sub(r"[^\n]", " ", text[m.start():close + 1]))
+            end = close + 1
+        pos = close + 1
+    return "".join(pieces) + text[end:]
 
 
-def _closing_brace(text: str, start: int) -> int | None:
-    """Where the brace opened just before `start` closes (escaped braces do not count)."""
-    depth = 1
-    for m in _BRACE_OR_ESCAPE.finditer(text, start):
-        if m.group() == "{":
+def _block_end(text: str, start: int, opening: str) -> int | None:
+    """Where a block whose `{` or `(` is just before `start` ends: its closing brace, or
+    the `)` outside braces (escaped braces do not count)."""
+    depth = 1 if opening == "{" else 0
+    for m in _DELIMITER_OR_ESCAPE.finditer(text, start):
+        ch = m.group()
+        if ch == "{":
             depth += 1
-        elif m.group() == "}":
+        elif ch == "}":
             depth -= 1
-            if depth == 0:
+            if depth == 0 and opening == "{":
                 return m.start()
+        elif ch == ")" and depth == 0 and opening == "(":
+            return m.start()
     return None
 
 
@@ -514,8 +537,9 @@ def _names(entry: Entry) -> tuple[list[str], bool]:
     for p in parts:
         if not isinstance(p, NameParts):
             continue
-        if p.first and p.last and not (p.von or p.jr):
+        if getattr(p, "inverted", False) and p.first and p.last and not (p.von or p.jr):
             printed = person_name(" ".join(p.first), " ".join(p.last))   # 李, 华 → 李华
+            # (山田 太郎, without a comma, is as written: BibTeX cannot say its order)
         else:
             printed = p.merge_first_name_first
         name = clean_text(printed.replace("{", "").replace("}", ""))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import os
 import re
@@ -100,7 +101,9 @@ def read_input(path: Path, diags: Diagnostics) -> str | None:
             return None
         if size > MAX_INPUT_BYTES:
             diags.error(shown, message=f"file is {size:,} bytes, over the limit of "
-                                       f"{MAX_INPUT_BYTES:,}; split it into several files")
+                                       f"{MAX_INPUT_BYTES:,}; split it into several files "
+                                       "(each with the @string macros and crossref "
+                                       "parents its entries use)")
             return None
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -112,36 +115,57 @@ def read_input(path: Path, diags: Diagnostics) -> str | None:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        declared = _declared_encoding(raw)
-        if declared is None:
-            diags.error(shown, line, message=f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                                             "save the file as UTF-8")
-            return None
-    try:
-        return raw.decode(declared)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        diags.error(shown, line, message=f"not valid {declared}, the encoding its "
-                                         f"'% Encoding:' line names (byte "
-                                         f"0x{raw[exc.start]:02x}); save the file as UTF-8")
+        bad = exc.start
+    line = raw[:bad].count(b"\n") + 1
+    not_utf8 = f"not valid UTF-8 (byte 0x{raw[bad]:02x})"
+    m = _ENCODING_LINE.search(raw[:4096])
+    if m is None:
+        diags.error(shown, line, message=f"{not_utf8}; save the file as UTF-8")
         return None
+    declared = m.group(1).decode("ascii")
+    codec = _text_codec(declared)
+    if codec is None:
+        message = (f"{not_utf8}, and its '% Encoding: {declared}' line names no text "
+                   "encoding Python knows")
+    elif _single_byte(codec) and _UTF8_SEQUENCE.search(raw):
+        message = (f"{not_utf8}, though other lines are: its '% Encoding: {declared}' "
+                   "line is out of date")
+    else:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            message = (f"byte 0x{raw[exc.start]:02x} is not {declared}, the encoding its "
+                       "'% Encoding:' line names")
+    diags.error(shown, line, message=f"{message}; save the file as UTF-8")
+    return None
 
 
 # JabRef's first lines: "% Encoding: windows-1252" (older: "Cp1252", "ISO8859_1").
 _ENCODING_LINE = re.compile(rb"^%\s*Encoding:\s*([\w.:-]+)\s*$", re.M | re.I)
+# A character UTF-8 writes in several bytes ("é" as "Ã©" in Windows-1252).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _declared_encoding(raw: bytes) -> str | None:
-    """The encoding a file that is not UTF-8 says it is in, as JabRef writes it, when
-    Python knows it."""
-    m = _ENCODING_LINE.search(raw[:4096])
-    if m is None:
-        return None
+def _text_codec(name: str) -> str | None:
+    """Python's codec for an encoding a file names, if it is one for text. Latin-1 is
+    read as Windows-1252, as browsers read it: files that say ISO8859_1 hold Windows'
+    dashes and quotes."""
     try:
-        return codecs.lookup(m.group(1).decode("ascii")).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        return None   # base64, rot13: no text
+    return "cp1252" if info.name == "iso8859-1" else info.name
+
+
+@functools.lru_cache(maxsize=None)
+def _single_byte(codec: str) -> bool:
+    """A codec of one character a byte (Windows-1252, MacRoman), in whose text a byte
+    pair that UTF-8 reads as one character is mojibake; not so in GBK or Shift_JIS."""
+    return codec != "utf-8" and len(bytes(range(256)).decode(codec, errors="replace")) == 256
 
 
 def clean_text(value) -> str | None:
@@ -426,8 +450,10 @@ class ImportSession:
 
     # --- planning -------------------------------------------------------------------
 
-    def plan(self, candidates: list[Candidate], force: bool
+    def plan(self, candidates: list[Candidate], force: bool, input_cites: bool = False
              ) -> tuple[list[Planned], list[Skipped]]:
+        """New papers and, with `force`, updates of papers the site has; `input_cites`:
+        the input is BibTeX, whose entries are the papers' citations."""
         planned: list[Planned] = []
         skipped: list[Skipped] = []
         for c in candidates:
@@ -445,7 +471,7 @@ class ImportSession:
                     continue
                 known.planned = True
                 pid, path = target
-                data = with_hand_additions(data, known.record.data)
+                data = with_hand_additions(data, known.record.data, input_cites)
                 planned.append(Planned(c, pid, path, data, overwrite=True))
             else:
                 pid = self._new_id(c, data)
@@ -522,28 +548,64 @@ class ImportSession:
             written += 1
 
 
-# What an import says of a paper as a whole. `--force` takes these from the input even
-# where it gives none: a year alone replaces a date, a complete author list drops et_al, an
-# entry without details drops the kept `bibtex`.
-_FROM_THE_INPUT = {"id", "title", "authors", "et_al", "author_count", "year", "date",
-                   "venue", "type", "bibtex"}
+def with_hand_additions(new: dict, old: dict, input_cites: bool) -> dict:
+    """An updated paper for `--force`: what the input gives, and what the old file has
+    that the input does not (tags, `selected`, a code link added by hand, the authors of
+    a table without an authors column), so refreshing papers from a new export keeps
+    what was added to them on the site. Fields that must agree move together:
 
-
-def with_hand_additions(new: dict, old: dict) -> dict:
-    """An updated paper for `--force`: the input's fields, and the old file's other fields
-    the input does not give (tags, `selected`, a code link added by hand), so refreshing a
-    paper from a new export keeps what was added to it on the site."""
+    - the input's author list replaces the file's with its `et_al` and `author_count`,
+      and a name the file annotated (`equal_contribution`, `id`...) keeps its mapping;
+    - a year alone keeps the file's date when the date is of that year;
+    - a track or type the input does not give stays only while the venue is the same;
+    - `input_cites` (a BibTeX import): the entry read is the paper's citation, so the
+      file's own `bibtex` goes unless the input keeps one."""
     merged = dict(new)
+    same_venue = "venue" not in new or _same_venue(new["venue"], old.get("venue"))
     for key, value in old.items():
-        if key in _FROM_THE_INPUT:
+        if key in merged or key in ("id", "title"):
+            if key == "links":
+                merged[key] = _merged_links(merged[key], value)
+            elif key == "authors":
+                merged[key] = _annotated(merged[key], value)
             continue
-        if key == "links" and isinstance(value, dict) and isinstance(merged.get(key), dict):
-            given = merged[key]   # a label of the input's wins, and so does its URL
-            merged[key] = {**given, **{k: v for k, v in value.items()
-                                       if k not in given and v not in given.values()}}
-        elif key not in merged:
-            merged[key] = value
+        if key in ("et_al", "author_count") and "authors" in new:
+            continue
+        if key == "date" and "year" in new and not _of_year(value, new["year"]):
+            continue
+        if key in ("track", "type") and not same_venue:
+            continue
+        if key == "bibtex" and input_cites:
+            continue
+        merged[key] = value
     return merged
+
+
+def _merged_links(given, old):
+    """The input's links, then the file's other labels and URLs."""
+    if not isinstance(given, dict) or not isinstance(old, dict):
+        return given
+    return {**given, **{k: v for k, v in old.items()
+                        if k not in given and v not in given.values()}}
+
+
+def _annotated(given, old):
+    """The input's authors, each name the file gave as a mapping (an `id`, marks) in
+    that mapping."""
+    if not isinstance(given, list) or not isinstance(old, list):
+        return given
+    mappings = {normalise(a["name"]): a for a in old
+                if isinstance(a, dict) and isinstance(a.get("name"), str)}
+    return [mappings.get(normalise(a), a) if isinstance(a, str) else a for a in given]
+
+
+def _same_venue(venue, old) -> bool:
+    return isinstance(venue, str) and isinstance(old, str) and normalise(venue) == normalise(old)
+
+
+def _of_year(date, year) -> bool:
+    text = date.isoformat() if isinstance(date, (dt.date, dt.datetime)) else str(date)
+    return text[:4] == str(year)
 
 
 def _stopped(exc: BaseException, p: Planned, written: int, total: int,

@@ -266,13 +266,17 @@ def _same_names(written: list[str], names: list[str]) -> bool:
 def _family_forms(name: str) -> frozenset[str]:
     """What a BibTeX entry may give as the family name of name, as _letters gives it:
     its family name with or without its particle, or more of its last words
-    ("García Márquez", "Ortega y Gasset"); for '李华' or '欧阳娜娜', written without a
-    space, its first one or two characters ('李, 华', '欧阳, 娜娜')."""
+    ("García Márquez", "Ortega y Gasset"). A name in Han, kana or Hangul: for '李华' or
+    '長谷川健二', written without a space, any of its first characters ('李, 华', '長谷川,
+    健二'); for '山田 太郎', also its last word, as BibTeX reads the entry's '山田 太郎'."""
     given, particle, family, suffix = split_name(name)
     words = " ".join((given, particle, family)).split()
     forms = {_letters(latex_encode(" ".join(words[i:]))) for i in range(len(words))}
-    if len(words) == 1 and written_unspaced(name):
-        forms.update(_letters(name[:n]) for n in (1, 2))
+    written = name.split()
+    if written and all(map(written_unspaced, written)):
+        if len(written) == 1:
+            forms.update(_letters(name[:n]) for n in range(1, len(name)))
+        forms.add(_letters(written[-1]))
     forms.add(_letters(latex_encode(family)))
     return frozenset(forms | {form + _letters(suffix) for form in forms})   # "Doe Jr., John"
 
