@@ -573,6 +573,8 @@ def with_hand_additions(new: dict, old: dict, input_cites: bool) -> dict:
             continue
         if key == "date" and "year" in new and not _of_year(value, new["year"]):
             continue
+        if key == "year" and "date" in new:
+            continue
         if key in ("track", "type") and not same_venue:
             continue
         if key == "bibtex" and input_cites:
