@@ -629,9 +629,10 @@ def test_force_with_a_table_of_a_few_columns_changes_only_those(make_site):
     assert run_cli("import", "csv", "w.csv", "--force", cwd=site).code == 0
     assert paper(site, "wide") == {"title": "Wide Things", "authors": ["Ann Lee"],
                                    "year": 2022, "venue": "neurips", "doi": "10.1234/wide.1"}
-    (site / "w.csv").write_text("title,doi,date\nWide Things,10.1234/wide.1,2023-01-05\n",
-                                encoding="utf-8")   # a date: the file's year goes with it
-    assert run_cli("import", "csv", "w.csv", "--force", cwd=site).code == 0
+    (site / "w.jsonl").write_text('{"title": "Wide Things", "doi": "10.1234/wide.1", '
+                                  '"date": "2023-01-05"}\n', encoding="utf-8")
+    # a date alone: the file's year, of another date, goes
+    assert run_cli("import", "jsonl", "w.jsonl", "--force", cwd=site).code == 0
     assert paper(site, "wide")["date"] == dt.date(2023, 1, 5)
     assert "year" not in paper(site, "wide")
     assert run_cli("check", "--strict", "--site", str(site)).code == 0
