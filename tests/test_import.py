@@ -1056,6 +1056,25 @@ def test_names_in_han_kana_and_hangul_keep_their_order_and_get_pages(site, build
     assert "the entry's authors (张, 华 and" in stale.err
 
 
+def test_old_mac_and_windows_line_ends(site):
+    """A file with "\r" line ends (old Macs) was one line: an error was reported at line
+    1, and an abstract's paragraphs ran together ("\r\r" kept in a CSV cell)."""
+    (site / "cr.bib").write_bytes(b"@article{a,\r  title = {First},\r  author = {Doe, Jane},"
+                                  b"\r  abstract = {One.\r\rTwo.},\r  year = 2020}\r"
+                                  b"@article{b,\r  title = {Second} author = {X}}\r")
+    result = run_cli("import", "bibtex", "cr.bib", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0].startswith("cr.bib:9: title: a comma is missing")
+    (site / "cr.bib").write_bytes((site / "cr.bib").read_bytes().replace(b"} author", b"}, author"))
+    assert run_cli("import", "bibtex", "cr.bib", cwd=site).code == 0
+    assert paper(site, "first")["abstract"] == "One.\n\nTwo."
+    (site / "rows.csv").write_bytes(b'title,year,abstract\r\n"Third",2021,"One.\r\n\r\nTwo."\r\n'
+                                    b'"Fourth",2021,"Three.\r\rFour."\r')
+    assert run_cli("import", "csv", "rows.csv", cwd=site).code == 0
+    assert paper(site, "third")["abstract"] == "One.\n\nTwo."
+    assert paper(site, "fourth")["abstract"] == "Three.\n\nFour."
+
+
 def test_same_title_and_year_with_other_dois_are_two_papers(site):
     (site / "ed.bib").write_text(
         "@article{a, title={Editorial}, author={Doe, Jane}, year={2020}, journal={J A},"

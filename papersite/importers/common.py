@@ -92,7 +92,14 @@ MAX_INPUT_BYTES = 128 * 1024 * 1024
 
 
 def read_input(path: Path, diags: Diagnostics) -> str | None:
-    """The text of an input file (UTF-8, BOM allowed), or None after reporting why not."""
+    """The text of an input file (UTF-8, BOM allowed), or None after reporting why not.
+    Line ends are "\n" whatever the file has: Windows' "\r\n" and old Macs' "\r" (on
+    which lines would not count, and paragraphs in an abstract would run together)."""
+    text = _decoded(path, diags)
+    return None if text is None else text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decoded(path: Path, diags: Diagnostics) -> str | None:
     shown = str(path)
     try:
         size = path.stat().st_size
