@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="also build into a temporary folder and check every internal link")
     _add_jobs(c)
 
-    i = sub.add_parser("import", help="import papers from BibTeX, CSV or JSON Lines")
+    i = sub.add_parser("import", help="import papers from BibTeX, CSV, JSON Lines or CSL JSON")
     i.add_argument("format", choices=["bibtex", "csv", "jsonl"])
     i.add_argument("file")
     i.add_argument("--site", default=".", help="the site folder (default: .)")

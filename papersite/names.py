@@ -30,10 +30,12 @@ if "backend" in inspect.signature(_slugify).parameters:
 
 @lru_cache(maxsize=None)
 def normalise(name: str) -> str:
-    """The comparison key of a name: 'Zoë  O’Neil' → 'zoe o neil'."""
+    """The comparison key of a name: 'Zoë  O’Neil' → 'zoe o neil', and '山田 太郎' →
+    '山田太郎' (a space between Han, kana or Hangul is optional)."""
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_PUNCT.sub(" ", stripped.casefold()).split())
+    key = " ".join(_PUNCT.sub(" ", stripped.casefold()).split())
+    return key if key.isascii() else _UNSPACED_GAP.sub("", key)
 
 
 def short_hash(text: str, length: int = 6) -> str:
@@ -107,6 +109,9 @@ def unique_slugs(keys: dict[str, str], taken: set[str] = frozenset()) -> dict[st
 _UNSPACED_NAME = re.compile(
     "[\u1100-\u11ff\u3005\u3006\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+")
+
+
+_UNSPACED_GAP = re.compile(f"(?<={_UNSPACED_NAME.pattern[:-1]}) (?={_UNSPACED_NAME.pattern[:-1]})")
 
 
 def written_unspaced(text: str) -> bool:

@@ -229,8 +229,12 @@ def test_authors_index_files_names_of_every_script_under_their_letters(make_site
              "山田 太郎",   # family name first: under S (Shan Tian), not T
              "김"]          # a surname alone, as 'Jin' is
     site = make_site({"content/papers/a.yaml": "title: A\nyear: 2020\nauthors:\n"
-                      + "".join(f"  - {n}\n" for n in names)})
+                      + "".join(f"  - {n}\n" for n in names),
+                      # the space is optional in such a name: one person
+                      "content/papers/b.yaml": "title: B\nyear: 2021\nauthors: [山田太郎]\n"})
     assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    assert "papers/b/" in read(site, "authors/shan-tian-tai-lang/index.html")
+    assert "papers/a/" in read(site, "authors/shan-tian-tai-lang/index.html")
     index = read(site, "authors/index.html")
     assert "김" not in index
     order = sorted(names[:-1], key=index.index)

@@ -447,6 +447,83 @@ def test_jsonl(site):
     assert p["links"] == {"code": "https://example.org/crowds"}
 
 
+def test_csl_json_as_reference_managers_export_it(site, build):
+    """Zotero's CSL JSON: structured names, date parts, CSL types, a container or an
+    event for the venue, arXiv in `number`, details kept in the paper's `bibtex`."""
+    result = do_import(site, "jsonl", "zotero-csl.json")
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "ignored columns: CSL id, CSL note, keyword, genre (import them with --map "
+        "COLUMN=FIELD)",
+        "Imported 4 new papers from zotero-csl.json into content/papers/"]
+    p = paper(site, "sparse-coding-for-robust-recognition")
+    assert p["authors"] == ["Jan van der Berg", "Zoë Müller", "The Test Consortium"]
+    assert (p["date"], p["type"], p["doi"]) == (dt.date(2021, 6, 15), "journal",
+                                                "10.1000/jt.2021.5")
+    assert p["abstract"] == "We study sparse codes.\n\nThen we test them."
+    assert "volume = {12}" in p["bibtex"] and "number = {3}" in p["bibtex"]
+    assert "pages = {101--117}" in p["bibtex"] and "issn = {1234-5678}" in p["bibtex"]
+    p = paper(site, "diffusion-priors-for-scene-completion")
+    assert p["authors"] == ["Aiko Nakamura", "李华", "Martin Luther King Jr."]
+    assert (p["year"], p["venue"], p["track"]) == (2023, "iccv", "Workshop")
+    assert p["links"] == {"pdf": "https://example.org/diffusion.pdf"}
+    p = paper(site, "token-merging-without-retraining")
+    assert (p["year"], p["arxiv"]) == (2024, "2401.01234")
+    assert "type" not in p     # preprint, the type of a paper with an arXiv id alone
+    assert "bibtex" not in p   # "arXiv" as publisher says nothing more
+    p = paper(site, "historical-maps-and-their-readers")
+    assert (p["venue"], p["type"], p["year"]) == ("Université de Test", "thesis", 2019)
+    # doi.org's answer for one DOI: a single object over several lines
+    (site / "doi.json").write_text(textwrap.dedent("""\
+        {
+          "DOI": "10.1109/cvpr.2016.90", "type": "paper-conference", "page": "770-778",
+          "title": "Deep Residual Learning for Image Recognition",
+          "author": [{"given": "Kaiming", "family": "He", "sequence": "first"}],
+          "container-title": "Conference on Computer Vision and Pattern Recognition",
+          "issued": {"date-parts": [[2016, 6]]}
+        }"""), encoding="utf-8")
+    assert run_cli("import", "jsonl", "doi.json", cwd=site).code == 0
+    p = paper(site, "deep-residual-learning-for-image-recognition")
+    assert (p["authors"], p["venue"], p["year"]) == (["Kaiming He"], "cvpr", 2016)
+    assert "pages = {770--778}" in p["bibtex"]
+    assert build(site, "--strict").code == 0
+
+
+def test_a_sites_papers_json_imports_into_another_site(make_site, build):
+    """The site's own CSL-JSON export (/papers.json, a JSON array) imports back into the
+    same papers: names, dates, venues, types, arXiv ids and DOIs."""
+    source = make_site({"content/venues.yaml": VENUES, "content/papers/a.yaml": """\
+        title: "Über CNNs & 50% Fewer Labels"
+        authors: [Zoë Müller, Jan van der Berg, ATLAS Collaboration, 山田 太郎]
+        date: 2023-06-18
+        venue: CVPR
+        track: Workshop
+        doi: 10.1000/abc.123
+        """, "content/papers/b.yaml": """\
+        title: Straße Scenes
+        authors: [María de la Cruz]
+        year: 2021
+        arxiv: "2101.01234"
+        """})
+    assert build(source).code == 0
+    target = make_site({"content/venues.yaml": VENUES})
+    result = run_cli("import", "jsonl", str(source / "_site" / "papers.json"),
+                     "--site", str(target))
+    assert result.code == 0, result.err
+    assert run_cli("check", "--strict", "--site", str(target)).code == 0
+    got = {paper(target, pid)["title"]: paper(target, pid) for pid in papers(target)}
+    a = got["Über CNNs & 50% Fewer Labels"]
+    # CSL gives 山田 太郎 as family and given name, printed without a space: the same
+    # person (names compare without the space), with the same page.
+    assert a["authors"] == ["Zoë Müller", "Jan van der Berg", "ATLAS Collaboration",
+                            "山田太郎"]
+    assert (a["date"], a["venue"], a["track"], a["doi"]) == (
+        dt.date(2023, 6, 18), "cvpr", "Workshop", "10.1000/abc.123")
+    b = got["Straße Scenes"]
+    assert (b["authors"], b["year"], b["arxiv"]) == (["María de la Cruz"], 2021,
+                                                     "2101.01234")
+
+
 @pytest.mark.parametrize("cell, names, et_al", [
     ("Sun, Qianru; Schiele, Bernt", ["Qianru Sun", "Bernt Schiele"], False),
     ("van der Berg, Jan; de la Cruz, María", ["Jan van der Berg", "María de la Cruz"], False),
@@ -755,6 +832,27 @@ def test_jsonl_bad_lines(site):
     result = run_cli("import", "jsonl", "p.jsonl", cwd=site)
     assert_clean_failure(result)
     assert result.lines[0] == "p.jsonl:2: title: record has no title; every paper needs one"
+    # A JSON array: each element's own line.
+    for text, message in [
+            ('[\n  {"title": "Fine"},\n  [1]\n]\n', "3: expected one JSON object in the "
+                                                    "array, found a list"),
+            ('[\n  {"title": "Fine"},\n  {"title": }\n]\n', "3: not valid JSON: Expecting "
+                                                          "value (column 13)"),
+            ('[\n  {"title": "Fine"}\n  {"title": "Two"}\n]\n', "3: not valid JSON: "
+                                                              "Expecting ',' delimiter "
+                                                              "(column 3)"),
+            ('[{"title": "Fine"}]\n]\n', "2: not valid JSON: text after the array's end"),
+            ('[{"title": "Fine"},\n {"year": 2020}]', "2: title: record has no title; "
+                                                      "every paper needs one")]:
+        (site / "p.json").write_text(text, encoding="utf-8")
+        result = run_cli("import", "jsonl", "p.json", cwd=site)
+        assert_clean_failure(result)
+        assert result.lines[0] == f"p.json:{message}"
+    (site / "p.json").write_text("[ ]", encoding="utf-8")
+    result = run_cli("import", "jsonl", "p.json", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == ("p.json: file is empty; expected one JSON object per line, "
+                               "or a JSON array of objects")
 
 
 def test_unreadable_inputs(site, tmp_path):
