@@ -111,7 +111,8 @@ _UNSPACED_NAME = re.compile(
     "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+")
 
 
-_UNSPACED_GAP = re.compile(f"(?<={_UNSPACED_NAME.pattern[:-1]}) (?={_UNSPACED_NAME.pattern[:-1]})")
+_UNSPACED_CHAR = _UNSPACED_NAME.pattern[:-1]   # one character of those scripts
+_UNSPACED_GAP = re.compile(f"(?<={_UNSPACED_CHAR}) (?={_UNSPACED_CHAR})")
 
 
 def written_unspaced(text: str) -> bool:

@@ -1,4 +1,5 @@
-"""Importers: BibTeX, CSV and JSON Lines (CSL JSON too) → one YAML file per paper in content/papers/.
+"""Importers: BibTeX, CSV and JSON Lines (CSL JSON too) → one YAML file per paper in
+content/papers/.
 
 `run_import` is what `papersite import FORMAT FILE` runs. Each format module reads its
 input into `Candidate`s; `common.ImportSession` checks them against the paper schema,
