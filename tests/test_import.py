@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -453,8 +454,7 @@ def test_csl_json_as_reference_managers_export_it(site, build):
     result = do_import(site, "jsonl", "zotero-csl.json")
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        "ignored columns: CSL id, CSL note, keyword, genre (import them with --map "
-        "COLUMN=FIELD)",
+        "ignored columns: id, note, keyword (import them with --map COLUMN=FIELD)",
         "Imported 4 new papers from zotero-csl.json into content/papers/"]
     p = paper(site, "sparse-coding-for-robust-recognition")
     assert p["authors"] == ["Jan van der Berg", "Zoë Müller", "The Test Consortium"]
@@ -487,6 +487,90 @@ def test_csl_json_as_reference_managers_export_it(site, build):
     assert (p["authors"], p["venue"], p["year"]) == (["Kaiming He"], "cvpr", 2016)
     assert "pages = {770--778}" in p["bibtex"]
     assert build(site, "--strict").code == 0
+
+
+def test_crossref_records_as_doi_org_and_its_api_give_them(site, build):
+    """Crossref's JSON (doi.org, api.crossref.org): one-element lists, its own types,
+    `published` beside `issued`, JATS abstracts, a group's `name`, affiliations, ISSN
+    lists; wrapped in {"status", "message"} when it comes from the API."""
+    work = {
+        "DOI": "10.7554/elife.01234", "type": "journal-article", "page": "e01234",
+        "title": ["Odor coding in the <i>Drosophila</i> lateral horn &amp; beyond"],
+        "subtitle": ["A connectomic view"], "container-title": ["eLife"],
+        "short-container-title": ["eLife"], "volume": "3", "ISSN": ["2050-084X"],
+        "published": {"date-parts": [[2014, 5, 27]]},
+        "issued": {"date-parts": [[2014, 5, 27]]},
+        "link": [{"URL": "https://elifesciences.org/download/x.pdf"}],
+        "author": [{"given": "Ann", "family": "Lee", "sequence": "first",
+                    "affiliation": [{"name": "Janelia"}]},
+                   {"name": "FlyEM Consortium", "sequence": "additional"}],
+        "abstract": "<jats:title>Abstract</jats:title><jats:p>Neurons in the "
+                    "<jats:italic>Drosophila</jats:italic> horn.</jats:p>"
+                    "<jats:p>We map them &amp; more.</jats:p>"}
+    (site / "crossref.json").write_text(json.dumps({"status": "ok", "message": work}),
+                                        encoding="utf-8")
+    result = run_cli("import", "jsonl", "crossref.json", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == []   # no warning
+    (pid,) = [p for p in papers(site) if p.startswith("odor")]
+    assert pid == "odor-coding-in-the-drosophila-lateral-horn-beyond-a-connectomic-view"
+    p = paper(site, pid)
+    assert p["title"] == ("Odor coding in the Drosophila lateral horn & beyond: A "
+                          "connectomic view")
+    assert p["authors"] == [{"name": "Ann Lee", "affiliation": "Janelia"},
+                            "FlyEM Consortium"]
+    assert (p["date"], p["type"], p["venue"]) == (dt.date(2014, 5, 27), "journal", "eLife")
+    assert p["abstract"] == "Neurons in the Drosophila horn.\n\nWe map them & more."
+    assert "issn = {2050-084X}" in p["bibtex"] and "volume = {3}" in p["bibtex"]
+    assert build(site, "--strict").code == 0
+
+
+def test_a_zotero_library_with_pages_software_and_preprints(site):
+    """A library export mixes papers with items that carry no CSL mark but their type:
+    the file is read as CSL whole. arXiv ids come from Zotero's Extra, from a container
+    that only names arXiv, from a DataCite DOI; EDTF and free dates give their year."""
+    items = [
+        {"id": "http://zotero.org/users/1/items/ABCD1234", "type": "webpage",
+         "title": "PyTorch documentation", "URL": "https://pytorch.org/docs/",
+         "note": "Accessed for the tutorial"},
+        {"id": "x2", "type": "article", "title": "Adam: A Method", "note":
+         "Citation Key: kingma2014adam\narXiv: 1412.6980", "issued": "2014?",
+         "author": {"family": "Kingma", "given": "Diederik P."}},
+        {"id": "x3", "type": "article-journal", "title": "Attention Again",
+         "container-title": "arXiv preprint arXiv:1706.03762", "issued": {"raw": "June 2017"},
+         "author": [{"family": "Vaswani", "given": "Ashish"}]},
+        {"id": "x4", "type": "article", "title": "Graph Attention", "issued": "2017/2018",
+         "DOI": "10.48550/arXiv.1710.10903"},
+        {"id": "x5", "type": "report", "title": "A Report", "number": "MSR-TR-2019-12",
+         "publisher": "Microsoft Research", "issued": {"date-parts": [[2019]]}}]
+    (site / "library.json").write_text(json.dumps(items, indent="\t"), encoding="utf-8")
+    result = run_cli("import", "jsonl", "library.json", cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == ("ignored columns: id, note (import them with "
+                                          "--map COLUMN=FIELD)")
+    page = paper(site, "pytorch-documentation")   # "other", the default: not written
+    assert page == {"title": "PyTorch documentation",
+                    "links": {"paper": "https://pytorch.org/docs/"}}   # Extra is no badge
+    adam = paper(site, "adam-a-method")
+    assert (adam["arxiv"], adam["year"], adam["authors"]) == ("1412.6980", 2014,
+                                                              ["Diederik P. Kingma"])
+    attention = paper(site, "attention-again")
+    assert (attention["arxiv"], attention["year"]) == ("1706.03762", 2017)
+    assert "venue" not in attention
+    assert paper(site, "graph-attention")["arxiv"] == "1710.10903"
+    report = paper(site, "a-report")
+    assert report["venue"] == "Microsoft Research" and "number = {MSR-TR-2019-12}" in \
+        report["bibtex"]
+    # --map names the file's own keys: Zotero's event instead of its proceedings.
+    (site / "event.json").write_text(json.dumps([{
+        "type": "paper-conference", "title": "Maps", "issued": {"date-parts": [[2021]]},
+        "container-title": "Proceedings of the IEEE/CVF Conference on Computer Vision "
+                           "and Pattern Recognition Workshops",
+        "event-title": "Workshop on Historical Maps", "genre": "Oral"}]), encoding="utf-8")
+    assert run_cli("import", "jsonl", "event.json", "--map", "container-title=",
+                   "--map", "event-title=venue", cwd=site).code == 0
+    assert paper(site, "maps")["venue"] == "Workshop on Historical Maps"
+    assert paper(site, "maps")["track"] == "Oral"
 
 
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
@@ -848,6 +932,22 @@ def test_jsonl_bad_lines(site):
         result = run_cli("import", "jsonl", "p.json", cwd=site)
         assert_clean_failure(result)
         assert result.lines[0] == f"p.json:{message}"
+    for text, message in [
+            ('{\n  "title": "A",\n}\n', "3: not valid JSON: Expecting property name "
+                                         "enclosed in double quotes (column 1)"),
+            ('{\n  "title": "A"\n}\n{\n  "title": "B"\n}\n',
+             "4: several JSON values one after another: put them in a JSON array, or one "
+             "object on each line"),
+            ("[" * 100000 + "]" * 100000, "1: not valid JSON: nested too deeply")]:
+        (site / "p.json").write_text(text, encoding="utf-8")
+        result = run_cli("import", "jsonl", "p.json", cwd=site)
+        assert_clean_failure(result)
+        assert result.lines[0] == f"p.json:{message}"
+    # A line separator inside a string is text, not the end of a line.
+    (site / "p.jsonl").write_text('{"title": "One\u2028Two"}\n{"title": "Three"}\n',
+                                  encoding="utf-8")
+    assert run_cli("import", "jsonl", "p.jsonl", cwd=site).code == 0
+    assert papers(site) == ["one-two", "three"]
     (site / "p.json").write_text("[ ]", encoding="utf-8")
     result = run_cli("import", "jsonl", "p.json", cwd=site)
     assert_clean_failure(result)

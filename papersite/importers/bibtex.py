@@ -46,7 +46,8 @@ from .. import latex
 from ..diagnostics import Diagnostics
 from ..names import person_name
 from ..outputs.bibtex import split_names
-from .common import Candidate, ImportSession, clean_text, normalise_doi, read_input
+from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, ARXIV_URL, Candidate,
+                     ImportSession, clean_text, normalise_doi, read_input)
 
 # Fields kept exactly as written (no LaTeX decoding: '%' and '~' are URL characters).
 _VERBATIM = {"url", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
@@ -67,13 +68,6 @@ _TYPES = {"article": "journal", "inproceedings": "conference", "conference": "co
           "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
           "techreport": "report", "report": "report", "manual": "report",
           "preprint": "preprint"}
-_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?"
-_ARXIV_IN_TEXT = re.compile(r"\barxiv\b(?:\s+e-prints)?(?:\s+preprint)?[\s:,]*(?:arxiv\s*:\s*)?"
-                            + _ARXIV_ID, re.I)
-_ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/" + _ARXIV_ID
-                        + r"(?:\.pdf)?/?$", re.I)
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\." + _ARXIV_ID + "$", re.I)
-_ARXIV_ONLY = re.compile(r"^(?:arxiv(?:\s+preprint|\s+e-prints)?|corr|arxiv\.org)$", re.I)
 _LINK_FIELDS = {"pdf": "pdf", "code": "code", "github": "code", "project": "project",
                 "website": "project", "video": "video", "slides": "slides",
                 "poster": "poster"}
@@ -584,21 +578,21 @@ def _arxiv(entry: Entry) -> str | None:
     prefix = (_text(entry, "archiveprefix") or _text(entry, "eprinttype") or "").casefold()
     if eprint and (prefix in ("", "arxiv")):
         eprint = re.sub(r"^arxiv:\s*", "", eprint, flags=re.I)
-        if re.fullmatch(_ARXIV_ID, eprint):
+        if re.fullmatch(ARXIV_ID, eprint):
             return eprint
     for key in ("journal", "booktitle", "note", "howpublished", "publisher"):
-        m = _ARXIV_IN_TEXT.search(_text(entry, key) or "")
+        m = ARXIV_IN_TEXT.search(_text(entry, key) or "")
         if m:
             return m.group(1) + (m.group(2) or "")
     url = _verbatim(_text(entry, "url"))
-    if url and (m := _ARXIV_URL.match(url)):
+    if url and (m := ARXIV_URL.match(url)):
         return m.group(1) + (m.group(2) or "")
     doi = _verbatim(_text(entry, "doi"))
-    if doi and (m := _ARXIV_DOI.match(normalise_doi(doi))):
+    if doi and (m := ARXIV_DOI.match(normalise_doi(doi))):
         return m.group(1) + (m.group(2) or "")
     journal = _text(entry, "journal") or ""
     volume = _text(entry, "volume") or ""
-    if journal.casefold() == "corr" and (m := re.fullmatch("abs/" + _ARXIV_ID, volume)):
+    if journal.casefold() == "corr" and (m := re.fullmatch("abs/" + ARXIV_ID, volume)):
         return m.group(1) + (m.group(2) or "")
     return None
 
@@ -681,8 +675,8 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
                                      *_AWARDED_BY.get(kind, ())) if _text(entry, f)),
                        "booktitle")
     venue_text = _text(entry, venue_field)
-    if venue_text and _ARXIV_ONLY.match(venue_text) or (
-            venue_text and arxiv and _ARXIV_IN_TEXT.search(venue_text)):
+    if venue_text and ARXIV_ONLY.match(venue_text) or (
+            venue_text and arxiv and ARXIV_IN_TEXT.search(venue_text)):
         venue = session.resolve_venue("arXiv")
         ptype = "preprint"
     elif not venue_text and arxiv and _TYPES.get(kind) in (None, "preprint"):
@@ -737,7 +731,7 @@ _WORDS = re.compile(r"[^\W\d_]{3,}")
 
 
 def _says_more(entry: Entry, key: str) -> bool:
-    text = _ARXIV_IN_TEXT.sub("", _text(entry, key) or "")
+    text = ARXIV_IN_TEXT.sub("", _text(entry, key) or "")
     return bool(_WORDS.search(_URL_IN_TEXT.sub("", text)))
 
 
@@ -804,7 +798,7 @@ def _same_target(url: str, doi: str | None, arxiv: str | None) -> bool:
     if doi and re.match(r"^https?://(dx\.)?doi\.org/", low) and \
             normalise_doi(url).casefold() == doi.casefold():
         return True
-    if arxiv and (m := _ARXIV_URL.match(url)):
+    if arxiv and (m := ARXIV_URL.match(url)):
         return m.group(1).casefold() == re.sub(r"v\d+$", "", arxiv).casefold() or \
             (m.group(1) + (m.group(2) or "")).casefold() == arxiv.casefold()
     return False

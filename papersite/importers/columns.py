@@ -128,9 +128,10 @@ class ColumnMap:
             isinstance(row.get(c), str) and ";" in row[c] for row in rows for c in columns)
 
 
-def build_map(columns: list[str], mapping: list[str], source: str,
-              diags: Diagnostics) -> ColumnMap | None:
-    """Default mappings, then --map overrides; None after reporting bad --map values."""
+def build_map(columns: list[str], mapping: list[str], source: str, diags: Diagnostics,
+              defaults=None) -> ColumnMap | None:
+    """Default mappings (`defaults`, a column → target mapping, or else the tables'
+    names), then --map overrides; None after reporting bad --map values."""
     explicit: dict[str, str] = {}
     ok = True
     for item in mapping:
@@ -160,7 +161,8 @@ def build_map(columns: list[str], mapping: list[str], source: str,
     targets: dict[str, str] = {}
     ignored: list[str] = []
     for column in columns:
-        target = explicit[column] if column in explicit else _default_target(column)
+        default = defaults.get(column) if defaults is not None else _default_target(column)
+        target = explicit[column] if column in explicit else default
         if target:
             targets[column] = target
         elif column not in explicit:  # `--map COLUMN=` ignores it on purpose

@@ -35,6 +35,15 @@ PAPERS_DIR = "content/papers"
 SCHEMA_FILE = "schemas/paper.schema.json"
 _LIST_FIELDS = {"authors", "tags", "redirect_from"}
 _REQUIRED = {"id", "title", ""}
+# arXiv identifiers as exports write them: an eprint, "arXiv preprint arXiv:2101.01234"
+# in a journal or note, an abs or pdf URL, a DataCite DOI; a venue that only says arXiv.
+ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?"
+ARXIV_IN_TEXT = re.compile(r"\barxiv\b(?:\s+e-prints)?(?:\s+preprint)?[\s:,]*(?:arxiv\s*:\s*)?"
+                           + ARXIV_ID, re.I)
+ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/" + ARXIV_ID
+                       + r"(?:\.pdf)?/?$", re.I)
+ARXIV_DOI = re.compile(r"^10\.48550/arxiv\." + ARXIV_ID + "$", re.I)
+ARXIV_ONLY = re.compile(r"^(?:arxiv(?:\s+preprint|\s+e-prints)?|corr|arxiv\.org)$", re.I)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _ARXIV_VERSION = re.compile(r"v\d+$")
 

@@ -1,117 +1,201 @@
-"""CSL-JSON items → records with the column names tables use (`columns.py`).
+"""CSL JSON items → table rows, read with CSL's own column names (`COLUMNS`).
 
-CSL-JSON is what Zotero's and Mendeley's "CSL JSON" export, Pandoc, citeproc, doi.org's
-content negotiation and a Papersite site's own `papers.json` write: a JSON array of
-items with structured names (`{"family", "given", "non-dropping-particle"}` or
-`{"literal"}`), `issued.date-parts`, `container-title`, `DOI`, `URL`, `page`, and CSL's
-own types. `from_csl` turns one item into a record that `columns.to_candidate` reads like
-a table row, so the rules for venues, links, arXiv ids and details (volume, issue,
-pages, publisher, ISBN, ISSN: kept in the paper's `bibtex` entry) are the tables' rules.
+CSL JSON is what Zotero's and Mendeley's "CSL JSON" export, Better BibTeX, Pandoc and
+citeproc, doi.org's content negotiation (Crossref's and DataCite's records) and a
+Papersite site's own `papers.json` write. A file is read as CSL when any of its items
+is one (`is_csl`): a Zotero library mixes papers with web pages that have no CSL mark
+but their type. Its items keep their keys, so `--map event-title=venue` names what the
+file has; `values` turns each structured value into what a table cell holds (names as
+printed, `issued` as a date, Crossref's one-element lists as their element, JATS and
+HTML markup as plain text), and `columns.to_candidate` reads the row, with the tables'
+rules for venues, links and details (volume, issue, page, publisher, ISBN, ISSN:
+kept in the paper's `bibtex` entry).
 
-CSL variables with no paper field keep their names and are listed as ignored columns
-(`--map keyword=tags` takes them). Two share a name with a paper field and mean another
-thing, so they are renamed: `id` (a citation key, not the paper's id) and `note`
-(Zotero's "Extra", not a badge) become `CSL id` and `CSL note`.
+Variables with no paper field are listed as ignored columns: among them `id` (a
+citation key or Zotero's item URL, not the paper's id), `note` (Zotero's "Extra", not a
+badge; an arXiv id in it is read) and `keyword` (`--map keyword=tags` takes it).
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 from ..names import person_name
+from .common import ARXIV_DOI, ARXIV_IN_TEXT, ARXIV_ONLY, normalise_doi
 
-# CSL types → paper types. "article" is CSL's preprint or working paper (a journal
-# article is "article-journal").
-_TYPES = {"article-journal": "journal", "article-magazine": "journal",
-          "article-newspaper": "other", "paper-conference": "conference",
-          "article": "preprint", "chapter": "chapter", "book": "book", "thesis": "thesis",
-          "report": "report", "manuscript": "other", "document": "other",
-          "dataset": "other", "software": "other", "webpage": "other", "speech": "other",
-          "entry-encyclopedia": "other", "entry-dictionary": "other", "patent": "other"}
-_RENAMED = {"id": "CSL id", "note": "CSL note"}
+# CSL variable → paper field or detail, in order of precedence: a conference paper's
+# proceedings (container) before its meeting (event).
+# "arXiv id" is no CSL variable: `values` gives it from `number`, `note`, the container
+# or the DOI.
+ARXIV = "arXiv id"
+COLUMNS = {"title": "title", "author": "authors", "issued": "date", "type": "type",
+           "container-title": "venue", "event-title": "venue", "event": "venue",
+           "genre": "track", "abstract": "abstract", "DOI": "doi", "URL": "url",
+           ARXIV: "arxiv", "volume": "volume", "issue": "issue", "number": "issue",
+           "page": "pages", "publisher": "publisher", "ISBN": "isbn", "ISSN": "issn"}
+# CSL's types and Crossref's (what doi.org answers) → paper types. CSL's "article" is a
+# preprint or working paper; a journal's is "article-journal".
+_TYPES = {"article-journal": "journal", "journal-article": "journal",
+          "article-magazine": "journal", "paper-conference": "conference",
+          "proceedings-article": "conference", "article": "preprint",
+          "posted-content": "preprint", "chapter": "chapter", "book-chapter": "chapter",
+          "book-section": "chapter", "book-part": "chapter", "reference-entry": "chapter",
+          "book": "book", "monograph": "book", "edited-book": "book",
+          "reference-book": "book", "thesis": "thesis", "dissertation": "thesis",
+          "report": "report", "report-component": "report"}
+_OTHER_TYPES = {"article-newspaper", "manuscript", "document", "dataset", "software",
+                "webpage", "post", "post-weblog", "speech", "entry", "entry-encyclopedia",
+                "entry-dictionary", "patent", "personal_communication", "interview",
+                "motion_picture", "broadcast", "song", "graphic", "map", "legal_case",
+                "legislation", "bill", "standard", "review", "review-book", "figure",
+                "peer-review", "component", "other", "classic", "collection", "event",
+                "hearing", "performance", "periodical", "regulation", "treaty"}
+_MARKS = {"issued", "container-title", "citation-key", "event-title", "published-print",
+          "published-online"}
+_ARXIV_NOTE = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I | re.M)
 _ARXIV_NUMBER = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I)
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_HEADING = re.compile(r"<(?:jats:)?title\b[^>]*>.*?</(?:jats:)?title>", re.I | re.S)
+_BREAK = re.compile(r"</(?:jats:)?p>|<br\s*/?>", re.I)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
 def is_csl(item: dict) -> bool:
-    """Whether a JSON record is a CSL-JSON item rather than a row of paper fields."""
-    if any(key in item for key in ("issued", "container-title", "citation-key")):
+    """Whether a JSON record is a CSL item rather than a row of paper fields."""
+    if not _MARKS.isdisjoint(item):
+        return True
+    kind = item.get("type")
+    if isinstance(kind, str) and (kind in _OTHER_TYPES or kind in _TYPES) \
+            and kind not in ("book", "chapter", "thesis", "report"):   # paper types too
         return True
     names = item.get("author")
+    names = [names] if isinstance(names, dict) else names
     return isinstance(names, list) and any(
-        isinstance(n, dict) and ("family" in n or "literal" in n) for n in names)
+        isinstance(n, dict) and not {"family", "literal", "sequence"}.isdisjoint(n)
+        for n in names)
 
 
-def from_csl(item: dict) -> dict:
-    """A CSL-JSON item as a table row: paper field names where CSL has them, its other
-    variables under their own names."""
-    row = {_RENAMED.get(key, key): value for key, value in item.items()
-           if key not in ("author", "issued", "type", "container-title", "event-title",
-                          "event", "number", "page", "genre", "publisher")}
-    kind = _TYPES.get(str(item.get("type", "")).strip().casefold())
-    if kind:
-        row["type"] = kind
-    elif "type" in item:
-        row["CSL type"] = item["type"]
-    if isinstance(item.get("author"), list):
-        row["authors"] = [_name(n) for n in item["author"]]
-    elif "author" in item:
-        row["authors"] = item["author"]   # the paper model says what it expected
-    date = _date(item.get("issued"))
-    if date:
-        row["date"] = date
-    # Zotero gives a conference paper's proceedings as its container and the meeting
-    # as its event: the venue is whichever is given, the container first.
-    venue = next((item[k] for k in ("container-title", "event-title", "event")
-                  if isinstance(item.get(k), str) and item[k].strip()), None)
-    if venue is not None:
-        row["venue"] = venue
-    number = item.get("number")
-    arxiv = _ARXIV_NUMBER.match(number) if isinstance(number, str) else None
+def values(item: dict) -> dict:
+    """A CSL item's values as table cells, under its own keys (`COLUMNS`)."""
+    row = dict(item)
+    kind = item.get("type")
+    if isinstance(kind, str):
+        row["type"] = _TYPES.get(kind, "other" if kind in _OTHER_TYPES else kind)
+    if "title" in item:
+        title, subtitle = _text(item["title"]), _text(item.get("subtitle"))
+        row["title"] = f"{title}: {subtitle}" if title and subtitle else title
+    names = item.get("author")
+    if isinstance(names, dict):
+        names = [names]           # one name written without its list
+    if isinstance(names, list):
+        row["author"] = [_name(n) for n in names]
+    if "issued" in item:
+        row["issued"] = _date(item["issued"])
+    for key in ("container-title", "event-title", "event", "publisher"):
+        if key in item:
+            row[key] = _text(item[key])
+    if isinstance(item.get("abstract"), str):
+        row["abstract"] = _plain(item["abstract"], paragraphs=True)
+    for key in ("ISSN", "ISBN"):
+        if isinstance(item.get(key), list):
+            row[key] = ", ".join(str(v) for v in item[key] if v)
+    arxiv = _arxiv(row)
     if arxiv:
-        row["arxiv"] = arxiv.group(1)
-    elif number is not None:
-        row["number"] = number
-    if "page" in item:
-        row["pages"] = item["page"]
-    publisher = item.get("publisher")
-    if publisher is not None and not (isinstance(publisher, str)
-                                      and publisher.strip().casefold() in ("arxiv",
-                                                                           "arxiv.org")):
-        row["publisher"] = publisher     # a preprint's "arXiv" says nothing more
-    if "genre" in item:   # a conference paper's track; a thesis's kind ("PhD thesis")
-        row["track" if kind == "conference" else "genre"] = item["genre"]
+        row[ARXIV] = arxiv
+    if isinstance(row.get("publisher"), str) and ARXIV_ONLY.match(row["publisher"]):
+        row["publisher"] = None   # a preprint's "arXiv" says nothing more
+    if "genre" in row and row.get("type") != "conference":
+        row["genre"] = None       # a conference paper's track; a thesis's "PhD thesis"
     return row
 
 
-def _name(name) -> str | dict:
-    """A CSL name as printed: 'Jan van der Berg', '李华', 'ATLAS Collaboration'."""
+def _arxiv(row: dict) -> str | None:
+    """An arXiv id from where Zotero, Google Scholar and DataCite put it; a container
+    that only says which (`arXiv preprint arXiv:1412.6980`) is no venue."""
+    number = row.get("number")
+    if isinstance(number, str) and (m := _ARXIV_NUMBER.match(number)):
+        row["number"] = None
+        return m.group(1)
+    note = row.get("note")
+    if isinstance(note, str) and (m := _ARXIV_NOTE.search(note)):
+        return m.group(1)
+    container = row.get("container-title")
+    if container and (m := ARXIV_IN_TEXT.search(container)):
+        if ARXIV_ONLY.match(ARXIV_IN_TEXT.sub("", container).strip(" ,:") or "arxiv"):
+            row["container-title"] = None
+        return m.group(1) + (m.group(2) or "")
+    doi = row.get("DOI")
+    if isinstance(doi, str) and (m := ARXIV_DOI.match(normalise_doi(doi))):
+        return m.group(1) + (m.group(2) or "")
+    return None
+
+
+def _text(value) -> str | None:
+    """Text as a table holds it: Crossref's one-element lists unwrapped, CSL's rich
+    text (<i>, <sup>, <span class="nocase">) and entities as plain text."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    if not isinstance(value, str):
+        return value
+    return _plain(value) if "<" in value or "&" in value else value
+
+
+def _plain(text: str, paragraphs: bool = False) -> str:
+    """Markup as plain text; with `paragraphs`, JATS's <jats:p> as paragraphs and its
+    "Abstract" heading left out (Crossref's abstracts)."""
+    if paragraphs:
+        text = _BREAK.sub("\n\n", _HEADING.sub("", text))
+    text = html.unescape(_TAG.sub("", text))
+    if not paragraphs:
+        return " ".join(text.split())
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def _name(name):
+    """A CSL name as printed: 'Jan van der Berg', '李华', 'ATLAS Collaboration' (a
+    literal, or Crossref's `name`), with the first affiliation Crossref gives."""
     if not isinstance(name, dict):
         return name
-    if isinstance(name.get("literal"), str):
-        return name["literal"]
-    parts = {k: str(name[k]).strip() for k in ("given", "dropping-particle",
-                                                 "non-dropping-particle", "family", "suffix")
-             if name.get(k) not in (None, "")}
-    family = " ".join(parts[k] for k in ("non-dropping-particle", "family") if k in parts)
-    given = " ".join(parts[k] for k in ("given", "dropping-particle") if k in parts)
-    printed = person_name(given, family) if given and family else given or family
-    return f"{printed} {parts['suffix']}" if "suffix" in parts else printed
+    literal = name.get("literal", name.get("name"))
+    if isinstance(literal, str):
+        printed = literal
+    else:
+        parts = {k: str(name[k]).strip() for k in (
+            "given", "dropping-particle", "non-dropping-particle", "family", "suffix")
+            if name.get(k) not in (None, "")}
+        family = " ".join(parts[k] for k in ("non-dropping-particle", "family") if k in parts)
+        given = " ".join(parts[k] for k in ("given", "dropping-particle") if k in parts)
+        printed = person_name(given, family) if given and family else given or family
+        if "suffix" in parts:
+            printed = f"{printed} {parts['suffix']}"
+    affiliations = name.get("affiliation")
+    if isinstance(affiliations, list) and affiliations and isinstance(affiliations[0], dict) \
+            and isinstance(affiliations[0].get("name"), str) and printed:
+        return {"name": printed, "affiliation": affiliations[0]["name"]}
+    return printed
 
 
 def _date(issued) -> str | None:
-    """`issued` as the text a date column holds: 2020-05-17, 2020-05 or 2020."""
-    if isinstance(issued, str):
-        return issued
-    if not isinstance(issued, dict):
-        return None
-    parts = issued.get("date-parts")
-    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-        try:
-            numbers = [int(p) for p in parts[0][:3]]
-        except (TypeError, ValueError):
+    """`issued` as a date cell: 2020-05-17, 2020-05 or 2020; of EDTF and free text
+    ('2019/2020', '2020?', 'May 2018'), the first date or the first year."""
+    if isinstance(issued, int):
+        return str(issued)
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list):
+            try:
+                numbers = [int(p) for p in parts[0][:3]]
+            except (TypeError, ValueError):
+                numbers = []
+            if numbers:
+                return "-".join([f"{numbers[0]:04d}", *(f"{n:02d}" for n in numbers[1:])])
             return None
-        return "-".join([f"{numbers[0]:04d}", *(f"{n:02d}" for n in numbers[1:])])
-    for key in ("raw", "literal"):
-        if isinstance(issued.get(key), str):
-            return issued[key]
-    return None
+        issued = issued.get("raw", issued.get("literal"))
+    if not isinstance(issued, str):
+        return None
+    first = re.split(r"[/?~%]", issued.strip())[0]
+    if re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", first):
+        return first
+    year = _YEAR.search(issued)
+    return year.group(1) if year else issued

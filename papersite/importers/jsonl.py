@@ -26,27 +26,34 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
         return [], None
     source = str(path)
     array = text.lstrip().startswith("[")
-    parsed = _array(text, source, diags) if array else _one_object(text) or _lines(
-        text, source, diags)
+    if array:
+        parsed = _array(text, source, diags)
+    else:
+        parsed = _one_object(text, source, diags)
+        if parsed is None:
+            parsed = _lines(text, source, diags)
     records: list[tuple[int, dict]] = []
-    columns: dict[str, None] = {}
     for number, obj in parsed:
         if not isinstance(obj, dict):
             where = "in the array" if array else "per line"
             diags.error(source, number, "", f"expected one JSON object {where}, found "
                                             f"{describe(obj)}")
             continue
-        if csl.is_csl(obj):
-            obj = csl.from_csl(obj)
-        records.append((number, obj))
-        columns.update(dict.fromkeys(str(k) for k in obj))
+        records.extend((number, item) for item in _unwrapped(obj))
     if diags.has_errors:
         return [], None
     if not records:
         diags.error(source, message="file is empty; expected one JSON object per line, "
                                     "or a JSON array of objects")
         return [], None
-    cmap = build_map(list(columns), mapping, source, diags)
+    as_csl = any(csl.is_csl(obj) for _, obj in records)
+    if as_csl:
+        records = [(number, csl.values(obj)) for number, obj in records]
+    columns = list(dict.fromkeys(str(k) for _, obj in records for k in obj))
+    if as_csl:   # which of two columns for one field wins: the container, then the event
+        rank = {k: i for i, k in enumerate(csl.COLUMNS)}
+        columns.sort(key=lambda k: rank.get(k, len(rank)))
+    cmap = build_map(columns, mapping, source, diags, csl.COLUMNS if as_csl else None)
     if cmap is None:
         return [], None
     cmap.note_rows(obj for _, obj in records)
@@ -60,28 +67,65 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
     return candidates, cmap
 
 
+def _unwrapped(obj: dict) -> list[dict]:
+    """The records inside what web APIs wrap them in: Crossref's {"status", "message"}
+    (one work, or {"items": [...]}), Zotero's {"items": [...]}, a citation's
+    {"citationItems": [{"itemData": ...}]}; else the object itself."""
+    if "status" in obj and isinstance(obj.get("message"), dict):
+        obj = obj["message"]
+    if isinstance(obj.get("items"), list) and "title" not in obj:
+        items = obj["items"]
+    elif isinstance(obj.get("citationItems"), list):
+        items = [c.get("itemData") for c in obj["citationItems"] if isinstance(c, dict)]
+    else:
+        return [obj]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _error(exc: ValueError | RecursionError) -> str:
+    if isinstance(exc, RecursionError):
+        return "not valid JSON: nested too deeply"
+    if exc.msg == "Extra data":
+        return ("several JSON values one after another: put them in a JSON array, or one "
+                "object on each line")
+    return f"not valid JSON: {exc.msg} (column {exc.colno})"
+
+
 def _lines(text: str, source: str, diags: Diagnostics) -> list[tuple[int, object]]:
-    """JSON Lines: (line, value) for each line that is not blank."""
+    """JSON Lines: (line, value) for each line that is not blank. Lines end at "\n"
+    only: U+2028 in a string is text."""
     values = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             values.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
             diags.error(source, number, "", f"not valid JSON: {exc.msg} (column {exc.colno})")
+        except RecursionError as exc:
+            diags.error(source, number, "", _error(exc))
     return values
 
 
-def _one_object(text: str) -> list[tuple[int, object]]:
-    """A file that is one JSON object over several lines (doi.org's CSL JSON for one
-    paper), or nothing."""
-    if not text.lstrip().startswith("{") or text.strip().count("\n") == 0:
-        return []
+def _one_object(text: str, source: str, diags: Diagnostics) -> list | None:
+    """A file that is one JSON object over several lines (doi.org's answer for one
+    paper, pretty-printed), or None for JSON Lines (its first line a whole object)."""
+    stripped = text.strip()
+    if not stripped.startswith("{") or "\n" not in stripped:
+        return None
+    try:
+        json.loads(stripped.split("\n", 1)[0])
+        return None
+    except (json.JSONDecodeError, RecursionError):
+        pass
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
-        return []   # JSON Lines, or a mistake the lines will show
+    except json.JSONDecodeError as exc:
+        diags.error(source, exc.lineno, "", _error(exc))
+        return []
+    except RecursionError as exc:
+        diags.error(source, 1, "", _error(exc))
+        return []
     return [(text[:len(text) - len(text.lstrip())].count("\n") + 1, value)]
 
 
@@ -109,6 +153,9 @@ def _array(text: str, source: str, diags: Diagnostics) -> list[tuple[int, object
             at = _SPACE.match(text, at + 1).end()
     except json.JSONDecodeError as exc:
         diags.error(source, exc.lineno, "", f"not valid JSON: {exc.msg} (column {exc.colno})")
+        return []
+    except RecursionError as exc:
+        diags.error(source, line + text.count("\n", counted, at), "", _error(exc))
         return []
     if text[at:].strip():
         line += text.count("\n", counted, at)
