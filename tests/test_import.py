@@ -746,10 +746,10 @@ def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, bui
     assert forced.code == 0, forced.err
     assert paper(site, "token-merging-without-retraining") == {
         # from the input: its title, authors (complete: no et_al; the name marked by hand
-        # keeps its mark), year (the date given by hand is of that year: kept), venue;
+        # keeps its mark, spelled as the input spells it), year (the date given by hand is of that year: kept), venue;
         # an entry without details: no `bibtex`
         "title": "Token merging without retraining",
-        "authors": ["Chidi Okafor", {"name": "Maria de la Cruz", "equal_contribution": True},
+        "authors": ["Chidi Okafor", {"name": "María de la Cruz", "equal_contribution": True},
                     "Ann Roe"],
         "year": 2022,
         "date": dt.date(2022, 11, 28),

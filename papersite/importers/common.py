@@ -608,13 +608,14 @@ def _merged_links(given, old):
 
 
 def _annotated(given, old):
-    """The input's authors, each name the file gave as a mapping (an `id`, marks) in
-    that mapping."""
+    """The input's authors, each name the file gave as a mapping (an `id`, marks) with
+    that mapping, spelled as the input spells it."""
     if not isinstance(given, list) or not isinstance(old, list):
         return given
     mappings = {normalise(a["name"]): a for a in old
                 if isinstance(a, dict) and isinstance(a.get("name"), str)}
-    return [mappings.get(normalise(a), a) if isinstance(a, str) else a for a in given]
+    return [dict(mappings[normalise(a)], name=a)
+            if isinstance(a, str) and normalise(a) in mappings else a for a in given]
 
 
 def _same_venue(venue, old) -> bool:
