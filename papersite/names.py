@@ -109,8 +109,6 @@ def unique_slugs(keys: dict[str, str], taken: set[str] = frozenset()) -> dict[st
 _UNSPACED_NAME = re.compile(
     "[\u1100-\u11ff\u3005\u3006\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+")
-
-
 _UNSPACED_CHAR = _UNSPACED_NAME.pattern[:-1]   # one character of those scripts
 _UNSPACED_GAP = re.compile(f"(?<={_UNSPACED_CHAR}) (?={_UNSPACED_CHAR})")
 
