@@ -446,6 +446,14 @@ def test_jsonl(site):
     assert p["authors"] == ["Zoë Müller", "Jan van der Berg"]
     assert p["doi"] == "10.1000/xyz123" and p["date"].isoformat() == "2020-09-01"
     assert p["links"] == {"code": "https://example.org/crowds"}
+    # A type that CSL has too ("other", BibTeX's "article") does not make a row CSL.
+    (site / "typed.jsonl").write_text(
+        '{"title": "Typed", "authors": ["Ann Lee"], "year": 2020, "type": "other"}\n'
+        '{"title": "Typed Two", "authors": ["Bo Li"], "year": 2021, "type": "article"}\n',
+        encoding="utf-8")
+    assert run_cli("import", "jsonl", "typed.jsonl", cwd=site).code == 0
+    assert paper(site, "typed")["authors"] == ["Ann Lee"]
+    assert paper(site, "typed-two")["type"] == "journal"
 
 
 def test_csl_json_as_reference_managers_export_it(site, build):

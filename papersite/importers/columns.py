@@ -74,7 +74,7 @@ _DEFAULTS = {
 # Columns no paper field holds, kept in the paper's `bibtex` entry (under these names).
 DETAILS = {"volume": "volume", "issue": "number", "pages": "pages", "publisher": "publisher",
            "isbn": "isbn", "issn": "issn"}
-_TYPE_NAMES = {
+TYPE_NAMES = {
     # Zotero item types
     "journalarticle": "journal", "conferencepaper": "conference", "preprint": "preprint",
     "thesis": "thesis", "book": "book", "booksection": "chapter", "report": "report",
@@ -413,7 +413,7 @@ def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: b
         text = header_key(str(raw)).replace("_", "")
         if str(raw).strip().casefold() in PAPER_TYPES:
             return str(raw).strip().casefold()
-        return _TYPE_NAMES.get(text, str(raw).strip())
+        return TYPE_NAMES.get(text, str(raw).strip())
     if target == "venue":
         text = clean_text(raw)
         return session.venue(text) if text else text

@@ -21,14 +21,16 @@ from __future__ import annotations
 import html
 import re
 
+from ..model import PAPER_TYPES
 from ..names import person_name
+from .columns import TYPE_NAMES
 from .common import ARXIV_DOI, ARXIV_IN_TEXT, ARXIV_ONLY, normalise_doi
 
-# CSL variable → paper field or detail, in order of precedence: a conference paper's
-# proceedings (container) before its meeting (event).
 # "arXiv id" is no CSL variable: `values` gives it from `number`, `note`, the container
 # or the DOI.
 ARXIV = "arXiv id"
+# CSL variable → paper field or detail, in order of precedence: a conference paper's
+# proceedings (container) before its meeting (event).
 COLUMNS = {"title": "title", "author": "authors", "issued": "date", "type": "type",
            "container-title": "venue", "event-title": "venue", "event": "venue",
            "genre": "track", "abstract": "abstract", "DOI": "doi", "URL": "url",
@@ -51,6 +53,8 @@ _OTHER_TYPES = {"article-newspaper", "manuscript", "document", "dataset", "softw
                 "legislation", "bill", "standard", "review", "review-book", "figure",
                 "peer-review", "component", "other", "classic", "collection", "event",
                 "hearing", "performance", "periodical", "regulation", "treaty"}
+# Types a table may give too (a paper type, a BibTeX or Zotero type name): no mark of CSL.
+_TABLE_TYPES = set(PAPER_TYPES) | set(TYPE_NAMES)
 _MARKS = {"issued", "container-title", "citation-key", "event-title", "published-print",
           "published-online"}
 _ARXIV_NOTE = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I | re.M)
@@ -67,7 +71,7 @@ def is_csl(item: dict) -> bool:
         return True
     kind = item.get("type")
     if isinstance(kind, str) and (kind in _OTHER_TYPES or kind in _TYPES) \
-            and kind not in ("book", "chapter", "thesis", "report"):   # paper types too
+            and kind not in _TABLE_TYPES:
         return True
     names = item.get("author")
     names = [names] if isinstance(names, dict) else names
