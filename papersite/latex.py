@@ -86,7 +86,7 @@ _TEXT_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": 
                 "LuaLaTeX": "LuaLaTeX", "ConTeXt": "ConTeXt", "AmS": "AMS",
                 "AmSTeX": "AMS-TeX", "MF": "METAFONT", "MP": "METAPOST", "copyright": "©",
                 "P": "¶", "S": "§", "pounds": "£", "euro": "€", "textbar": "|",
-                "textless": "<", "textgreater": ">",
+                "textless": "<", "textgreater": ">", "textasciicircum": "^",
                 # Font and box commands whose text pylatexenc drops with them:
                 # "\\texttt{TextAttack}: A Framework" would be imported as ": A Framework".
                 "texttt": "%s", "textsf": "%s", "textup": "%s", "textmd": "%s",
@@ -103,9 +103,16 @@ _TEXT_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": 
 _DISCARDED_MACROS = ("noopsort",)
 
 
+# An accent on nothing is the character itself: x\^{}2 is "x^2" (Zotero writes a
+# caret so), where pylatexenc gives "x2".
+_BARE_ACCENT = re.compile(r"\\([\^~])\{\}")
+_ACCENT_CHARACTERS = {"^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
+
+
 def to_text(value: str) -> tuple[str, str]:
     """value, LaTeX, as Unicode text, and pylatexenc's complaint ("" when none): on a
     complaint, value comes back as it is, as bibtexparser's own decoder gives it."""
+    value = _BARE_ACCENT.sub(lambda m: _ACCENT_CHARACTERS[m.group(1)], value)
     plain = decoded_without_pylatexenc(value)
     if plain is not None:
         return plain, ""

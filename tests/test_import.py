@@ -396,6 +396,52 @@ def test_table_details_as_spreadsheets_and_zotero_give_them(site, build):
     assert "TR-42" not in facts.split('<dl class="facts">')[1].split("</dl>")[0]   # no issue
 
 
+def test_zotero_csv_as_zotero_writes_it(site, build):
+    """Zotero's CSV: its "Last, First" authors one a cell even where no row has two (a
+    ";" elsewhere was the only sign), a suffix after the given name, standalone notes and
+    files (no papers), arXiv ids in Extra and in old preprints' "arXiv:1412.6980 [cs]",
+    a report's Number, rich text in titles, one paragraph a line in abstracts, dates of a
+    month, workshops."""
+    header = ('"Key","Item Type","Publication Year","Author","Title","Publication Title",'
+              '"Abstract Note","Date","Pages","Number","Extra","Publisher","Url"\n')
+    rows = [
+        '"K1","journalArticle","2021","Nguyễn, Thị Minh Anh","Clock mutants of '
+        '<i>Drosophila melanogaster</i>","Genetics","First part.\nSecond part.","2021-05",'
+        '"10-19","","","",""',
+        '"K2","note","","","","","A note to myself","","","","","",""',
+        '"K3","attachment","","","slides-final.pdf","","","","","","","",""',
+        '"K4","journalArticle","2014","Kingma, Diederik P.","Adam: A Method for Stochastic '
+        'Optimization","arXiv:1412.6980 [cs]","","2014-12-22","","","arXiv: 1412.6980","",'
+        '"http://arxiv.org/abs/1412.6980"',
+        '"K5","report","2020","Barker, Elaine","Recommendation for Key Management","",'
+        '"","May 2020","","NIST SP 800-57pt1r5","","NIST",""',
+        '"K6","book","1995","Brooks, Frederick P., Jr.","The Mythical Man-Month","","",'
+        '"1995","","","","Addison-Wesley",""',
+        '"K7","conferencePaper","2019","Aguilar, Gustavo","Code-switching","Proceedings of '
+        'the Workshop on Computational Approaches to Linguistic Code-Switching","","2019",'
+        '"","","Citation Key: aguilar2019\narXiv: 1907.01234","",""']
+    (site / "zotero.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli("import", "csv", "zotero.csv", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == ["warning: zotero.csv:4: a Zotero note, not a paper; left out",
+                            "warning: zotero.csv:5: a Zotero attachment, not a paper; left out"]
+    clock = paper(site, "clock-mutants-of-drosophila-melanogaster")
+    assert clock["authors"] == ["Thị Minh Anh Nguyễn"]
+    assert clock["title"] == "Clock mutants of Drosophila melanogaster"
+    assert clock["abstract"] == "First part.\n\nSecond part."
+    assert "month = may," in clock["bibtex"] and "pages = {10--19}" in clock["bibtex"]
+    adam = paper(site, "adam-a-method-for-stochastic-optimization")
+    assert (adam["arxiv"], adam["venue"]) == ("1412.6980", "arxiv")
+    assert "type" not in adam    # a preprint, not a journal article
+    report = paper(site, "recommendation-for-key-management")
+    assert report["year"] == 2020 and "number = {NIST SP 800-57pt1r5}" in report["bibtex"]
+    assert "month = may," in report["bibtex"]
+    assert paper(site, "the-mythical-man-month")["authors"] == ["Frederick P. Brooks Jr."]
+    code = paper(site, "code-switching")
+    assert (code["type"], code["arxiv"]) == ("workshop", "1907.01234")
+    assert build(site, "--strict").code == 0
+
+
 def test_a_venue_spelled_another_way_takes_the_spelling_the_site_has(make_site):
     """The site names a venue that venues.yaml does not after the first spelling it
     meets; imported papers (and their kept BibTeX) take that spelling."""
@@ -562,9 +608,10 @@ def test_a_zotero_library_with_pages_software_and_preprints(site):
     adam = paper(site, "adam-a-method")
     assert (adam["arxiv"], adam["year"], adam["authors"]) == ("1412.6980", 2014,
                                                               ["Diederik P. Kingma"])
-    attention = paper(site, "attention-again")
-    assert (attention["arxiv"], attention["year"]) == ("1706.03762", 2017)
-    assert "venue" not in attention
+    attention = paper(site, "attention-again")   # the site's arXiv venue, as for BibTeX
+    assert (attention["arxiv"], attention["year"], attention["venue"]) == (
+        "1706.03762", 2017, "arxiv")
+    assert "type" not in attention   # a preprint (not the item's journal article)
     assert paper(site, "graph-attention")["arxiv"] == "1710.10903"
     report = paper(site, "a-report")
     assert report["venue"] == "Microsoft Research" and "number = {MSR-TR-2019-12}" in \
@@ -1300,13 +1347,16 @@ def test_tex_logos_and_text_symbols_keep_their_words(site):
     (site / "tex.bib").write_text(
         "@article{knuth, title = {A {\\LaTeX} and \\TeX\\ Guide to \\BibTeX, \\LaTeXe{} "
         "and \\XeLaTeX}, author = {Knuth, Donald}, year = 2020, journal = {TUGboat},\n"
-        "  abstract = {\\copyright{} 2020 by \\emph{TUG}, \\S 3 and $\\alpha$}}\n", encoding="utf-8")
+        "  abstract = {\\copyright{} 2020 by \\emph{TUG}, \\S 3 and $\\alpha$, in "
+        "n{\\textasciicircum}2 or x\\^{}2 steps, \\~{}5 of them}}\n", encoding="utf-8")
     result = run_cli("import", "bibtex", "tex.bib", cwd=site)
     assert result.code == 0, result.err
     (pid,) = papers(site)
     imported = paper(site, pid)
     assert imported["title"] == "A LaTeX and TeX Guide to BibTeX, LaTeX2ε and XeLaTeX"
-    assert imported["abstract"].strip() == "© 2020 by TUG, §3 and $\\alpha$"
+    # Zotero writes ^ as {\textasciicircum}: "ˆ" (U+02C6) before, and x\^{}2 lost it
+    assert imported["abstract"].strip() == ("© 2020 by TUG, §3 and $\\alpha$, in n^2 or x^2 "
+                                            "steps, ~5 of them")
 
 
 TWO = """\

@@ -49,8 +49,9 @@ from dataclasses import dataclass
 from ..diagnostics import Diagnostics
 from ..model import PAPER_FIELDS, PAPER_TYPES
 from ..names import person_name
-from ..outputs.names import PARTICLES
-from .common import Candidate, ImportSession, clean_text, normalise_doi
+from ..outputs.names import PARTICLES, SUFFIXES
+from .common import (ARXIV_IN_TEXT, ARXIV_ONLY, Candidate, ImportSession, clean_text,
+                     normalise_doi, plain_markup)
 
 _DEFAULTS = {
     "paper_title": "title", "paper": "title",
@@ -115,16 +116,26 @@ def _valid_target(target: str) -> bool:
             or bool(_LABEL.match(target)))
 
 
+# Zotero's CSV export, by columns no other table has together. Its author cells are
+# always "Last, First; Last, First" (a single "Nguyễn, Thị Minh Anh" is one name), its
+# Number is a report's or an issue's number, and its Extra holds "arXiv: 2101.01234".
+ZOTERO_COLUMNS = {"key", "item_type", "publication_year", "abstract_note"}
+_ZOTERO_DEFAULTS = {"number": "issue", "extra": "extra"}
+# Rows of a Zotero export that are no papers: standalone notes and files.
+ZOTERO_NOT_PAPERS = {"note", "attachment", "annotation"}
+
+
 @dataclass
 class ColumnMap:
     targets: dict[str, str]        # input column → field ('url', 'links.x', or a field)
     ignored: list[str]
     semicolon_authors: bool = False   # some author cell has a ';': all use ';'
+    zotero: bool = False              # Zotero's CSV export
 
     def note_rows(self, rows) -> None:
         """Look at every row's author cell once, to pick the file's separator."""
         columns = [c for c, t in self.targets.items() if t == "authors"]
-        self.semicolon_authors = any(
+        self.semicolon_authors = self.zotero or any(
             isinstance(row.get(c), str) and ";" in row[c] for row in rows for c in columns)
 
 
@@ -158,16 +169,22 @@ def build_map(columns: list[str], mapping: list[str], source: str, diags: Diagno
         explicit[column] = target
     if not ok:
         return None
+    zotero = defaults is None and ZOTERO_COLUMNS <= {header_key(c) for c in columns}
     targets: dict[str, str] = {}
     ignored: list[str] = []
     for column in columns:
-        default = defaults.get(column) if defaults is not None else _default_target(column)
+        if zotero and header_key(column) in _ZOTERO_DEFAULTS:
+            default = _ZOTERO_DEFAULTS[header_key(column)]
+        elif defaults is not None:
+            default = defaults.get(column)
+        else:
+            default = _default_target(column)
         target = explicit[column] if column in explicit else default
         if target:
             targets[column] = target
         elif column not in explicit:  # `--map COLUMN=` ignores it on purpose
             ignored.append(column)
-    return ColumnMap(targets, ignored)
+    return ColumnMap(targets, ignored, zotero=zotero)
 
 
 # --- cells → values -----------------------------------------------------------------------
@@ -235,8 +252,11 @@ def _last_first_pairs(items: list[str]) -> list[str]:
 
 
 def _flip(name: str) -> str:
-    """'van der Berg, Jan' → 'Jan van der Berg', '李, 华' → '李华'; other names unchanged."""
+    """'van der Berg, Jan' → 'Jan van der Berg', '李, 华' → '李华', and Zotero's 'Brooks,
+    Frederick P., Jr.' → 'Frederick P. Brooks Jr.'; other names unchanged."""
     parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 3 and all(parts) and parts[2].casefold() in SUFFIXES:
+        return f"{person_name(parts[1], parts[0])} {parts[2]}"
     if len(parts) == 2 and all(parts):
         return person_name(parts[1], parts[0])
     return name
@@ -275,16 +295,60 @@ def _bool(value):
 
 
 def _date(value, data: dict):
-    """An ISO date, or the year alone when that is all the cell gives."""
+    """An ISO date, or the year (and month) alone when that is all the cell gives:
+    2015-05, and "June 2016" or "2016 June" as Zotero writes dates it does not parse."""
     text = str(value).strip()
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$", text)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
-    if m:
-        data.setdefault("year", int(m.group(1)))
-        return None
-    return text
+    if m := re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text):
+        year, number = m.group(1), int(m.group(2) or 0)
+        month = _MONTH_NAMES[number - 1] if 1 <= number <= 12 else None
+    elif m := _MONTH_YEAR.fullmatch(text):
+        year = m["year"] or m["year2"]
+        month = (m["name"] or m["name2"]).casefold()[:3]
+        if month not in _MONTH_NAMES:
+            return text
+    else:
+        return text
+    data.setdefault("year", int(year))
+    if month:
+        data.setdefault("_month", month)
+    return None
+
+
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                "dec")
+_MONTH_YEAR = re.compile(r"(?P<name>[A-Za-z]{3,})\.?\s+(?P<year>\d{4})"
+                         r"|(?P<year2>\d{4})\s+(?P<name2>[A-Za-z]{3,})\.?")
+
+
+_ARXIV_LINE = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I | re.M)
+_CATEGORY = re.compile(r"\[[\w.-]+\]")   # arXiv:1412.6980 [cs]
+
+
+def _arxiv_venue(data: dict, session: ImportSession) -> None:
+    """A venue that only names arXiv (Zotero gave preprints as journal articles in
+    "arXiv:1412.6980 [cs]") is the arXiv id, and the paper a preprint; a workshop's
+    name makes a conference paper a workshop paper, as for BibTeX."""
+    venue = data.get("venue")
+    if not isinstance(venue, str):
+        return
+    m = ARXIV_IN_TEXT.search(venue)
+    rest = _CATEGORY.sub("", ARXIV_IN_TEXT.sub("", venue)).strip(" ,:;.")
+    if ARXIV_ONLY.match(venue) or (m and (not rest or ARXIV_ONLY.match(rest))):
+        if m:
+            data.setdefault("arxiv", m.group(1) + (m.group(2) or ""))
+        arxiv_venue = session.resolve_venue("arXiv")
+        if arxiv_venue:
+            data["venue"] = arxiv_venue
+        else:
+            del data["venue"]
+        if data.get("type") in ("journal", "other", None):
+            data["type"] = "preprint"
+    elif "workshop" in venue.casefold() and data.get("type") in ("conference", "journal",
+                                                                  None):
+        data["type"] = "workshop"
 
 
 def _arxiv(value) -> str:
@@ -321,13 +385,24 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
                 "pdf" if url.casefold().split("?")[0].endswith(".pdf") else "paper")
             links.setdefault(name, url)
             continue
+        if target == "extra":   # Zotero's Extra: "arXiv: 2101.01234" among its lines
+            if isinstance(raw, str) and (m := _ARXIV_LINE.search(raw)):
+                data.setdefault("_arxiv", m.group(1))
+            continue
         if target in data:
             continue  # two columns for one field: the first one given wins
         value = _convert(target, raw, data, session, cmap.semicolon_authors)
         if value is not None:
             data[target] = value
+    if "_arxiv" in data:
+        arxiv = data.pop("_arxiv")
+        data.setdefault("arxiv", arxiv)
     if not data and not links:
         return None
+    month = data.pop("_month", None)
+    if month and "date" not in data:
+        details.setdefault("month", month)   # 2015-05: the year, and the month cited
+    _arxiv_venue(data, session)
     # Zotero gives a thesis's university and a report's institution as its Publisher.
     if data.get("type") in ("thesis", "report") and "venue" not in data \
             and details.get("publisher"):
@@ -421,6 +496,12 @@ def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: b
         return normalise_doi(str(raw))
     if target == "arxiv":
         return _arxiv(raw)
-    if target in ("abstract", "introduction", "bibtex"):
+    if target in ("abstract", "introduction"):
+        # A cell is not wrapped: each line break in it is a paragraph's end (Zotero's).
+        text = plain_markup(str(raw), paragraphs=True) if "</" in str(raw) else str(raw)
+        return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
+    if target == "bibtex":
         return str(raw).strip()
+    if target == "title" and "</" in str(raw):
+        return plain_markup(str(raw))   # Zotero's rich text: <i>Drosophila</i>
     return clean_text(raw)

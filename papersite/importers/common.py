@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import datetime as dt
 import functools
+import html
 import itertools
 import os
 import re
@@ -182,6 +183,23 @@ def _single_byte(codec: str) -> bool:
     """A codec of one character a byte (Windows-1252, MacRoman), in whose text a byte
     pair that UTF-8 reads as one character is mojibake; not so in GBK or Shift_JIS."""
     return codec != "utf-8" and len(bytes(range(256)).decode(codec, errors="replace")) == 256
+
+
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_HEADING = re.compile(r"<(?:jats:)?title\b[^>]*>.*?</(?:jats:)?title>", re.I | re.S)
+_BREAK = re.compile(r"</(?:jats:)?p>|<br\s*/?>", re.I)
+
+
+def plain_markup(text: str, paragraphs: bool = False) -> str:
+    """HTML or JATS markup as plain text (Zotero's and CSL's rich text, <i>Drosophila</i>;
+    Crossref's abstracts); with `paragraphs`, each <p> or line a paragraph, and a JATS
+    "Abstract" heading left out."""
+    if paragraphs:
+        text = _BREAK.sub("\n", _HEADING.sub("", text))
+    text = html.unescape(_TAG.sub("", text))
+    if not paragraphs:
+        return " ".join(text.split())
+    return "\n\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
 
 
 def clean_text(value) -> str | None:

@@ -18,13 +18,12 @@ badge; an arXiv id in it is read) and `keyword` (`--map keyword=tags` takes it).
 
 from __future__ import annotations
 
-import html
 import re
 
 from ..model import PAPER_TYPES
 from ..names import person_name
 from .columns import TYPE_NAMES
-from .common import ARXIV_DOI, ARXIV_IN_TEXT, ARXIV_ONLY, normalise_doi
+from .common import ARXIV_DOI, ARXIV_ONLY, normalise_doi, plain_markup
 
 # "arXiv id" is no CSL variable: `values` gives it from `number`, `note`, the container
 # or the DOI.
@@ -59,9 +58,6 @@ _MARKS = {"issued", "container-title", "citation-key", "event-title", "published
           "published-online"}
 _ARXIV_NOTE = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I | re.M)
 _ARXIV_NUMBER = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I)
-_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
-_HEADING = re.compile(r"<(?:jats:)?title\b[^>]*>.*?</(?:jats:)?title>", re.I | re.S)
-_BREAK = re.compile(r"</(?:jats:)?p>|<br\s*/?>", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
@@ -100,7 +96,7 @@ def values(item: dict) -> dict:
         if key in item:
             row[key] = _text(item[key])
     if isinstance(item.get("abstract"), str):
-        row["abstract"] = _plain(item["abstract"], paragraphs=True)
+        row["abstract"] = plain_markup(item["abstract"], paragraphs=True)
     for key in ("ISSN", "ISBN"):
         if isinstance(item.get(key), list):
             row[key] = ", ".join(str(v) for v in item[key] if v)
@@ -115,8 +111,8 @@ def values(item: dict) -> dict:
 
 
 def _arxiv(row: dict) -> str | None:
-    """An arXiv id from where Zotero, Google Scholar and DataCite put it; a container
-    that only says which (`arXiv preprint arXiv:1412.6980`) is no venue."""
+    """An arXiv id from where Zotero and DataCite put it (a container that only names
+    it, "arXiv preprint arXiv:1412.6980", is read as a table's venue is)."""
     number = row.get("number")
     if isinstance(number, str) and (m := _ARXIV_NUMBER.match(number)):
         row["number"] = None
@@ -124,11 +120,6 @@ def _arxiv(row: dict) -> str | None:
     note = row.get("note")
     if isinstance(note, str) and (m := _ARXIV_NOTE.search(note)):
         return m.group(1)
-    container = row.get("container-title")
-    if container and (m := ARXIV_IN_TEXT.search(container)):
-        if ARXIV_ONLY.match(ARXIV_IN_TEXT.sub("", container).strip(" ,:") or "arxiv"):
-            row["container-title"] = None
-        return m.group(1) + (m.group(2) or "")
     doi = row.get("DOI")
     if isinstance(doi, str) and (m := ARXIV_DOI.match(normalise_doi(doi))):
         return m.group(1) + (m.group(2) or "")
@@ -142,18 +133,7 @@ def _text(value) -> str | None:
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     if not isinstance(value, str):
         return value
-    return _plain(value) if "<" in value or "&" in value else value
-
-
-def _plain(text: str, paragraphs: bool = False) -> str:
-    """Markup as plain text; with `paragraphs`, JATS's <jats:p> as paragraphs and its
-    "Abstract" heading left out (Crossref's abstracts)."""
-    if paragraphs:
-        text = _BREAK.sub("\n\n", _HEADING.sub("", text))
-    text = html.unescape(_TAG.sub("", text))
-    if not paragraphs:
-        return " ".join(text.split())
-    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
+    return plain_markup(value) if "<" in value or "&" in value else value
 
 
 def _name(name):

@@ -478,7 +478,8 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
                venue_name: str | None, details: dict[str, str] | None = None) -> str:
     """The entry the site writes for paper p (a Paper) under key, its authors printed
     as names, its venue as venue_name. details (volume, number, pages, publisher, isbn,
-    issn: plain text) are what a table's import keeps of columns no paper field holds."""
+    issn: plain text; month: BibTeX's macro) are what a table's import keeps of columns
+    no paper field holds."""
     kind, container = _KINDS.get(paper_type, ("misc", "howpublished"))
     details = details or {}
     fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
@@ -503,6 +504,8 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
         fields.append(("year", str(p.year)))
     if p.date is not None:
         fields.append(("month", _MONTHS[p.date.month - 1]))
+    elif details.get("month") in _MONTHS:   # a table's 2015-05: a year, and this month
+        fields.append(("month", details["month"]))
     if p.doi:
         fields.append(("doi", p.doi))
     if p.arxiv:
