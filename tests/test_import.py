@@ -440,6 +440,19 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     code = paper(site, "code-switching")
     assert (code["type"], code["arxiv"]) == ("workshop", "1907.01234")
     assert build(site, "--strict").code == 0
+    # A chapter's editors, series, place and edition are in its citation, as BibTeX's are.
+    (site / "chapter.csv").write_text(
+        '"Key","Item Type","Publication Year","Author","Title","Publication Title",'
+        '"Abstract Note","Editor","Series","Place","Edition","Publisher","Pages"\n'
+        '"K8","bookSection","2012","Bengio, Yoshua","Practical Recommendations","Neural '
+        'Networks: Tricks of the Trade","","Montavon, Grégoire; Orr, Geneviève B.",'
+        '"Lecture Notes in Computer Science","Berlin","2","Springer","437-478"\n',
+        encoding="utf-8")
+    assert run_cli("import", "csv", "chapter.csv", cwd=site).code == 0
+    entry = paper(site, "practical-recommendations")["bibtex"]
+    assert "  editor = {Montavon, Gr{\\'e}goire and Orr, Genevi{\\`e}ve B.},\n" in entry
+    assert "  series = {Lecture Notes in Computer Science},\n" in entry
+    assert "  address = {Berlin},\n  edition = {2},\n" in entry
 
 
 def test_a_venue_spelled_another_way_takes_the_spelling_the_site_has(make_site):
@@ -516,6 +529,7 @@ def test_csl_json_as_reference_managers_export_it(site, build):
                                                 "10.1000/jt.2021.5")
     assert p["abstract"] == "We study sparse codes.\n\nThen we test them."
     assert "volume = {12}" in p["bibtex"] and "number = {3}" in p["bibtex"]
+    assert "editor = {Roe, Ann}" in p["bibtex"] and "series = {Tests}" in p["bibtex"]
     assert "pages = {101--117}" in p["bibtex"] and "issn = {1234-5678}" in p["bibtex"]
     p = paper(site, "diffusion-priors-for-scene-completion")
     assert p["authors"] == ["Aiko Nakamura", "李华", "Martin Luther King Jr."]
@@ -950,7 +964,7 @@ def test_bad_map_options(site):
     assert result.lines == [
         "--map: 'auhtors' is not a paper field (did you mean 'authors'? use a field of the "
         "paper schema, url, links.LABEL, or one of volume, issue, pages, publisher, isbn, "
-        "issn)",
+        "issn, editor, series, edition, address)",
         "--map: 'nope' must be COLUMN=FIELD",
         "--map: no column 'missing' in t.csv (columns: title, who)",
         "nothing imported: 3 errors",

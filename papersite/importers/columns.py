@@ -20,14 +20,15 @@ names from spreadsheets and reference managers (Zotero's CSV export among them):
     tags, tag                                 → tags (a `keywords` column is not guessed:
                                                 use --map keywords=tags)
     volume / issue / pages, page range /
-      publisher / isbn / issn                 → kept in the paper's `bibtex` entry (no paper
+      publisher / isbn / issn / editor /
+      series / place / edition                → kept in the paper's `bibtex` entry (no paper
                                                 field holds them): the entry the site would
                                                 make, with them (a thesis's or report's
                                                 publisher is its venue)
 
 `--map COLUMN=FIELD` (repeatable) overrides or adds a mapping; FIELD is a paper field,
-`url`, `links.LABEL`, or one of volume, issue, pages, publisher, isbn, issn; `--map
-COLUMN=` ignores a column.
+`url`, `links.LABEL`, or one of volume, issue, pages, publisher, isbn, issn, editor,
+series, edition, address; `--map COLUMN=` ignores a column.
 
 Authors in one cell are split by this rule: if any author cell of the file has a ";",
 names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
@@ -71,10 +72,13 @@ _DEFAULTS = {
     # Not "number" or "page": a row's index, a project page's URL (--map them if so).
     "volume": "volume", "issue": "issue", "pages": "pages", "page_range": "pages",
     "publisher": "publisher", "isbn": "isbn", "issn": "issn",
+    "editor": "editor", "editors": "editor", "series": "series", "edition": "edition",
+    "place": "address", "publisher_place": "address", "address": "address",
 }
 # Columns no paper field holds, kept in the paper's `bibtex` entry (under these names).
 DETAILS = {"volume": "volume", "issue": "number", "pages": "pages", "publisher": "publisher",
-           "isbn": "isbn", "issn": "issn"}
+           "isbn": "isbn", "issn": "issn", "editor": "editor", "series": "series",
+           "edition": "edition", "address": "address"}
 TYPE_NAMES = {
     # Zotero item types
     "journalarticle": "journal", "conferencepaper": "conference", "preprint": "preprint",
@@ -368,6 +372,12 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         raw = values.get(column)
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             continue
+        if target == "editor":   # names, kept as "A and B" for the entry's editor
+            names = [n["name"] if isinstance(n, dict) else n for n in
+                     split_authors(raw, cmap.semicolon_authors)[0]]
+            raw = " and ".join(n for n in names if isinstance(n, str)) or None
+            if raw is None:
+                continue
         if target in DETAILS:
             text, problem = _detail(target, raw)
             if problem:

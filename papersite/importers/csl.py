@@ -34,7 +34,9 @@ COLUMNS = {"title": "title", "author": "authors", "issued": "date", "type": "typ
            "container-title": "venue", "event-title": "venue", "event": "venue",
            "genre": "track", "abstract": "abstract", "DOI": "doi", "URL": "url",
            ARXIV: "arxiv", "volume": "volume", "issue": "issue", "number": "issue",
-           "page": "pages", "publisher": "publisher", "ISBN": "isbn", "ISSN": "issn"}
+           "page": "pages", "publisher": "publisher", "ISBN": "isbn", "ISSN": "issn",
+           "editor": "editor", "collection-title": "series", "publisher-place": "address",
+           "edition": "edition"}
 # CSL's types and Crossref's (what doi.org answers) → paper types. CSL's "article" is a
 # preprint or working paper; a journal's is "article-journal".
 _TYPES = {"article-journal": "journal", "journal-article": "journal",
@@ -90,9 +92,11 @@ def values(item: dict) -> dict:
         names = [names]           # one name written without its list
     if isinstance(names, list):
         row["author"] = [_name(n) for n in names]
+    if isinstance(item.get("editor"), list):
+        row["editor"] = [_name(n) for n in item["editor"]]
     if "issued" in item:
         row["issued"] = _date(item["issued"])
-    for key in ("container-title", "event-title", "event", "publisher"):
+    for key in ("container-title", "event-title", "event", "publisher", "collection-title"):
         if key in item:
             row[key] = _text(item[key])
     if isinstance(item.get("abstract"), str):

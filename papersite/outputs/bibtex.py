@@ -471,15 +471,17 @@ def _paper_bibtex(entry, catalog) -> str:
                       series.name if series is not None else None)
 
 
-_DETAILS = ("volume", "number", "pages", "publisher", "isbn", "issn")
+_DETAILS = ("editor", "volume", "number", "series", "pages", "publisher", "address",
+            "edition", "isbn", "issn")
 
 
 def made_entry(key: str, paper_type: str | None, p, names: list[str],
                venue_name: str | None, details: dict[str, str] | None = None) -> str:
     """The entry the site writes for paper p (a Paper) under key, its authors printed
-    as names, its venue as venue_name. details (volume, number, pages, publisher, isbn,
-    issn: plain text; month: BibTeX's macro) are what a table's import keeps of columns
-    no paper field holds."""
+    as names, its venue as venue_name. details (editor: printed names joined by " and ";
+    volume, number, series, pages, publisher, address, edition, isbn, issn: plain text;
+    month: BibTeX's macro) are what a table's import keeps of columns no paper field
+    holds."""
     kind, container = _KINDS.get(paper_type, ("misc", "howpublished"))
     details = details or {}
     fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
@@ -498,7 +500,9 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
             continue
         if name == "pages" and (pages := _PAGE_RANGE.match(value)):
             value = f"{pages.group(1)}--{pages.group(2)}"   # 1443-1456, 12–19
-        if name != container or not venue_name:   # a book's venue is its publisher
+        if name == "editor":   # printed names, as the authors are
+            fields.append((name, " and ".join(_bib_name(n) for n in value.split(" and "))))
+        elif name != container or not venue_name:   # a book's venue is its publisher
             fields.append((name, latex_encode(value)))
     if p.year is not None:
         fields.append(("year", str(p.year)))
