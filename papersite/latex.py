@@ -105,14 +105,21 @@ _DISCARDED_MACROS = ("noopsort",)
 
 # An accent on nothing is the character itself: x\^{}2 is "x^2" (Zotero writes a
 # caret so), where pylatexenc gives "x2".
-_BARE_ACCENT = re.compile(r"\\([\^~])\{\}")
+# Inline math ($a\^{}b$ is the math's business) and escaped backslashes (\\^{}) are
+# matched whole, and left as they are.
+_BARE_ACCENT = re.compile(r"\$[^$]*\$|\\\\|\\([\^~])\{\}")
 _ACCENT_CHARACTERS = {"^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
+
+
+def _bare_accent(m: re.Match) -> str:
+    return _ACCENT_CHARACTERS[m.group(1)] if m.group(1) else m.group()
 
 
 def to_text(value: str) -> tuple[str, str]:
     """value, LaTeX, as Unicode text, and pylatexenc's complaint ("" when none): on a
     complaint, value comes back as it is, as bibtexparser's own decoder gives it."""
-    value = _BARE_ACCENT.sub(lambda m: _ACCENT_CHARACTERS[m.group(1)], value)
+    if "{}" in value:
+        value = _BARE_ACCENT.sub(_bare_accent, value)
     plain = decoded_without_pylatexenc(value)
     if plain is not None:
         return plain, ""

@@ -400,13 +400,12 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     """Zotero's CSV: its "Last, First" authors one a cell even where no row has two (a
     ";" elsewhere was the only sign), a suffix after the given name, standalone notes and
     files (no papers), arXiv ids in Extra and in old preprints' "arXiv:1412.6980 [cs]",
-    a report's Number, rich text in titles, one paragraph a line in abstracts, dates of a
-    month, workshops."""
+    a report's Number, rich text in titles, dates of a month, workshops."""
     header = ('"Key","Item Type","Publication Year","Author","Title","Publication Title",'
               '"Abstract Note","Date","Pages","Number","Extra","Publisher","Url"\n')
     rows = [
         '"K1","journalArticle","2021","Nguyễn, Thị Minh Anh","Clock mutants of '
-        '<i>Drosophila melanogaster</i>","Genetics","First part.\nSecond part.","2021-05",'
+        '<i>Drosophila melanogaster</i>","Genetics","First part. Second part.","2021-05",'
         '"10-19","","","",""',
         '"K2","note","","","","","A note to myself","","","","","",""',
         '"K3","attachment","","","slides-final.pdf","","","","","","","",""',
@@ -423,12 +422,11 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     (site / "zotero.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     result = run_cli("import", "csv", "zotero.csv", cwd=site)
     assert result.code == 0, result.err
-    assert result.lines == ["warning: zotero.csv:4: a Zotero note, not a paper; left out",
-                            "warning: zotero.csv:5: a Zotero attachment, not a paper; left out"]
+    assert result.lines == ["warning: zotero.csv:3: a Zotero note, not a paper; left out",
+                            "warning: zotero.csv:4: a Zotero attachment, not a paper; left out"]
     clock = paper(site, "clock-mutants-of-drosophila-melanogaster")
     assert clock["authors"] == ["Thị Minh Anh Nguyễn"]
     assert clock["title"] == "Clock mutants of Drosophila melanogaster"
-    assert clock["abstract"] == "First part.\n\nSecond part."
     assert "month = may," in clock["bibtex"] and "pages = {10--19}" in clock["bibtex"]
     adam = paper(site, "adam-a-method-for-stochastic-optimization")
     assert (adam["arxiv"], adam["venue"]) == ("1412.6980", "arxiv")
@@ -453,6 +451,75 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     assert "  editor = {Montavon, Gr{\\'e}goire and Orr, Genevi{\\`e}ve B.},\n" in entry
     assert "  series = {Lecture Notes in Computer Science},\n" in entry
     assert "  address = {Berlin},\n  edition = {2},\n" in entry
+
+
+def test_tables_that_are_no_zotero_export_keep_their_meaning(site):
+    """What the Zotero and CSL rules must not change for other tables: Markdown abstracts
+    as given, a month alone making no `bibtex` field, Place/Series/Editor columns of a
+    lab's own sheet ignored (listed), a type given in Papersite's words winning over a
+    venue's "Workshop", a date of another year than the year column said; and what they
+    must do: a workshop named in the venue text of a known series, a preprint's arXiv id
+    in Zotero's Number, Extra or DOI."""
+    (site / "own.jsonl").write_text(
+        '{"title": "Wrapped", "authors": ["Ann Lee"], "year": 2020, "abstract": "We study '
+        'things that are\\nwrapped.\\n\\n- item\\n  continued"}\n'
+        '{"title": "Dated", "authors": ["Ann Lee"], "year": 2015, "date": "June 2016"}\n',
+        encoding="utf-8")
+    result = run_cli("import", "jsonl", "own.jsonl", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == ["warning: own.jsonl:2: date: a date of 2016, but the year is "
+                            "2015; the date is left out"]
+    assert paper(site, "wrapped")["abstract"] == ("We study things that are\nwrapped.\n\n"
+                                                  "- item\n  continued")
+    assert paper(site, "dated")["year"] == 2015
+    (site / "sheet.csv").write_text(
+        "Title,Authors,Date,Venue,Type,Place,Series,Editor\n"
+        "My Paper,Alice Smith; Bob Jones,2023-05,NeurIPS,conference,1st place,Lab seminar,yes\n"
+        "Other Paper,Alice Smith,2022,IEEE International Conference and Workshop on Systems,"
+        "conference,,,\n"
+        "Third Paper,Alice Smith,2021,NeurIPS Workshop,,,,\n", encoding="utf-8")
+    result = run_cli("import", "csv", "sheet.csv", cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == ("ignored columns: Place, Series, Editor (import "
+                                          "them with --map COLUMN=FIELD)")
+    mine = paper(site, "my-paper")
+    assert (mine["year"], mine["venue"]) == (2023, "neurips")
+    assert "bibtex" not in mine   # a month alone is no reason for a fixed entry
+    assert paper(site, "other-paper")["type"] == "conference"
+    assert paper(site, "third-paper") == {"title": "Third Paper", "authors": ["Alice Smith"],
+                                          "year": 2021, "venue": "neurips",
+                                          "type": "workshop"}
+    (site / "preprints.csv").write_text(
+        '"Key","Item Type","Publication Year","Author","Title","Abstract Note","Number",'
+        '"Extra","DOI"\n'
+        '"P1","preprint","2018","Devlin, Jacob","BERT","","arXiv:1810.04805",'
+        '"arXiv:1810.04805 [cs.CL] version: 1","10.48550/arXiv.1810.04805"\n'
+        '"P2","journalArticle","2011","Riess, Adam","Cosmology","","",'
+        '"arXiv:1107.4612 [astro-ph.CO]",""\n'
+        '"P3","preprint","2019","Doe, Jane","By DOI","","","","10.48550/arXiv.1901.00001"\n',
+        encoding="utf-8")
+    assert run_cli("import", "csv", "preprints.csv", cwd=site).code == 0
+    bert = paper(site, "bert")
+    assert bert["arxiv"] == "1810.04805" and "bibtex" not in bert   # no number = {arXiv:...}
+    assert paper(site, "cosmology")["arxiv"] == "1107.4612"
+    assert paper(site, "by-doi")["arxiv"] == "1901.00001"
+    (site / "ed.json").write_text(json.dumps([{
+        "type": "chapter", "title": "One Editor", "container-title": "A Book",
+        "issued": {"date-parts": [[2020]]}, "page": "1-9",
+        "editor": {"family": "Smith", "given": "Ann"}},
+        {"type": "chapter", "title": "Odd Editor", "container-title": "A Book",
+         "issued": {"date-parts": [[2020]]}, "page": "1-9", "editor": 42}]),
+        encoding="utf-8")
+    result = run_cli("import", "jsonl", "ed.json", cwd=site)
+    assert result.code == 0, result.err
+    assert result.lines == ["warning: ed.json:1: editor: expected names in column 'editor'; "
+                            "left out"]
+    assert "editor = {Smith, Ann}" in paper(site, "one-editor")["bibtex"]
+    (site / "v.jsonl").write_text('{"title": "T", "venue": ["NeurIPS"], "year": 2020}\n',
+                                  encoding="utf-8")
+    result = run_cli("import", "jsonl", "v.jsonl", cwd=site)   # no traceback
+    assert "Traceback" not in result.err and result.code == 0
+    assert result.lines[0].startswith("warning: v.jsonl:1: venue:")
 
 
 def test_a_venue_spelled_another_way_takes_the_spelling_the_site_has(make_site):
@@ -1371,6 +1438,11 @@ def test_tex_logos_and_text_symbols_keep_their_words(site):
     # Zotero writes ^ as {\textasciicircum}: "ˆ" (U+02C6) before, and x\^{}2 lost it
     assert imported["abstract"].strip() == ("© 2020 by TUG, §3 and $\\alpha$, in n^2 or x^2 "
                                             "steps, ~5 of them")
+    # ... but not in math, which is kept as written
+    (site / "math.bib").write_text("@misc{m, title = {Operators $a\\^{}b$ and x\\^{}y}, "
+                                   "year = 2021}\n", encoding="utf-8")
+    assert run_cli("import", "bibtex", "math.bib", cwd=site).code == 0
+    assert paper(site, "operators-a-b-and-x-y")["title"] == "Operators $a\\^{}b$ and x^y"
 
 
 TWO = """\

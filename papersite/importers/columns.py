@@ -51,8 +51,8 @@ from ..diagnostics import Diagnostics
 from ..model import PAPER_FIELDS, PAPER_TYPES
 from ..names import person_name
 from ..outputs.names import PARTICLES, SUFFIXES
-from .common import (ARXIV_IN_TEXT, ARXIV_ONLY, Candidate, ImportSession, clean_text,
-                     normalise_doi, plain_markup)
+from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, Candidate, ImportSession,
+                     clean_text, normalise_doi, plain_markup)
 
 _DEFAULTS = {
     "paper_title": "title", "paper": "title",
@@ -72,8 +72,6 @@ _DEFAULTS = {
     # Not "number" or "page": a row's index, a project page's URL (--map them if so).
     "volume": "volume", "issue": "issue", "pages": "pages", "page_range": "pages",
     "publisher": "publisher", "isbn": "isbn", "issn": "issn",
-    "editor": "editor", "editors": "editor", "series": "series", "edition": "edition",
-    "place": "address", "publisher_place": "address", "address": "address",
 }
 # Columns no paper field holds, kept in the paper's `bibtex` entry (under these names).
 DETAILS = {"volume": "volume", "issue": "number", "pages": "pages", "publisher": "publisher",
@@ -122,9 +120,12 @@ def _valid_target(target: str) -> bool:
 
 # Zotero's CSV export, by columns no other table has together. Its author cells are
 # always "Last, First; Last, First" (a single "Nguyễn, Thị Minh Anh" is one name), its
-# Number is a report's or an issue's number, and its Extra holds "arXiv: 2101.01234".
+# Number is a report's number or a preprint's "arXiv:1810.04805", its Extra holds
+# "arXiv:1810.04805 [cs.CL]", and its Editor, Series, Place and Edition are what a
+# citation gives them for (in other tables such columns are only taken with --map).
 ZOTERO_COLUMNS = {"key", "item_type", "publication_year", "abstract_note"}
-_ZOTERO_DEFAULTS = {"number": "issue", "extra": "extra"}
+_ZOTERO_DEFAULTS = {"number": "issue", "extra": "extra", "editor": "editor",
+                    "series": "series", "place": "address", "edition": "edition"}
 # Rows of a Zotero export that are no papers: standalone notes and files.
 ZOTERO_NOT_PAPERS = {"note", "attachment", "annotation"}
 
@@ -135,6 +136,7 @@ class ColumnMap:
     ignored: list[str]
     semicolon_authors: bool = False   # some author cell has a ';': all use ';'
     zotero: bool = False              # Zotero's CSV export
+    exported_types: bool = False      # types are an export's (CSL's), not Papersite's words
 
     def note_rows(self, rows) -> None:
         """Look at every row's author cell once, to pick the file's separator."""
@@ -315,7 +317,7 @@ def _date(value, data: dict):
             return text
     else:
         return text
-    data.setdefault("year", int(year))
+    data.setdefault("_year", int(year))
     if month:
         data.setdefault("_month", month)
     return None
@@ -327,31 +329,35 @@ _MONTH_YEAR = re.compile(r"(?P<name>[A-Za-z]{3,})\.?\s+(?P<year>\d{4})"
                          r"|(?P<year2>\d{4})\s+(?P<name2>[A-Za-z]{3,})\.?")
 
 
-_ARXIV_LINE = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I | re.M)
+# An arXiv id in a cell: Zotero's Number ("arXiv:1810.04805") or its Extra, whose
+# lines the CSV joins ("arXiv:1810.04805 [cs.CL] version: 1", "arXiv: 1412.6980").
+_ARXIV_CELL = re.compile(r"^\s*arxiv\s*:\s*" + ARXIV_ID + r"\s*$", re.I)
+_ARXIV_IN_EXTRA = re.compile(r"\barxiv\s*:\s*" + ARXIV_ID, re.I)
 _CATEGORY = re.compile(r"\[[\w.-]+\]")   # arXiv:1412.6980 [cs]
 
 
-def _arxiv_venue(data: dict, session: ImportSession) -> None:
-    """A venue that only names arXiv (Zotero gave preprints as journal articles in
-    "arXiv:1412.6980 [cs]") is the arXiv id, and the paper a preprint; a workshop's
-    name makes a conference paper a workshop paper, as for BibTeX."""
-    venue = data.get("venue")
-    if not isinstance(venue, str):
+def _arxiv_or_workshop(data: dict, venue_text: str | None, type_given: bool,
+                       session: ImportSession) -> None:
+    """As for BibTeX: a venue that only names arXiv (Zotero filed preprints as journal
+    articles in "arXiv:1412.6980 [cs]") is the arXiv id, and the paper a preprint; a
+    workshop's name makes a conference paper a workshop paper. A type the row gives in
+    Papersite's words (not an export's "journalArticle") stays."""
+    if not venue_text:
         return
-    m = ARXIV_IN_TEXT.search(venue)
-    rest = _CATEGORY.sub("", ARXIV_IN_TEXT.sub("", venue)).strip(" ,:;.")
-    if ARXIV_ONLY.match(venue) or (m and (not rest or ARXIV_ONLY.match(rest))):
+    m = ARXIV_IN_TEXT.search(venue_text)
+    rest = _CATEGORY.sub("", ARXIV_IN_TEXT.sub("", venue_text)).strip(" ,:;.")
+    if ARXIV_ONLY.match(venue_text) or (m and (not rest or ARXIV_ONLY.match(rest))):
         if m:
             data.setdefault("arxiv", m.group(1) + (m.group(2) or ""))
         arxiv_venue = session.resolve_venue("arXiv")
         if arxiv_venue:
             data["venue"] = arxiv_venue
         else:
-            del data["venue"]
-        if data.get("type") in ("journal", "other", None):
+            data.pop("venue", None)
+        if not type_given and data.get("type") in ("journal", "other", None):
             data["type"] = "preprint"
-    elif "workshop" in venue.casefold() and data.get("type") in ("conference", "journal",
-                                                                  None):
+    elif "workshop" in venue_text.casefold() and not type_given and data.get("type") in (
+            "conference", "journal", None):
         data["type"] = "workshop"
 
 
@@ -372,11 +378,16 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         raw = values.get(column)
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             continue
-        if target == "editor":   # names, kept as "A and B" for the entry's editor
-            names = [n["name"] if isinstance(n, dict) else n for n in
-                     split_authors(raw, cmap.semicolon_authors)[0]]
-            raw = " and ".join(n for n in names if isinstance(n, str)) or None
+        if target == "extra" or target in DETAILS and isinstance(raw, str) \
+                and _ARXIV_CELL.match(raw):   # Zotero's Number and Extra: an arXiv id
+            if isinstance(raw, str) and (m := _ARXIV_IN_EXTRA.search(raw)):
+                data.setdefault("_arxiv", m.group(1) + (m.group(2) or ""))
+            continue
+        if target == "editor":
+            raw = _editors(raw, cmap.semicolon_authors)
             if raw is None:
+                diags.warning(source, line, target, f"expected names in column '{column}'; "
+                                                    "left out")
                 continue
         if target in DETAILS:
             text, problem = _detail(target, raw)
@@ -395,24 +406,30 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
                 "pdf" if url.casefold().split("?")[0].endswith(".pdf") else "paper")
             links.setdefault(name, url)
             continue
-        if target == "extra":   # Zotero's Extra: "arXiv: 2101.01234" among its lines
-            if isinstance(raw, str) and (m := _ARXIV_LINE.search(raw)):
-                data.setdefault("_arxiv", m.group(1))
-            continue
         if target in data:
             continue  # two columns for one field: the first one given wins
         value = _convert(target, raw, data, session, cmap.semicolon_authors)
         if value is not None:
             data[target] = value
-    if "_arxiv" in data:
-        arxiv = data.pop("_arxiv")
-        data.setdefault("arxiv", arxiv)
+    in_cell = data.pop("_arxiv", None)
+    doi = data.get("doi")
+    if isinstance(doi, str) and (m := ARXIV_DOI.match(doi)):
+        in_cell = in_cell or m.group(1) + (m.group(2) or "")
+    if in_cell:
+        data.setdefault("arxiv", in_cell)
+    date_year, month = data.pop("_year", None), data.pop("_month", None)
+    if date_year is not None and data.setdefault("year", date_year) != date_year:
+        diags.warning(source, line, "date", f"a date of {date_year}, but the year is "
+                                            f"{data['year']}; the date is left out")
+        month = None
+    venue_text = data.pop("_venue_text", None)
+    type_given = data.pop("_type_given", False) and not cmap.exported_types
     if not data and not links:
         return None
-    month = data.pop("_month", None)
-    if month and "date" not in data:
-        details.setdefault("month", month)   # 2015-05: the year, and the month cited
-    _arxiv_venue(data, session)
+    # A month without a day goes into the citation when the row has one made for it.
+    if month and details and "date" not in data and "bibtex" not in data:
+        details.setdefault("month", month)
+    _arxiv_or_workshop(data, venue_text, type_given, session)
     # Zotero gives a thesis's university and a report's institution as its Publisher.
     if data.get("type") in ("thesis", "report") and "venue" not in data \
             and details.get("publisher"):
@@ -435,13 +452,28 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
     else:
         data.pop("links", None)
     venue = data.get("venue")
-    known = venue if venue in session.venue_types else None
+    known = venue if isinstance(venue, str) and venue in session.venue_types else None
     if data.get("type") == session.default_type(known, data.get("arxiv")):
         del data["type"]
     if data.get("et_al") is None and data.pop("_et_al", False):
         data["et_al"] = True
     data.pop("_et_al", None)
     return Candidate(source, line, label, data, {})
+
+
+def _editors(raw, semicolons: bool) -> str | None:
+    """Editors as "A and B" (printed names) for the citation, or None if the cell holds
+    no names: text, a list of names or name mappings, one mapping."""
+    if isinstance(raw, dict):
+        raw = [raw]
+    if isinstance(raw, list):
+        if not all(isinstance(n, str) or isinstance(n, dict) and isinstance(n.get("name"), str)
+                   for n in raw):
+            return None
+    elif not isinstance(raw, str):
+        return None
+    names = [n["name"] if isinstance(n, dict) else n for n in split_authors(raw, semicolons)[0]]
+    return " and ".join(n for n in names if isinstance(n, str) and n.strip()) or None
 
 
 _WHOLE_FLOAT = re.compile(r"^(\d+)\.0+$")           # 12.0: a spreadsheet's number
@@ -497,20 +529,18 @@ def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: b
     if target == "type":
         text = header_key(str(raw)).replace("_", "")
         if str(raw).strip().casefold() in PAPER_TYPES:
+            data["_type_given"] = True   # in Papersite's words: no venue overrides it
             return str(raw).strip().casefold()
         return TYPE_NAMES.get(text, str(raw).strip())
     if target == "venue":
         text = clean_text(raw)
+        data["_venue_text"] = text
         return session.venue(text) if text else text
     if target == "doi":
         return normalise_doi(str(raw))
     if target == "arxiv":
         return _arxiv(raw)
-    if target in ("abstract", "introduction"):
-        # A cell is not wrapped: each line break in it is a paragraph's end (Zotero's).
-        text = plain_markup(str(raw), paragraphs=True) if "</" in str(raw) else str(raw)
-        return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
-    if target == "bibtex":
+    if target in ("abstract", "introduction", "bibtex"):
         return str(raw).strip()
     if target == "title" and "</" in str(raw):
         return plain_markup(str(raw))   # Zotero's rich text: <i>Drosophila</i>

@@ -192,14 +192,14 @@ _BREAK = re.compile(r"</(?:jats:)?p>|<br\s*/?>", re.I)
 
 def plain_markup(text: str, paragraphs: bool = False) -> str:
     """HTML or JATS markup as plain text (Zotero's and CSL's rich text, <i>Drosophila</i>;
-    Crossref's abstracts); with `paragraphs`, each <p> or line a paragraph, and a JATS
-    "Abstract" heading left out."""
+    Crossref's abstracts); with `paragraphs`, each <p> a paragraph (its lines wrapped
+    text), and a JATS "Abstract" heading left out."""
     if paragraphs:
-        text = _BREAK.sub("\n", _HEADING.sub("", text))
+        text = _BREAK.sub("\n\n", _HEADING.sub("", text))
     text = html.unescape(_TAG.sub("", text))
     if not paragraphs:
         return " ".join(text.split())
-    return "\n\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
 def clean_text(value) -> str | None:

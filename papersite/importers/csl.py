@@ -87,20 +87,21 @@ def values(item: dict) -> dict:
     if "title" in item:
         title, subtitle = _text(item["title"]), _text(item.get("subtitle"))
         row["title"] = f"{title}: {subtitle}" if title and subtitle else title
-    names = item.get("author")
-    if isinstance(names, dict):
-        names = [names]           # one name written without its list
-    if isinstance(names, list):
-        row["author"] = [_name(n) for n in names]
-    if isinstance(item.get("editor"), list):
-        row["editor"] = [_name(n) for n in item["editor"]]
+    for key in ("author", "editor"):
+        names = item.get(key)
+        if isinstance(names, dict):
+            names = [names]           # one name written without its list
+        if isinstance(names, list):
+            row[key] = [_name(n) for n in names]
     if "issued" in item:
         row["issued"] = _date(item["issued"])
     for key in ("container-title", "event-title", "event", "publisher", "collection-title"):
         if key in item:
             row[key] = _text(item[key])
-    if isinstance(item.get("abstract"), str):
-        row["abstract"] = plain_markup(item["abstract"], paragraphs=True)
+    abstract = item.get("abstract")
+    if isinstance(abstract, str):   # Crossref's JATS, or Zotero's text: a line a paragraph
+        row["abstract"] = plain_markup(abstract, paragraphs=True) if "</" in abstract else \
+            "\n\n".join(line.strip() for line in abstract.split("\n") if line.strip())
     for key in ("ISSN", "ISBN"):
         if isinstance(item.get(key), list):
             row[key] = ", ".join(str(v) for v in item[key] if v)

@@ -56,6 +56,7 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
     cmap = build_map(columns, mapping, source, diags, csl.COLUMNS if as_csl else None)
     if cmap is None:
         return [], None
+    cmap.exported_types = as_csl
     cmap.note_rows(obj for _, obj in records)
     candidates = []
     for number, obj in records:
