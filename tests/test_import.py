@@ -428,6 +428,8 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
         '"","May 2020","","NIST SP 800-57pt1r5","","NIST",""',
         '"K6","book","1995","Brooks, Frederick P., Jr.","The Mythical Man-Month","","",'
         '"1995","","","","Addison-Wesley",""',
+        '"K9","webpage","2023","","PyTorch documentation","","","","","","","",'
+        '"https://pytorch.org/docs/"',
         '"K7","conferencePaper","2019","Aguilar, Gustavo","Code-switching","Proceedings of '
         'the Workshop on Computational Approaches to Linguistic Code-Switching","","2019",'
         '"","","Citation Key: aguilar2019\narXiv: 1907.01234","",""']
@@ -447,6 +449,7 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     assert report["year"] == 2020 and "number = {NIST SP 800-57pt1r5}" in report["bibtex"]
     assert "month = may," in report["bibtex"]
     assert paper(site, "the-mythical-man-month")["authors"] == ["Frederick P. Brooks Jr."]
+    assert "type" not in paper(site, "pytorch-documentation")   # other, with no warning
     code = paper(site, "code-switching")
     assert (code["type"], code["arxiv"]) == ("workshop", "1907.01234")
     assert build(site, "--strict").code == 0

@@ -81,6 +81,11 @@ TYPE_NAMES = {
     # Zotero item types
     "journalarticle": "journal", "conferencepaper": "conference", "preprint": "preprint",
     "thesis": "thesis", "book": "book", "booksection": "chapter", "report": "report",
+    "magazinearticle": "journal", "encyclopediaarticle": "chapter",
+    "dictionaryentry": "chapter", "manuscript": "other", "webpage": "other",
+    "blogpost": "other", "forumpost": "other", "document": "other", "dataset": "other",
+    "computerprogram": "other", "presentation": "other", "newspaperarticle": "other",
+    "patent": "other", "standard": "other", "letter": "other", "interview": "other",
     # BibTeX entry types
     "article": "journal", "inproceedings": "conference", "proceedings": "book",
     "incollection": "chapter", "inbook": "chapter", "phdthesis": "thesis",
