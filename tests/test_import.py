@@ -478,7 +478,8 @@ def test_tables_that_are_no_zotero_export_keep_their_meaning(site):
     (site / "own.jsonl").write_text(
         '{"title": "Wrapped", "authors": ["Ann Lee"], "year": 2020, "abstract": "We study '
         'things that are\\nwrapped.\\n\\n- item\\n  continued"}\n'
-        '{"title": "Dated", "authors": ["Ann Lee"], "year": 2015, "date": "June 2016"}\n',
+        '{"title": "Dated", "authors": ["Ann Lee"], "year": 2015, "date": "June 2016"}\n'
+        '{"title": "Seasonal", "authors": ["Ann Lee"], "date": "Spring 2016"}\n',
         encoding="utf-8")
     result = run_cli("import", "jsonl", "own.jsonl", cwd=site)
     assert result.code == 0, result.err
@@ -487,6 +488,7 @@ def test_tables_that_are_no_zotero_export_keep_their_meaning(site):
     assert paper(site, "wrapped")["abstract"] == ("We study things that are\nwrapped.\n\n"
                                                   "- item\n  continued")
     assert paper(site, "dated")["year"] == 2015
+    assert paper(site, "seasonal")["year"] == 2016   # the one year of the text
     (site / "sheet.csv").write_text(
         "Title,Authors,Date,Venue,Type,Place,Series,Editor\n"
         "My Paper,Alice Smith; Bob Jones,2023-05,NeurIPS,conference,1st place,Lab seminar,yes\n"

@@ -307,7 +307,8 @@ def _bool(value):
 
 def _date(value, data: dict):
     """An ISO date, or the year (and month) alone when that is all the cell gives:
-    2015-05, and "June 2016" or "2016 June" as Zotero writes dates it does not parse."""
+    2015-05, "June 2016" or "2016 June" as Zotero writes dates it does not parse, and the
+    one year of other text ("Spring 2016")."""
     text = str(value).strip()
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$", text)
     if m:
@@ -315,11 +316,11 @@ def _date(value, data: dict):
     if m := re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text):
         year, number = m.group(1), int(m.group(2) or 0)
         month = _MONTH_NAMES[number - 1] if 1 <= number <= 12 else None
-    elif m := _MONTH_YEAR.fullmatch(text):
-        year = m["year"] or m["year2"]
-        month = (m["name"] or m["name2"]).casefold()[:3]
-        if month not in _MONTH_NAMES:
-            return text
+    elif (m := _MONTH_YEAR.fullmatch(text)) and \
+            (m["name"] or m["name2"]).casefold()[:3] in _MONTH_NAMES:
+        year, month = m["year"] or m["year2"], (m["name"] or m["name2"]).casefold()[:3]
+    elif len(years := _YEAR_IN_TEXT.findall(text)) == 1 and not re.search(r"\d-\d", text):
+        year, month = years[0], None   # "Spring 2016", "2016 (accepted)": its one year
     else:
         return text
     data.setdefault("_year", int(year))
@@ -330,6 +331,7 @@ def _date(value, data: dict):
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                 "dec")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _MONTH_YEAR = re.compile(r"(?P<name>[A-Za-z]{3,})\.?\s+(?P<year>\d{4})"
                          r"|(?P<year2>\d{4})\s+(?P<name2>[A-Za-z]{3,})\.?")
 
