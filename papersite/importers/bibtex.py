@@ -47,7 +47,7 @@ from ..diagnostics import Diagnostics
 from ..names import person_name
 from ..outputs.bibtex import split_names
 from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, ARXIV_URL, Candidate,
-                     ImportSession, clean_text, normalise_doi, read_input)
+                     ImportSession, arxiv_of, clean_text, normalise_doi, read_input)
 
 # Fields kept exactly as written (no LaTeX decoding: '%' and '~' are URL characters).
 _VERBATIM = {"url", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
@@ -583,17 +583,17 @@ def _arxiv(entry: Entry) -> str | None:
     for key in ("journal", "booktitle", "note", "howpublished", "publisher"):
         m = ARXIV_IN_TEXT.search(_text(entry, key) or "")
         if m:
-            return m.group(1) + (m.group(2) or "")
+            return arxiv_of(m)
     url = _verbatim(_text(entry, "url"))
     if url and (m := ARXIV_URL.match(url)):
-        return m.group(1) + (m.group(2) or "")
+        return arxiv_of(m)
     doi = _verbatim(_text(entry, "doi"))
     if doi and (m := ARXIV_DOI.match(normalise_doi(doi))):
-        return m.group(1) + (m.group(2) or "")
+        return arxiv_of(m)
     journal = _text(entry, "journal") or ""
     volume = _text(entry, "volume") or ""
     if journal.casefold() == "corr" and (m := re.fullmatch("abs/" + ARXIV_ID, volume)):
-        return m.group(1) + (m.group(2) or "")
+        return arxiv_of(m)
     return None
 
 
@@ -800,5 +800,5 @@ def _same_target(url: str, doi: str | None, arxiv: str | None) -> bool:
         return True
     if arxiv and (m := ARXIV_URL.match(url)):
         return m.group(1).casefold() == re.sub(r"v\d+$", "", arxiv).casefold() or \
-            (m.group(1) + (m.group(2) or "")).casefold() == arxiv.casefold()
+            arxiv_of(m).casefold() == arxiv.casefold()
     return False

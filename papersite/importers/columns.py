@@ -51,8 +51,9 @@ from ..diagnostics import Diagnostics
 from ..model import PAPER_FIELDS, PAPER_TYPES
 from ..names import person_name
 from ..outputs.names import PARTICLES, SUFFIXES
-from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, Candidate, ImportSession,
-                     clean_text, normalise_doi, plain_markup)
+from .common import (ARXIV_CELL, ARXIV_DOI, ARXIV_IN_EXTRA, ARXIV_IN_TEXT, ARXIV_ONLY,
+                     YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
+                     normalise_doi, plain_markup)
 
 _DEFAULTS = {
     "paper_title": "title", "paper": "title",
@@ -319,7 +320,7 @@ def _date(value, data: dict):
     elif (m := _MONTH_YEAR.fullmatch(text)) and \
             (m["name"] or m["name2"]).casefold()[:3] in _MONTH_NAMES:
         year, month = m["year"] or m["year2"], (m["name"] or m["name2"]).casefold()[:3]
-    elif len(years := _YEAR_IN_TEXT.findall(text)) == 1 and not re.search(r"\d-\d", text):
+    elif len(years := YEAR_IN_TEXT.findall(text)) == 1 and not re.search(r"\d-\d", text):
         year, month = years[0], None   # "Spring 2016", "2016 (accepted)": its one year
     else:
         return text
@@ -331,15 +332,10 @@ def _date(value, data: dict):
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                 "dec")
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _MONTH_YEAR = re.compile(r"(?P<name>[A-Za-z]{3,})\.?\s+(?P<year>\d{4})"
                          r"|(?P<year2>\d{4})\s+(?P<name2>[A-Za-z]{3,})\.?")
 
 
-# An arXiv id in a cell: Zotero's Number ("arXiv:1810.04805") or its Extra, whose
-# lines the CSV joins ("arXiv:1810.04805 [cs.CL] version: 1", "arXiv: 1412.6980").
-_ARXIV_CELL = re.compile(r"^\s*arxiv\s*:\s*" + ARXIV_ID + r"\s*$", re.I)
-_ARXIV_IN_EXTRA = re.compile(r"\barxiv\s*:\s*" + ARXIV_ID, re.I)
 _CATEGORY = re.compile(r"\[[\w.-]+\]")   # arXiv:1412.6980 [cs]
 
 
@@ -355,7 +351,7 @@ def _arxiv_or_workshop(data: dict, venue_text: str | None, type_given: bool,
     rest = _CATEGORY.sub("", ARXIV_IN_TEXT.sub("", venue_text)).strip(" ,:;.")
     if ARXIV_ONLY.match(venue_text) or (m and (not rest or ARXIV_ONLY.match(rest))):
         if m:
-            data.setdefault("arxiv", m.group(1) + (m.group(2) or ""))
+            data.setdefault("arxiv", arxiv_of(m))
         arxiv_venue = session.resolve_venue("arXiv")
         if arxiv_venue:
             data["venue"] = arxiv_venue
@@ -386,9 +382,9 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             continue
         if target == "extra" or target in DETAILS and isinstance(raw, str) \
-                and _ARXIV_CELL.match(raw):   # Zotero's Number and Extra: an arXiv id
-            if isinstance(raw, str) and (m := _ARXIV_IN_EXTRA.search(raw)):
-                data.setdefault("_arxiv", m.group(1) + (m.group(2) or ""))
+                and ARXIV_CELL.match(raw):   # Zotero's Number and Extra: an arXiv id
+            if isinstance(raw, str) and (m := ARXIV_IN_EXTRA.search(raw)):
+                data.setdefault("_arxiv", arxiv_of(m))
             continue
         if target == "editor":
             raw = _editors(raw, cmap.semicolon_authors)
@@ -421,7 +417,7 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
     in_cell = data.pop("_arxiv", None)
     doi = data.get("doi")
     if isinstance(doi, str) and (m := ARXIV_DOI.match(doi)):
-        in_cell = in_cell or m.group(1) + (m.group(2) or "")
+        in_cell = in_cell or arxiv_of(m)
     if in_cell:
         data.setdefault("arxiv", in_cell)
     date_year, month = data.pop("_year", None), data.pop("_month", None)

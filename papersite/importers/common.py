@@ -45,6 +45,17 @@ ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/" +
                        + r"(?:\.pdf)?/?$", re.I)
 ARXIV_DOI = re.compile(r"^10\.48550/arxiv\." + ARXIV_ID + "$", re.I)
 ARXIV_ONLY = re.compile(r"^(?:arxiv(?:\s+preprint|\s+e-prints)?|corr|arxiv\.org)$", re.I)
+# Zotero's: a Number that is the id ("arXiv:1810.04805"), and an Extra that gives it among
+# other lines ("arXiv: 1412.6980", "arXiv:1810.04805 [cs.CL]"; a CSV joins the lines).
+ARXIV_CELL = re.compile(r"^\s*arxiv\s*:\s*" + ARXIV_ID + r"\s*$", re.I)
+ARXIV_IN_EXTRA = re.compile(r"\barxiv\s*:\s*" + ARXIV_ID, re.I)
+# A year in free text ("Spring 2016", "May 2018").
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+
+
+def arxiv_of(m: re.Match) -> str:
+    """The arXiv id a match of the patterns above found, with its version if given."""
+    return m.group(1) + (m.group(2) or "")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _ARXIV_VERSION = re.compile(r"v\d+$")
 

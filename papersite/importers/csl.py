@@ -23,10 +23,9 @@ import re
 from ..model import PAPER_TYPES
 from ..names import person_name
 from .columns import TYPE_NAMES
-from .common import ARXIV_DOI, ARXIV_ONLY, normalise_doi, plain_markup
+from .common import ARXIV_IN_EXTRA, ARXIV_ONLY, YEAR_IN_TEXT, arxiv_of, plain_markup
 
-# "arXiv id" is no CSL variable: `values` gives it from `number`, `note`, the container
-# or the DOI.
+# "arXiv id" is no CSL variable: `values` gives it from `note` (Zotero's Extra).
 ARXIV = "arXiv id"
 # CSL variable → paper field or detail, in order of precedence: a conference paper's
 # proceedings (container) before its meeting (event).
@@ -58,9 +57,6 @@ _OTHER_TYPES = {"article-newspaper", "manuscript", "document", "dataset", "softw
 _TABLE_TYPES = set(PAPER_TYPES) | set(TYPE_NAMES)
 _MARKS = {"issued", "container-title", "citation-key", "event-title", "published-print",
           "published-online"}
-_ARXIV_NOTE = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I | re.M)
-_ARXIV_NUMBER = re.compile(r"^\s*arxiv\s*:\s*(\S+)\s*$", re.I)
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
 def is_csl(item: dict) -> bool:
@@ -116,18 +112,12 @@ def values(item: dict) -> dict:
 
 
 def _arxiv(row: dict) -> str | None:
-    """An arXiv id from where Zotero and DataCite put it (a container that only names
-    it, "arXiv preprint arXiv:1412.6980", is read as a table's venue is)."""
-    number = row.get("number")
-    if isinstance(number, str) and (m := _ARXIV_NUMBER.match(number)):
-        row["number"] = None
-        return m.group(1)
+    """An arXiv id in Zotero's Extra (`note`), which is no column of its own. (One in
+    `number` or in an arXiv DOI is read by `columns.to_candidate`, as in any table, and a
+    container that only names arXiv as a table's venue is.)"""
     note = row.get("note")
-    if isinstance(note, str) and (m := _ARXIV_NOTE.search(note)):
-        return m.group(1)
-    doi = row.get("DOI")
-    if isinstance(doi, str) and (m := ARXIV_DOI.match(normalise_doi(doi))):
-        return m.group(1) + (m.group(2) or "")
+    if isinstance(note, str) and (m := ARXIV_IN_EXTRA.search(note)):
+        return arxiv_of(m)
     return None
 
 
@@ -186,5 +176,5 @@ def _date(issued) -> str | None:
     first = re.split(r"[/?~%]", issued.strip())[0]
     if re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", first):
         return first
-    year = _YEAR.search(issued)
+    year = YEAR_IN_TEXT.search(issued)
     return year.group(1) if year else issued

@@ -76,11 +76,12 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
                                                 f"names {len(columns)} columns; the extra "
                                                 "cells are left out")
         values = {c: row[i] for i, c in enumerate(columns) if c and i < len(row)}
-        kind = next((values[c] for c in values if header_key(c) == "item_type"), "")
-        if cmap.zotero and kind.strip().casefold() in ZOTERO_NOT_PAPERS:
-            diags.warning(source, line, "", f"a Zotero {kind.strip().casefold()}, not a "
-                                            "paper; left out")
-            continue
+        if cmap.zotero:
+            kind = next((values[c] for c in values if header_key(c) == "item_type"), "")
+            if kind.strip().casefold() in ZOTERO_NOT_PAPERS:
+                diags.warning(source, line, "", f"a Zotero {kind.strip().casefold()}, not "
+                                                "a paper; left out")
+                continue
         cand = to_candidate(values, cmap, source, line, "row", session, diags)
         candidates.append(cand or Candidate(source, line, "row", {}, {}))
     return candidates, cmap

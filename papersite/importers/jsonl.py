@@ -152,8 +152,8 @@ def _array(text: str, source: str, diags: Diagnostics) -> list[tuple[int, object
             if not closed and not text.startswith(",", at):
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
             at = _SPACE.match(text, at + 1).end()
-    except json.JSONDecodeError as exc:
-        diags.error(source, exc.lineno, "", f"not valid JSON: {exc.msg} (column {exc.colno})")
+    except json.JSONDecodeError as exc:   # (no "Extra data": each value is read alone)
+        diags.error(source, exc.lineno, "", _error(exc))
         return []
     except RecursionError as exc:
         diags.error(source, line + text.count("\n", counted, at), "", _error(exc))
