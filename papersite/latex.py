@@ -105,9 +105,9 @@ _DISCARDED_MACROS = ("noopsort",)
 
 # An accent on nothing is the character itself: x\^{}2 is "x^2" (Zotero writes a
 # caret so), where pylatexenc gives "x2".
-# Inline math ($a\^{}b$ is the math's business) and escaped backslashes (\\^{}) are
-# matched whole, and left as they are.
-_BARE_ACCENT = re.compile(r"\$[^$]*\$|\\\\|\\([\^~])\{\}")
+# Inline math ($a\^{}b$ is the math's business) and other escapes (\\^{}, and \$,
+# which opens no math) are matched whole, and left as they are.
+_BARE_ACCENT = re.compile(r"\$[^$]*\$|\\([\^~])\{\}|\\.", re.DOTALL)
 _ACCENT_CHARACTERS = {"^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
 
 

@@ -1436,6 +1436,11 @@ def test_tex_logos_and_text_symbols_keep_their_words(site):
                                    "year = 2021}\n", encoding="utf-8")
     assert run_cli("import", "bibtex", "math.bib", cwd=site).code == 0
     assert paper(site, "operators-a-b-and-x-y")["title"] == "Operators $a\\^{}b$ and x^y"
+    # ... and escaped dollars open no math: the caret between them is text
+    (site / "price.bib").write_text("@misc{p, title = {Costs of \\$5 per n\\^{}2 bits, "
+                                    "not \\$9}, year = 2022}\n", encoding="utf-8")
+    assert run_cli("import", "bibtex", "price.bib", cwd=site).code == 0
+    assert paper(site, "costs-of-5-per-n-2-bits-not-9")["title"] == "Costs of $5 per n^2 bits, not $9"
 
 
 TWO = """\
