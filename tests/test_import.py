@@ -726,6 +726,42 @@ def test_a_zotero_library_with_pages_software_and_preprints(site):
     assert paper(site, "maps")["track"] == "Oral"
 
 
+def test_a_theses_degree_and_a_reports_kind_are_in_its_citation(site, build):
+    """Zotero's Type column and CSL's genre: a master's thesis is cited @mastersthesis
+    (it was @phdthesis), another degree is the entry's `type`; a genre that says only
+    "PhD thesis" or "Technical Report" makes no entry of the paper's own."""
+    (site / "theses.csv").write_text(
+        '"Key","Item Type","Publication Year","Author","Title","Abstract Note",'
+        '"Publisher","Type"\n'
+        '"T1","thesis","2019","Doe, Jane","Learning Slowly","","University of Oslo",'
+        '"Master\'s thesis"\n'
+        '"T2","thesis","2021","Roe, Rick","Learning Quickly","","MIT","PhD Thesis"\n'
+        '"T3","report","2020","Poe, Ed","Field Notes","","ACME Labs","Technical Report"\n'
+        '"T4","report","2020","Poe, Ed","Road Map","","ACME Labs","White paper"\n',
+        encoding="utf-8")
+    result = run_cli("import", "csv", "theses.csv", cwd=site)
+    assert result.code == 0, result.err
+    slowly = paper(site, "learning-slowly")
+    assert slowly["type"] == "thesis" and slowly["venue"] == "University of Oslo"
+    assert slowly["bibtex"].startswith("@mastersthesis{doe2019learning,\n")
+    assert "type =" not in slowly["bibtex"]
+    assert "bibtex" not in paper(site, "learning-quickly")
+    assert "bibtex" not in paper(site, "field-notes")
+    assert "  type = {White paper},\n" in paper(site, "road-map")["bibtex"]
+    (site / "theses.json").write_text(json.dumps([
+        {"type": "thesis", "title": "Sparse Maps", "genre": "M.Sc. thesis",
+         "author": [{"family": "Lin", "given": "Mei"}], "issued": {"date-parts": [[2018]]},
+         "publisher": "ETH Zürich"},
+        {"type": "thesis", "title": "Dense Maps", "genre": "Habilitation",
+         "author": [{"family": "Berg", "given": "Karl"}], "issued": {"date-parts": [[2016]]},
+         "publisher": "Universität Wien"}]), encoding="utf-8")
+    assert run_cli("import", "jsonl", "theses.json", cwd=site).code == 0
+    assert paper(site, "sparse-maps")["bibtex"].startswith("@mastersthesis{lin2018sparse,")
+    dense = paper(site, "dense-maps")["bibtex"]
+    assert dense.startswith("@phdthesis{") and "  type = {Habilitation},\n" in dense
+    assert build(site, "--strict").code == 0
+
+
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
     """The site's own CSL-JSON export (/papers.json, a JSON array) imports back into the
     same papers: names, dates, venues, tracks, arXiv ids and DOIs (CSL has no et al.)."""
@@ -1024,7 +1060,7 @@ def test_bad_map_options(site):
     assert result.lines == [
         "--map: 'auhtors' is not a paper field (did you mean 'authors'? use a field of the "
         "paper schema, url, links.LABEL, or one of volume, issue, pages, publisher, isbn, "
-        "issn, editor, series, edition, address)",
+        "issn, editor, series, edition, address, genre)",
         "--map: 'nope' must be COLUMN=FIELD",
         "--map: no column 'missing' in t.csv (columns: title, who)",
         "nothing imported: 3 errors",

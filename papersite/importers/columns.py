@@ -77,7 +77,11 @@ _DEFAULTS = {
 # Columns no paper field holds, kept in the paper's `bibtex` entry (under these names).
 DETAILS = {"volume": "volume", "issue": "number", "pages": "pages", "publisher": "publisher",
            "isbn": "isbn", "issn": "issn", "editor": "editor", "series": "series",
-           "edition": "edition", "address": "address"}
+           "edition": "edition", "address": "address", "genre": "type"}
+# A thesis's or report's genre that says no more than its entry type (@phdthesis,
+# @techreport) does: not worth an entry of the paper's own.
+_PLAIN_GENRE = re.compile(r"^(?:(?:technical\s+|research\s+)?report|thesis|dissertation"
+                          r"|(?:ph\.?\s?d\.?|doctoral)\s+(?:thesis|dissertation))$", re.I)
 TYPE_NAMES = {
     # Zotero item types
     "journalarticle": "journal", "conferencepaper": "conference", "preprint": "preprint",
@@ -131,7 +135,8 @@ def _valid_target(target: str) -> bool:
 # citation gives them for (in other tables such columns are only taken with --map).
 ZOTERO_COLUMNS = {"key", "item_type", "publication_year", "abstract_note"}
 _ZOTERO_DEFAULTS = {"number": "issue", "extra": "extra", "editor": "editor",
-                    "series": "series", "place": "address", "edition": "edition"}
+                    "series": "series", "place": "address", "edition": "edition",
+                    "type": "genre"}
 # Rows of a Zotero export that are no papers: standalone notes and files.
 ZOTERO_NOT_PAPERS = {"note", "attachment", "annotation"}
 
@@ -420,6 +425,13 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         in_cell = in_cell or arxiv_of(m)
     if in_cell:
         data.setdefault("arxiv", in_cell)
+    # Zotero's Type and CSL's genre: a thesis's degree or a report's kind, for its
+    # citation when it says more than the entry type; a conference paper's track.
+    genre = details.pop("type", None)
+    if genre and data.get("type") in ("thesis", "report") and not _PLAIN_GENRE.match(genre):
+        details["type"] = genre
+    elif genre and data.get("type") in ("conference", "workshop"):
+        data.setdefault("track", genre)
     date_year, month = data.pop("_year", None), data.pop("_month", None)
     if date_year is not None and data.setdefault("year", date_year) != date_year:
         diags.warning(source, line, "date", f"a date of {date_year}, but the year is "

@@ -31,7 +31,7 @@ ARXIV = "arXiv id"
 # proceedings (container) before its meeting (event).
 COLUMNS = {"title": "title", "author": "authors", "issued": "date", "type": "type",
            "container-title": "venue", "event-title": "venue", "event": "venue",
-           "genre": "track", "abstract": "abstract", "DOI": "doi", "URL": "url",
+           "genre": "genre", "abstract": "abstract", "DOI": "doi", "URL": "url",
            ARXIV: "arxiv", "volume": "volume", "issue": "issue", "number": "issue",
            "page": "pages", "publisher": "publisher", "ISBN": "isbn", "ISSN": "issn",
            "editor": "editor", "collection-title": "series", "publisher-place": "address",
@@ -106,8 +106,6 @@ def values(item: dict) -> dict:
         row[ARXIV] = arxiv
     if isinstance(row.get("publisher"), str) and ARXIV_ONLY.match(row["publisher"]):
         row["publisher"] = None   # a preprint's "arXiv" says nothing more
-    if "genre" in row and row.get("type") != "conference":
-        row["genre"] = None       # a conference paper's track; a thesis's "PhD thesis"
     return row
 
 

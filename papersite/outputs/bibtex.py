@@ -471,8 +471,10 @@ def _paper_bibtex(entry, catalog) -> str:
                       series.name if series is not None else None)
 
 
-_DETAILS = ("editor", "volume", "number", "series", "pages", "publisher", "address",
+_DETAILS = ("editor", "volume", "type", "number", "series", "pages", "publisher", "address",
             "edition", "isbn", "issn")
+# A thesis whose type names a master's degree is cited @mastersthesis.
+_MASTERS = re.compile(r"\bmaster|\bm\.?\s?sc?\b|\bm\.?\s?a\.?\s+thesis|\bmagist|\bdiplom", re.I)
 
 
 def made_entry(key: str, paper_type: str | None, p, names: list[str],
@@ -480,10 +482,12 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
     """The entry the site writes for paper p (a Paper) under key, its authors printed
     as names, its venue as venue_name. details (editor: printed names joined by " and ";
     volume, number, series, pages, publisher, address, edition, isbn, issn: plain text;
-    month: BibTeX's macro) are what a table's import keeps of columns no paper field
-    holds."""
+    month: BibTeX's macro; type: a thesis's degree or a report's kind) are what a
+    table's import keeps of columns no paper field holds."""
     kind, container = _KINDS.get(paper_type, ("misc", "howpublished"))
     details = details or {}
+    if kind == "phdthesis" and _MASTERS.search(details.get("type", "")):
+        kind, details = "mastersthesis", {k: v for k, v in details.items() if k != "type"}
     fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
     if names:
         names = [_bib_name(name) for name in names]
