@@ -107,6 +107,14 @@ SITE = {
           authors: [Ada Lovelace, ATLAS Collaboration]
           year: 2016
           venue: Max Planck Institute for Informatics
+          bibtex: |
+            @techreport{lovelace2016report,
+              title = {A Report},
+              author = {Lovelace, Ada and {ATLAS Collaboration}},
+              institution = {Max Planck Institute for Informatics},
+              type = {Research Report},
+              year = {2016},
+            }
         - id: preprint
           title: A Preprint
           authors: [Grace Hopper]
@@ -144,7 +152,7 @@ EXPECTED = {
     "lovelace2018book": {"type": "book", "publisher": "Springer"},
     "lovelace2017chapter": {"type": "incollection",
                             "booktitle": "Lecture Notes in Computer Science"},
-    "lovelace2016report": {"type": "techreport",
+    "lovelace2016report": {"type": "techreport", "type field": "Research Report",
                            "institution": "Max Planck Institute for Informatics"},
     "hopper2024preprint": {"type": "misc", "eprint": "2401.00002"},
     "anon2015authors": {"type": "misc", "title": "Authors Not Given"},
@@ -163,8 +171,8 @@ def decoded(entry) -> dict:
     for f in entry.fields:
         if f.key == "author":
             out["authors"] = [" ".join(n.first + n.von + n.last + n.jr) for n in f.value]
-        else:
-            out[f.key] = f.value
+        else:   # an entry's `type` field (a report's kind) beside its entry type
+            out["type field" if f.key == "type" else f.key] = f.value
     return out
 
 
@@ -462,6 +470,10 @@ def test_papers_json_validates_against_the_csl_schema(site):
     assert solvers["DOI"] == "10.1000/xyz_1"
     assert by_id["lovelace2021robust"]["type"] == "article-journal"
     assert by_id["lovelace2019thesis"]["type"] == "thesis"
+    assert "genre" not in by_id["lovelace2019thesis"]
+    # a report's kind, which only its own BibTeX entry gives
+    assert (by_id["lovelace2016report"]["genre"], by_id["lovelace2016report"]["publisher"]) \
+        == ("Research Report", "Max Planck Institute for Informatics")
     # The data a paper page embeds for the browser exports is the same item (the
     # abstract may be left to the page's JSON-LD).
     page = read(site, "papers/solvers/index.html")
@@ -522,6 +534,8 @@ def test_ris_and_csl_downloads_in_the_browser(site):
     assert "SP  - 243" in custom and "EP  - 249" in custom
     assert [line for line in report if line.startswith("AU  - ")] == [
         "AU  - Lovelace, Ada", "AU  - ATLAS Collaboration"]
+    assert "PB  - Max Planck Institute for Informatics" in report   # the institution
+    assert "M3  - Research Report" in report   # its kind: RIS's "type of work"
     assert not [line for line in lines if line.startswith(("SP  -", "VL  -"))]
     schema = json.loads((FIXTURES / "csl-data.json").read_text("utf-8"))
     jsonschema.validate(items, schema, cls=jsonschema.Draft7Validator)

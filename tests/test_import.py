@@ -256,6 +256,19 @@ def _imported_back(make_site, build, fmt: str, export: str) -> dict[str, dict]:
         authors: [María de la Cruz]
         year: 2021
         arxiv: "2101.01234"
+        """, "content/papers/c.yaml": """\
+        title: Quiet Theses
+        authors: [Ann Lee]
+        year: 2019
+        venue: University of Oslo
+        type: thesis
+        bibtex: |
+          @mastersthesis{lee2019quiet,
+            title = {Quiet Theses},
+            author = {Lee, Ann},
+            school = {University of Oslo},
+            year = {2019},
+          }
         """})
     assert build(source).code == 0
     target = make_site({"content/venues.yaml": VENUES})
@@ -263,10 +276,13 @@ def _imported_back(make_site, build, fmt: str, export: str) -> dict[str, dict]:
     assert result.code == 0, result.err
     assert run_cli("check", "--strict", "--site", str(target)).code == 0
     got = {p["title"]: p for p in (paper(target, pid) for pid in papers(target))}
-    assert set(got) == {"Über CNNs & 50% Fewer Labels", "Straße Scenes"}
+    assert set(got) == {"Über CNNs & 50% Fewer Labels", "Straße Scenes", "Quiet Theses"}
     b = got["Straße Scenes"]
     assert (b["authors"], b["year"], b["arxiv"]) == (["María de la Cruz"], 2021,
                                                      "2101.01234")
+    c = got["Quiet Theses"]   # a master's thesis stays one (CSL: its genre)
+    assert (c["type"], c["venue"]) == ("thesis", "University of Oslo")
+    assert c["bibtex"].startswith("@mastersthesis{lee2019quiet,\n")
     return got
 
 

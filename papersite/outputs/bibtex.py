@@ -175,14 +175,19 @@ def own_details(bibtex: str | None) -> Mapping[str, str]:
     item. Values are decoded when they are plain enough to decode without pylatexenc
     ({3}, Supplement\\_1, 12--13); one with other LaTeX in it is left out rather than
     shown half decoded. An article's `number` is its issue; another entry's (a report's
-    number, a volume's in a series) is not. Returns {"volume", "issue", "first_page",
-    "last_page"} for those given, read-only (every caller gets the same)."""
+    number, a volume's in a series) is not. A thesis's or report's `type` (its degree,
+    its kind; "Master's thesis" for @mastersthesis) is its "genre". Returns {"volume",
+    "issue", "first_page", "last_page", "genre"} for those given, read-only (every
+    caller gets the same)."""
     if not bibtex:
         return _NO_DETAILS
     found: dict[str, str] = {}
-    article = (entry_type(bibtex) or "").lower() == "article"
+    kind = (entry_type(bibtex) or "").lower()
+    article = kind == "article"
     for name, value in entry_fields(bibtex).items():
-        if name not in ("volume", "issue", "pages") and (name != "number" or not article):
+        if name == "type" and kind in _GENRE_KINDS:
+            name = "genre"
+        elif name not in ("volume", "issue", "pages") and (name != "number" or not article):
             continue
         value = decoded_without_pylatexenc(value) if value is not None else None
         if value is None or "$" in value:
@@ -199,10 +204,13 @@ def own_details(bibtex: str | None) -> Mapping[str, str]:
                 found.setdefault("first_page", value)
         else:
             found.setdefault("issue" if name == "number" else name, value)
+    if kind == "mastersthesis":
+        found.setdefault("genre", "Master's thesis")
     return MappingProxyType(found)
 
 
 _NO_DETAILS: Mapping[str, str] = MappingProxyType({})
+_GENRE_KINDS = {"phdthesis", "mastersthesis", "thesis", "techreport", "report"}
 
 
 def entry_type(bibtex: str | None) -> str | None:

@@ -216,9 +216,9 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
         item[field] = series.name
         if series.short and field == "container-title" and series.short != series.name:
             item["container-title-short"] = series.short
-    if p.track:
-        item["genre"] = p.track
     details = own_details(p.bibtex)
+    if p.track or "genre" in details:
+        item["genre"] = p.track or details["genre"]
     for key in ("volume", "issue"):
         if key in details:
             item[key] = details[key]

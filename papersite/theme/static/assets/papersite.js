@@ -61,6 +61,10 @@
       lines.push("DA  - " + parts.map(function (p) { return String(p).padStart(2, "0"); }).join("/"));
     }
     if (item["container-title"]) { lines.push("T2  - " + item["container-title"]); }
+    if (item.publisher) { lines.push("PB  - " + item.publisher); }
+    if (item.genre && (item.type === "thesis" || item.type === "report")) {
+      lines.push("M3  - " + item.genre);   // the degree, the kind of report
+    }
     if (item.volume) { lines.push("VL  - " + item.volume); }
     if (item.issue) { lines.push("IS  - " + item.issue); }
     if (item.page) {
