@@ -1,7 +1,9 @@
 """Markdown and math in user text, rendered to safe HTML at build time.
 
-`$...$` and `$$...$$` become MathML (latex2mathml: no JavaScript, no CDN); math that
-fails to parse stays as the text the user wrote. Markdown output passes an allow-list
+In titles and abstracts, `$...$` and `$$...$$` become MathML (latex2mathml: no
+JavaScript, no CDN); math that fails to parse stays as the text the user wrote. Elsewhere
+(introductions, bios, notes, pages) a `$` is text, as DESIGN.md says: an introduction
+taken from a PDF is full of stray dollars. Markdown output passes an allow-list
 sanitiser (nh3), so a `<script>`, an event handler or a `javascript:` URL written in an
 abstract never reaches a page. Results are cached: the same abstract appears on many pages.
 """
@@ -206,11 +208,11 @@ def _plain_paragraphs(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def render_markdown(text: str, base: str = "/") -> str:
-    """Block markdown with math → sanitised HTML."""
+def render_markdown(text: str, base: str = "/", math: bool = True) -> str:
+    """Block markdown, with math unless `math` is false → sanitised HTML."""
     if not text or not text.strip():
         return ""
-    body, formulas = _extract_math(text)
+    body, formulas = _extract_math(text) if math else (text, [])
     if _needs_markdown(body):
         rendered = _sanitise(_convert(_escape_stray_html(body)), base)
     else:
@@ -219,9 +221,10 @@ def render_markdown(text: str, base: str = "/") -> str:
 
 
 @lru_cache(maxsize=65536)
-def render_inline(text: str, base: str = "/") -> str:
-    """Inline markdown with math (titles, notes) → sanitised HTML without a paragraph."""
-    body, formulas = _extract_math(text)
+def render_inline(text: str, base: str = "/", math: bool = True) -> str:
+    """Inline markdown (titles, notes), with math unless `math` is false → sanitised HTML
+    without a paragraph."""
+    body, formulas = _extract_math(text) if math else (text, [])
     if _needs_markdown(body):
         rendered = _convert(_escape_stray_html(body)).strip()
         if rendered.startswith("<p>") and rendered.endswith("</p>"):

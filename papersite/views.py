@@ -182,7 +182,7 @@ class Views:
             "date_iso": p.date.isoformat() if p.date else None,
             "type": e.type,
             "track": p.track,
-            "note": render_inline(p.note, self.base) if p.note else None,
+            "note": render_inline(p.note, self.base, math=False) if p.note else None,
             "links": self._links(e),
             "upvotes": p.upvotes,
             "organization": p.organization,
@@ -461,7 +461,8 @@ class Views:
                 "affiliation": prof.affiliation if prof else None,
                 "position": prof.position if prof else None,
                 "photo": r.url(prof.photo) if prof and prof.photo else None,
-                "bio_html": render_markdown(prof.bio, self.base) if prof and prof.bio else None,
+                "bio_html": (render_markdown(prof.bio, self.base, math=False)
+                             if prof and prof.bio else None),
                 "links": links,
                 "variants": person.variants,
                 "is_owner": person.key == c.owner,
@@ -548,7 +549,7 @@ class Views:
                 venue_name=venue["name"] if venue else None,
                 volume=details.get("volume"), issue=details.get("issue"),
                 pages=f"{first}–{last}" if last else first,
-                introduction_html=render_markdown(p.introduction, self.base)
+                introduction_html=render_markdown(p.introduction, self.base, math=False)
                 if p.introduction else None,
                 tags=[{"name": c.tags[t].name, "url": r.tag(t)} for t in e.tags],
                 category=p.category,
@@ -572,7 +573,8 @@ class Views:
 
     def view_page(self, route: Route) -> dict:
         page = next(p for p in self.catalog.pages if p.slug == route.key)
-        return {"heading": page.title, "body_html": render_markdown(page.body, self.base),
+        return {"heading": page.title,
+                "body_html": render_markdown(page.body, self.base, math=False),
                 "page": self._page(route, page.title)}
 
     def view_notfound(self, route: Route) -> dict:

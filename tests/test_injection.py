@@ -234,7 +234,14 @@ def test_text_fields_are_shown_as_the_text_written(out):
 def test_markdown_keeps_harmless_text(out):
     for rel in ["papers/a/index.html", "about/index.html", "authors/ada/index.html"]:
         html = (out / rel).read_text("utf-8")
-        assert "Intro" in html and "Math:" in html and "<math" in html, rel
+        assert "Intro" in html and "Math:" in html, rel
+    # Math in the abstract; in the introduction, a bio and a page, dollars are text.
+    paper = (out / "papers/a/index.html").read_text("utf-8")
+    assert "<math" in paper.split('id="intro-h"')[0]
+    for html in [paper.split('id="intro-h"')[1],
+                 (out / "about/index.html").read_text("utf-8"),
+                 (out / "authors/ada/index.html").read_text("utf-8")]:
+        assert "Math: $\\text{" in html and "$$\\class{evil}{z}$$" in html
 
 
 @pytest.mark.parametrize("feed", ["feed.xml", "authors/ada/feed.xml", "venues/cvpr/feed.xml"])
