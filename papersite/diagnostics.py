@@ -50,6 +50,22 @@ def _escape(match: re.Match) -> str:
     return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
+def undecodable_name(path: str) -> str | None:
+    """A file path whose name is not UTF-8 (a Latin-1 name from an old archive: Python
+    holds its bytes as surrogates, which no page, report or JSON can carry), shown with
+    its bytes escaped ('content/papers/caf\\xe9.yaml'); None for a good name."""
+    if path.isascii():
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
+NAME_NOT_UTF8 = "file name is not valid UTF-8; rename the file"
+
+
 @dataclass
 class Diagnostics:
     """Collects diagnostics; sorted output so reports do not depend on file order."""

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .aside import discard_aside, write_aside
-from .diagnostics import Diagnostics
+from .diagnostics import NAME_NOT_UTF8, Diagnostics, undecodable_name
 from .forking import available_cores
 from .pickling import by_fields
 
@@ -437,11 +437,17 @@ def read_text(path: Path, site_dir: Path, diags: Diagnostics,
                 diags.error(rel, message=_LOOP)
                 return None
             inside = real.is_relative_to(_real_folder(site_dir))
-            size = real.stat().st_size if inside else 0
+            if inside:
+                info = real.stat()
         else:
-            real, inside, size = path, _folder_inside(path.parent, site_dir), info.st_size
+            real, inside = path, _folder_inside(path.parent, site_dir)
         if not inside:
             diags.error(rel, message="is a link to a file outside the site folder; refused")
+            return None
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):   # a pipe would wait for a writer forever
+            diags.error(rel, message="is a folder, not a file" if stat.S_ISDIR(info.st_mode)
+                        else "is not a regular file (a pipe, a socket or a device); refused")
             return None
         if size > MAX_FILE_BYTES:
             diags.error(rel, message=f"file is {size:,} bytes, over the limit of "
@@ -727,6 +733,9 @@ def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
     root = os.path.join(str(site_dir), "")   # with its separator: a join per file is 10 µs
 
     def add(rel: str, kind: str, entry) -> None:
+        if (shown := undecodable_name(rel)) is not None:
+            diags.error(shown, message=NAME_NOT_UTF8)
+            return
         sig: tuple = ()
         if signatures:
             try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 import jinja2.compiler
+import jinja2.loaders
 import jinja2.nodes
 import jinja2.runtime
 from markupsafe import Markup
@@ -24,7 +25,7 @@ from markupsafe import escape as _markupsafe_escape
 from markupsafe._speedups import _escape_inner
 
 from .aside import remove_abandoned, writing_aside
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import NAME_NOT_UTF8, BuildError, Diagnostic, undecodable_name
 from .routing import Route
 from .usercache import user_cache_folder
 from .views import Views
@@ -147,11 +148,35 @@ class _Environment(jinja2.Environment):
         self.direct_call = None   # the global called without Jinja's checks (see _Context)
 
 
+class TemplateEncodingError(jinja2.TemplateError):
+    """A template file that is not UTF-8, at the line of its first bad byte."""
+
+    def __init__(self, message: str, filename: str, lineno: int):
+        super().__init__(message)
+        self.filename, self.lineno = filename, lineno
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's loader, with a file that is not UTF-8 reported as the user's mistake (file,
+    line, byte) instead of a UnicodeDecodeError's traceback."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            parts = jinja2.loaders.split_template_path(template)
+            path = next((p for p in (os.path.join(root, *parts) for root in self.searchpath)
+                         if os.path.isfile(p)), template)
+            line = exc.object.count(b"\n", 0, exc.start) + 1
+            raise TemplateEncodingError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x});"
+                                        " save the file as UTF-8", path, line) from None
+
+
 def make_environment(site_dir: Path | None, cache_dir: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if site_dir is not None and (site_dir / "templates").is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
-    loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
+        loaders.append(_Loader(str(site_dir / "templates")))
+    loaders.append(_Loader(str(THEME / "templates")))
     env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -306,6 +331,8 @@ class Renderer:
         """Compile every template now, so forked workers share the compiled code."""
         try:
             for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+                if (shown := undecodable_name(name)) is not None:
+                    raise BuildError([Diagnostic(f"templates/{shown}", 0, "", NAME_NOT_UTF8)])
                 self.env.get_template(name)
         except jinja2.TemplateError as exc:
             raise BuildError([template_error(exc, self.site_dir)]) from None

@@ -776,6 +776,40 @@ def test_a_utf8_bom_is_accepted(site):
         (site / "_site/papers/a/index.html").read_text("utf-8")
 
 
+def test_files_that_are_no_text_files_are_refused(site):
+    """A pipe among the papers made the build wait forever for a writer; a folder named
+    like a paper, or a file name in Latin-1 (Python holds its bytes as surrogates, which
+    no report or page can carry), ended in a traceback; so did a template that is not
+    UTF-8."""
+    os.mkfifo(site / "content/papers/pipe.yaml")
+    (site / "content/papers/folder.yaml").mkdir()
+    for folder in ("content/papers", "content/authors", "content/pages", "templates"):
+        name = b"caf\xe9." + (b"md" if folder.endswith("pages") else
+                               b"html" if folder == "templates" else b"yaml")
+        path = os.path.join(os.fsencode(site / folder), name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(b"---\ntitle: A\n---\n" if folder.endswith("pages") else b"title: A\n")
+    assert fails(site, subprocess=True) == [
+        "content/authors/caf\\xe9.yaml: file name is not valid UTF-8; rename the file",
+        "content/pages/caf\\xe9.md: file name is not valid UTF-8; rename the file",
+        "content/papers/caf\\xe9.yaml: file name is not valid UTF-8; rename the file",
+        "content/papers/folder.yaml: is a folder, not a file",
+        "content/papers/pipe.yaml: is not a regular file (a pipe, a socket or a device); "
+        "refused"]
+    for path in (site / "content").rglob("caf*"):
+        path.unlink()
+    (site / "content/papers/pipe.yaml").unlink()
+    (site / "content/papers/folder.yaml").rmdir()
+    assert fails(site) == ["templates/caf\\xe9.html: file name is not valid UTF-8; rename the "
+                           "file"]
+    for path in (site / "templates").iterdir():
+        path.unlink()
+    change(site, {"templates/paper.html": b'{% extends "base.html" %}\n{# caf\xe9 #}\n'})
+    assert fails(site) == ["templates/paper.html:2: template error: not valid UTF-8 (byte "
+                           "0xe9); save the file as UTF-8"]
+
+
 def test_symlinks_that_leave_the_site_are_refused(site, tmp_path):
     secret = tmp_path / "secret.yaml"
     secret.write_text("title: Secret paper\n")
