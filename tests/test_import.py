@@ -1058,6 +1058,13 @@ def test_optional_values_that_do_not_fit_are_left_out_with_a_warning(site):
     assert result.out.splitlines()[-1] == ("Imported 1 new paper from rows.csv into "
                                            "content/papers/ (3 warnings)")
     assert paper(site, "first") == {"title": "First"}
+    # a number of 5,000 digits (a traceback before)
+    (site / "big.csv").write_text("title,citations\nBig," + "9" * 5000 + "\n", encoding="utf-8")
+    result = run_cli("import", "csv", "big.csv", cwd=site)
+    assert result.code == 0 and len(result.lines) == 1
+    assert result.lines[0].startswith("warning: big.csv:2: citations: ")
+    assert result.lines[0].endswith("; left out")
+    assert paper(site, "big") == {"title": "Big"}
 
 
 def test_csv_without_a_title_column(site):
@@ -1119,7 +1126,14 @@ def test_jsonl_bad_lines(site):
             ('{\n  "title": "A"\n}\n{\n  "title": "B"\n}\n',
              "4: several JSON values one after another: put them in a JSON array, or one "
              "object on each line"),
-            ("[" * 100000 + "]" * 100000, "1: not valid JSON: nested too deeply")]:
+            ("[" * 100000 + "]" * 100000, "1: not valid JSON: nested too deeply"),
+            # Python reads numbers of up to 4,300 digits (a traceback before)
+            ('{"title": "A", "year": %s}' % ("9" * 5000), "1: not valid JSON: a number too "
+                                                         "long to read"),
+            ('[\n{"title": "A"},\n{"year": %s}]' % ("9" * 5000), "3: not valid JSON: a "
+                                                              "number too long to read"),
+            ('{\n"title": "A", "year": %s}' % ("9" * 5000), "1: not valid JSON: a number "
+                                                           "too long to read")]:
         (site / "p.json").write_text(text, encoding="utf-8")
         result = run_cli("import", "jsonl", "p.json", cwd=site)
         assert_clean_failure(result)

@@ -295,8 +295,8 @@ def _int(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     text = str(value).strip().replace(",", "").replace("_", "")
-    if re.fullmatch(r"-?\d+(\.0+)?", text):
-        return int(float(text))
+    if re.fullmatch(r"-?\d{1,18}(\.0+)?", text):   # (longer: text, which the model refuses)
+        return int(text.split(".")[0])
     return str(value).strip()
 
 

@@ -86,6 +86,8 @@ def _unwrapped(obj: dict) -> list[dict]:
 def _error(exc: ValueError | RecursionError) -> str:
     if isinstance(exc, RecursionError):
         return "not valid JSON: nested too deeply"
+    if not isinstance(exc, json.JSONDecodeError):   # Python reads at most 4,300 digits
+        return "not valid JSON: a number too long to read"
     if exc.msg == "Extra data":
         return ("several JSON values one after another: put them in a JSON array, or one "
                 "object on each line")
@@ -103,7 +105,7 @@ def _lines(text: str, source: str, diags: Diagnostics) -> list[tuple[int, object
             values.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
             diags.error(source, number, "", f"not valid JSON: {exc.msg} (column {exc.colno})")
-        except RecursionError as exc:
+        except (RecursionError, ValueError) as exc:
             diags.error(source, number, "", _error(exc))
     return values
 
@@ -117,14 +119,14 @@ def _one_object(text: str, source: str, diags: Diagnostics) -> list | None:
     try:
         json.loads(stripped.split("\n", 1)[0])
         return None
-    except (json.JSONDecodeError, RecursionError):
+    except (RecursionError, ValueError):
         pass
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         diags.error(source, exc.lineno, "", _error(exc))
         return []
-    except RecursionError as exc:
+    except (RecursionError, ValueError) as exc:
         diags.error(source, 1, "", _error(exc))
         return []
     return [(text[:len(text) - len(text.lstrip())].count("\n") + 1, value)]
@@ -155,7 +157,7 @@ def _array(text: str, source: str, diags: Diagnostics) -> list[tuple[int, object
     except json.JSONDecodeError as exc:   # (no "Extra data": each value is read alone)
         diags.error(source, exc.lineno, "", _error(exc))
         return []
-    except RecursionError as exc:
+    except (RecursionError, ValueError) as exc:
         diags.error(source, line + text.count("\n", counted, at), "", _error(exc))
         return []
     if text[at:].strip():
