@@ -21,6 +21,9 @@ _SLUG = re.compile(SLUG_PATTERN)
 RESERVED_IDS = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                 *(f"lpt{i}" for i in range(10))}
 
+# An id or slug names a folder of the output, beside files the site writes.
+WRITTEN_SUFFIXES = (".html", ".htm", ".bib", ".xml", ".json", ".txt")
+
 PAPER_TYPES = ("conference", "journal", "workshop", "preprint", "thesis", "book",
                "chapter", "report", "other")
 PaperType = Literal["conference", "journal", "workshop", "preprint", "thesis", "book",
@@ -33,6 +36,9 @@ def _check_slug(value: str) -> str:
                          "'.', '_' and '-', starting with a letter or digit (at most 120)")
     if value.split(".")[0] in RESERVED_IDS:
         raise ValueError(f"'{value}' is a reserved file name on Windows; choose another id")
+    if value.endswith(WRITTEN_SUFFIXES):   # papers/x.bib/ beside paper x's papers/x.bib
+        raise ValueError(f"'{value}' ends like a file the site writes "
+                         f"({value[value.rindex('.'):]}); choose an id without it")
     return value
 
 

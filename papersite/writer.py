@@ -328,7 +328,8 @@ class OutputWriter:
             self.abort()
             raise BuildError([Diagnostic(self.display, message=(
                 f"{clash[0]} would be both a file and the folder of {clash[1]}: two ids or "
-                "slugs clash, rename one; the previous site is untouched"))])
+                "slugs clash, or a file or folder in static/ has a page's name; rename one; "
+                "the previous site is untouched"))])
         if self.fresh:
             return self._commit_tree()
         writes_manifest = not partial or write_manifest

@@ -419,19 +419,25 @@ CASES = {
     "slugs that take the site's own paths": (
         {"content/pages/tags.md": "---\ntitle: My tags\n---\nHi\n",
          "content/pages/about.md": "---\ntitle: About\nslug: feed.xml\n---\nHi\n"},
-        ["content/pages/about.md:3: slug: 'feed.xml' is taken by the site's own pages "
-         "(/feed.xml/); choose another slug",
+        ["content/pages/about.md:3: slug: 'feed.xml' ends like a file the site writes "
+         "(.xml); choose an id without it",
          "content/pages/tags.md:1: slug: 'tags' is taken by the site's own pages (/tags/); "
          "choose another slug"]),
     "a page and a listing with one slug": (
         {"content/pages/daily.md": "---\ntitle: Daily\n---\nHi\n"},
         ["content/pages/daily.md:1: slug: 'daily' is also the slug of a listing in "
          "site.yaml; choose another slug"]),
-    "a paper id that clashes with another paper's BibTeX file": (
-        {"content/papers/more.yaml": "- id: a.bib\n  title: T\n"},
-        ["_site: papers/a.bib would be both a file and the folder of "
-         "papers/a.bib/index.html: two ids or slugs clash, rename one; the previous site "
-         "is untouched"]),
+    "a paper id that clashes with another paper's BibTeX file": (   # `check` passed it
+        {"content/papers/more.yaml": "- id: a.bib\n  title: T\n- id: index.html\n  title: U\n"},
+        ["content/papers/more.yaml:1: id: 'a.bib' ends like a file the site writes (.bib); "
+         "choose an id without it",
+         "content/papers/more.yaml:3: id: 'index.html' ends like a file the site writes "
+         "(.html); choose an id without it"]),
+    "a folder in static/ where the site writes a file": (
+        {"static/feed.xml/old.xml": "<feed/>"},
+        ["_site: feed.xml would be both a file and the folder of feed.xml/old.xml: two ids "
+         "or slugs clash, or a file or folder in static/ has a page's name; rename one; the "
+         "previous site is untouched"]),
     "date and year disagree": (
         {"content/papers/a.yaml": "title: A\nyear: 2022\ndate: 2023-05-01\n"},
         ["content/papers/a.yaml:3: date: 2023-05-01 is in 2023, but year is 2022; make them "
