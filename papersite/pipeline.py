@@ -473,19 +473,21 @@ def _build(options: BuildOptions, progress) -> BuildReport:
             t = time.perf_counter()
             changed = sorted(writer.changed)
             written, removed = writer.commit()
-            if options.use_cache:
-                save_state(state_file, current, writer.token)
-            if inputs is not None:
-                save_quiet_state(quiet_file, inputs, writer.token, len(site.routes),
-                                 site.diagnostics.warnings)
-            elif options.use_cache:
-                with contextlib.suppress(OSError):
-                    quiet_file.unlink(missing_ok=True)
+            with _committed():
+                if options.use_cache:
+                    save_state(state_file, current, writer.token)
+                if inputs is not None:
+                    save_quiet_state(quiet_file, inputs, writer.token, len(site.routes),
+                                     site.diagnostics.warnings)
+                elif options.use_cache:
+                    with contextlib.suppress(OSError):
+                        quiet_file.unlink(missing_ok=True)
             timings["commit"] = time.perf_counter() - t
-        snapshot.finish_saving(saving, writer.token, timings)
-        saving = None
-        if options.use_cache:
-            snapshot.forget_other_outputs(site_dir, output)
+        with _committed():
+            snapshot.finish_saving(saving, writer.token, timings)
+            saving = None
+            if options.use_cache:
+                snapshot.forget_other_outputs(site_dir, output)
     finally:
         snapshot.cancel_saving(saving)
         gc.unfreeze()
@@ -556,15 +558,27 @@ def writing(writer):
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if handles else None
     try:
         yield writer
-    except (KeyboardInterrupt, Interrupted):
+    except (KeyboardInterrupt, Interrupted) as exc:
         writer.abort()
-        raise KeyboardInterrupt from None
+        raise KeyboardInterrupt(*exc.args) from None
     except BaseException:
         writer.abort()
         raise
     finally:
         if handles:
             signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _committed():
+    """After the commit the new site is in place, whatever comes next (what is saved to
+    speed up the next build): an interrupt says so, rather than that the previous
+    output is untouched."""
+    try:
+        yield
+    except (KeyboardInterrupt, Interrupted):
+        raise KeyboardInterrupt("the new site is in place; the next build may take "
+                                "longer") from None
 
 
 def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: dict,

@@ -386,6 +386,32 @@ def test_a_signal_during_the_commit_undoes_it(small_editions, tmp_path, monkeypa
     assert same_site(site / "_site", after)
 
 
+@pytest.mark.parametrize("step", ["save_state", "finish_saving"])
+def test_a_signal_just_after_the_commit_says_the_new_site_is_in_place(
+        small_editions, tmp_path, monkeypatch, capsys, step):
+    """Ctrl-C after the commit, while the build saves what speeds up the next one: the
+    new site is whole, and the message says so (it said the previous output was
+    untouched)."""
+    from papersite import cli, snapshot as snapshot_module
+    one, before, two, after = small_editions
+    site = tmp_path / "site"
+    shutil.copytree(one, site)
+    shutil.rmtree(site / "content")
+    shutil.copytree(two / "content", site / "content")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline if step == "save_state" else snapshot_module, step,
+                        interrupted)
+    code = cli.main(["build", "--site", str(site), "--no-search", "--jobs", "1"])
+    assert code == 130
+    assert capsys.readouterr().err == ("interrupted; the new site is in place; the next "
+                                       "build may take longer\n")
+    assert same_site(site / "_site", after)
+    assert leftovers(site) == []
+
+
 _KILLED_IN_THE_COMMIT = """
 import os, signal, sys
 from papersite import cli, writer
