@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import nh3
 
+from .model import from_site_root
+
 _MATH = re.compile(
     r"(?<![\\$])\$\$(?P<display>[^$]+?)\$\$(?!\$)"          # $$ display $$
     r"|(?<![\\$\w])\$(?!\s)(?P<inline>[^$\n]+?)(?<![\s\\])\$(?![\d$])"  # $inline$
@@ -170,11 +172,18 @@ def _restore_math(rendered: str, formulas: list[tuple[str, str]]) -> str:
                    for i, part in enumerate(_TAG_SPLIT.split(rendered)))
 
 
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
 def _sanitise(rendered: str, base: str) -> str:
     def rebase(tag: str, attr: str, value: str) -> str | None:
-        # Site-relative links in user text follow the site's base path.
-        if attr in ("href", "src") and value.startswith("/") and not value.startswith("//"):
-            return base.rstrip("/") + value
+        # Links in user text are read from the site's root (model.from_site_root: a bio
+        # is shown on several pages) and follow the site's base path.
+        if attr in ("href", "src") and not value.startswith("//") \
+                and not _SCHEME.match(value):
+            value = from_site_root(value)
+            if value.startswith("/"):
+                return base.rstrip("/") + value
         return value
 
     return nh3.clean(rendered, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,

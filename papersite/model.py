@@ -70,7 +70,20 @@ def check_url(value: str) -> str:
     elif ":" in re.split(r"[/?#]", v, maxsplit=1)[0]:  # reads as a scheme somewhere
         raise ValueError(f"'{value}' is not a valid URL: a ':' before the first '/' "
                          "reads as a scheme")
-    return v
+    return v if scheme else from_site_root(v)
+
+
+_UP_OR_HERE = re.compile(r"^(?:\.\.?/)+")
+
+
+def from_site_root(path: str) -> str:
+    """A link without a scheme, read from the site's root: 'files/a.pdf' and
+    '../../files/a.pdf' are '/files/a.pdf'. The same link is shown on many pages (a
+    paper's on its page and in every list), so a path relative to one of them would
+    lead somewhere else from the others. Anchors and queries ('#x', '?q=') stay."""
+    if path.startswith(("/", "#", "?")):
+        return path
+    return "/" + _UP_OR_HERE.sub("", path)
 
 
 def check_static_path(value: str) -> str:

@@ -171,8 +171,9 @@ BROKEN_REPORT = [
     "2. index.html: href: /repo/missing.pdf not found",
     "3. papers/a/index.html: href: /repo/missing.pdf not found",
     "4. papers/a/index.html: href: /repo/papers/b/ not found",
-    "5. papers/a/index.html: href: ../nope/ not found",
-    "6. papers/a/index.html: href: ../../../x/ is outside the site's base path /repo/",
+    # links in text are read from the site's root (a paper's abstract is on many pages)
+    "5. papers/a/index.html: href: /repo/nope/ not found",
+    "6. papers/a/index.html: href: /repo/x/ not found",
     "7. papers/index.html: href: /repo/missing.pdf not found",
     "8. years/2020/index.html: href: /repo/missing.pdf not found",
     "broken links: 8 errors; the previous output is untouched",
@@ -185,6 +186,34 @@ def test_build_check_links_reports_a_numbered_list(make_site, build):
     assert result.code == 1
     assert result.lines == BROKEN_REPORT
     assert not (site / "_site").exists()  # nothing was committed
+
+
+def test_relative_links_are_read_from_the_sites_root(make_site, build):
+    """A link without a scheme or a leading '/' is shown on many pages (a paper's in
+    every list, a bio on the home page too): it is read from the site's root, so that
+    it leads to the same file from all of them. It was left as written, and broke on
+    every page but one, with `--strict` passing."""
+    site = make_site({
+        "site.yaml": "title: T\nbase_url: https://user.github.io/repo/\nowner: ann-lee\n",
+        "content/papers/a.yaml": """\
+            title: A
+            authors: [Ann Lee]
+            year: 2020
+            links: {slides: files/a-slides.pdf, poster: ./files/a-poster.pdf}
+            """,
+        "content/authors/ann-lee.yaml": "name: Ann Lee\nbio: 'See [paper A](../../papers/a/).'\n",
+        "static/files/a-slides.pdf": b"%PDF-1.4 slides",
+        "static/files/a-poster.pdf": b"%PDF-1.4 poster",
+    })
+    result = build(site, "--strict", "--check-links")
+    assert result.code == 0, result.err
+    for page in ("papers/a/index.html", "papers/index.html", "authors/ann-lee/index.html",
+                 "index.html"):
+        html = (site / "_site" / page).read_text("utf-8")
+        assert 'href="/repo/files/a-slides.pdf"' in html, page
+        assert 'href="/repo/files/a-poster.pdf"' in html, page
+    for page in ("authors/ann-lee/index.html", "index.html"):   # the owner's bio
+        assert '<a href="/repo/papers/a/"' in (site / "_site" / page).read_text("utf-8")
 
 
 def test_check_links_builds_in_a_temporary_folder(make_site):
