@@ -20,7 +20,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .loading import SOURCE, LoadedContent, Record, describe
 from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue
-from .outputs.bibtex import stale_fields
+from .outputs.bibtex import entry_problem, stale_fields
 
 
 @dataclass
@@ -199,8 +199,15 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
 
 
 def warn_stale_bibtex(paper: Paper, record: Record, diags: Diagnostics) -> None:
-    """A paper's own entry that no longer agrees with its fields: a warning (an error
-    under --strict), since the site would cite the paper with what the entry says."""
+    """A paper's own entry that is none, or no longer agrees with its fields: a warning
+    (an error under --strict), since the site would cite the paper with what the entry
+    says."""
+    problem = entry_problem(paper.bibtex)
+    if problem:
+        diags.warning(record.path, record.line_of("bibtex"), "bibtex",
+                      f"{problem}; the site publishes it as the paper's citation",
+                      strict=True)
+        return
     for name, theirs, ours in stale_fields(paper):
         what, differ = ("authors", "differ") if name == "author" else (name, "differs")
         diags.warning(record.path, record.line_of("bibtex"), "bibtex",

@@ -764,6 +764,40 @@ def test_unknown_fields_warn_without_strict(site):
     assert err.splitlines() == ["warning: " + line for line in UNKNOWN_LINES]
 
 
+BROKEN_ENTRIES = {"content/papers/more.yaml": """\
+    - id: b
+      title: Second paper
+      bibtex: not bibtex at all
+    - id: c
+      title: Third paper
+      bibtex: "@article{c, title={Third paper}, journal={J. Tests}"
+    - id: d
+      title: Fourth paper
+      bibtex: "@article{d, title={Fourth paper} journal={J. Tests}}"
+    - id: e
+      title: Fifth paper
+      bibtex: "@article{e, title={Fifth {paper, journal={J. Tests}}"
+    """}
+BROKEN_ENTRY_LINES = [
+    "content/papers/more.yaml:3: bibtex: is not a BibTeX entry: write it as @type{key, "
+    "field = {value}, ...}; the site publishes it as the paper's citation",
+    "content/papers/more.yaml:6: bibtex: the entry does not end where its fields do: a "
+    "missing comma or '}'; the site publishes it as the paper's citation",
+    "content/papers/more.yaml:9: bibtex: a comma is missing before journal; the site "
+    "publishes it as the paper's citation",
+    "content/papers/more.yaml:12: bibtex: the value of title has no end: its braces or "
+    "quotes do not balance; the site publishes it as the paper's citation"]
+
+
+def test_a_bibtex_field_that_is_no_entry_warns(site):
+    """It was published as the paper's citation without a word."""
+    change(site, BROKEN_ENTRIES)
+    code, err = invoke("build", "--site", str(site), "--no-search")
+    assert code == 0
+    assert err.splitlines() == ["warning: " + line for line in BROKEN_ENTRY_LINES]
+    assert fails(site, "--strict") == BROKEN_ENTRY_LINES
+
+
 # --- files: size limit, BOM, symlinks ---------------------------------------------------------
 
 

@@ -138,6 +138,34 @@ def entry_fields(bibtex: str | None) -> dict[str, str | None]:
     return fields
 
 
+_ENTRY_END = re.compile(r"(?:\s|,|%[^\n]*)*[})]")
+_LEADING_COMMENTS = re.compile(r"(?:\s|%[^\n]*)*")
+_COMMENT = re.compile(r"%[^\n]*")
+
+
+def entry_problem(bibtex: str) -> str | None:
+    """Why a paper's own `bibtex` text is not one whole BibTeX entry (the site would
+    publish it as the paper's citation all the same), or None."""
+    start = _ENTRY_START.search(bibtex)
+    if start is None or _LEADING_COMMENTS.match(bibtex).end() != start.start():
+        return "is not a BibTeX entry: write it as @type{key, field = {value}, ...}"
+    at: int | None = start.end()
+    first = True
+    while (name := _FIELD_NAME.match(bibtex, at)) is not None:
+        if not first and "," not in _COMMENT.sub("", bibtex[at:name.start(1)]):
+            return f"a comma is missing before {name.group(1)}"
+        first = False
+        _, at = _value(bibtex, name.end())
+        while at is not None and (joined := _CONCATENATION.match(bibtex, at)) is not None:
+            _, at = _value(bibtex, joined.end())
+        if at is None:
+            return (f"the value of {name.group(1)} has no end: its braces or quotes do not "
+                    "balance")
+    if _ENTRY_END.match(bibtex, at) is None:
+        return "the entry does not end where its fields do: a missing comma or '}'"
+    return None
+
+
 def _value(text: str, at: int) -> tuple[str | None, int | None]:
     """The value at text[at:] and where it ends: {balanced braces}, "quoted" (braces
     inside balanced), a number, or a macro (None); (None, None) when there is none."""
