@@ -153,7 +153,7 @@ def _resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: 
              strict: bool, base_url: str | None, timings: dict | None) -> Site:
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
-    content = validate_content(loaded, diags, drafts=drafts)
+    content = validate_content(loaded, diags, drafts=drafts, static=site_dir / "static")
     if base_url:
         try:
             content.config = content.config.with_base_url(base_url)

@@ -231,7 +231,7 @@ class Session:
             diags = Diagnostics()
             part = validate_content(LoadedContent(
                 self._site_record(), load.records, [], [], [], [], {}, set()), diags,
-                drafts=options.drafts)
+                drafts=options.drafts, static=site.site_dir / "static")
             if options.strict:
                 diags.apply_strict()
             mine = [d for d in diags.items if d.path == rel]

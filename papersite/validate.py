@@ -12,7 +12,7 @@ import difflib
 import re
 import typing
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ValidationError
 
@@ -307,9 +307,17 @@ def validate_config(record: Record | None, diags: Diagnostics) -> SiteConfig:
     return config
 
 
-def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = False
-                     ) -> Content:
-    """Validate every record; duplicates and unknown fields reported with positions."""
+def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = False,
+                     static: Path | None = None) -> Content:
+    """Validate every record; duplicates and unknown fields reported with positions.
+    `static`: the site's static/ folder, where a paper's image and a profile's photo
+    must be (a missing one was only found by `--check-links`)."""
+
+    def in_static(path: str | None, record: Record, field_name: str) -> None:
+        if path and static is not None and not (static / path).is_file():
+            diags.error(record.path, record.line_of(field_name), field_name,
+                        f"static/{path} not found")
+
     config = validate_config(loaded.site, diags)
     origins: dict[str, Record] = {}
 
@@ -337,6 +345,7 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
             continue
         if paper.bibtex:
             warn_stale_bibtex(paper, record, diags)
+        in_static(paper.image, record, "image")
         if paper.draft and not drafts:
             continue
         papers.append(paper)
@@ -347,6 +356,7 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
         if profile is None and data is not None:
             rejected.add(f"profile:{data['id']}")
         elif profile is not None and unique(f"profile:{profile.id}", record, "author id"):
+            in_static(profile.photo, record, "photo")
             profiles.append(profile)
     venues: list[Venue] = []
     for record in loaded.venues:

@@ -427,6 +427,11 @@ CASES = {
         {"content/pages/daily.md": "---\ntitle: Daily\n---\nHi\n"},
         ["content/pages/daily.md:1: slug: 'daily' is also the slug of a listing in "
          "site.yaml; choose another slug"]),
+    "an image and a photo that static/ does not hold": (   # only --check-links saw them
+        {"content/papers/a.yaml": "title: A\nimage: img/missing.png\n",
+         "content/authors/ada.yaml": "name: Ada Lovelace\nphoto: img/ada.jpg\n"},
+        ["content/authors/ada.yaml:2: photo: static/img/ada.jpg not found",
+         "content/papers/a.yaml:2: image: static/img/missing.png not found"]),
     "a paper id that clashes with another paper's BibTeX file": (   # `check` passed it
         {"content/papers/more.yaml": "- id: a.bib\n  title: T\n- id: index.html\n  title: U\n"},
         ["content/papers/more.yaml:1: id: 'a.bib' ends like a file the site writes (.bib); "
