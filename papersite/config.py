@@ -52,6 +52,12 @@ class NavItem(_Settings):
     url: Url
 
 
+# Paper fields whose values are numbers or yes/no: what a listing's filter must give.
+_FILTER_KINDS = {"year": int, "month": int, "citations": int, "upvotes": int,
+                 "author_count": int, "selected": bool, "draft": bool, "et_al": bool}
+_KIND_NAMES = {int: "a whole number", bool: "true or false"}
+
+
 class Listing(_Settings):
     """A listing page declared in site.yaml: a filter, a sort order, a grouping."""
 
@@ -66,9 +72,15 @@ class Listing(_Settings):
     @field_validator("filter")
     @classmethod
     def _known_filter_fields(cls, value: dict) -> dict:
-        for key in value:
+        for key, wanted in value.items():
             if key not in LISTING_FIELDS:
                 raise ValueError(f"cannot filter on '{key}': not a paper field")
+            # A value of the wrong kind matches no paper: an empty listing, said nowhere.
+            kind = _FILTER_KINDS.get(key)
+            for one in wanted if isinstance(wanted, list) else [wanted]:
+                if kind is not None and (type(one) is not kind):
+                    raise ValueError(f"{key}: expected {_KIND_NAMES[kind]}, found "
+                                     f"'{one}'")
         return value
 
     @field_validator("sort")

@@ -427,6 +427,19 @@ CASES = {
         {"content/pages/daily.md": "---\ntitle: Daily\n---\nHi\n"},
         ["content/pages/daily.md:1: slug: 'daily' is also the slug of a listing in "
          "site.yaml; choose another slug"]),
+    "a listing's filter with a value of the wrong kind": (   # an empty listing before
+        {"site.yaml": """\
+            title: T
+            listings:
+              - slug: recent
+                title: Recent
+                filter: {year: "2023"}
+              - slug: picked
+                title: Picked
+                filter: {selected: "yes"}
+            """},
+        ["site.yaml:5: listings[0].filter: year: expected a whole number, found '2023'",
+         "site.yaml:8: listings[1].filter: selected: expected true or false, found 'yes'"]),
     "an image and a photo that static/ does not hold": (   # only --check-links saw them
         {"content/papers/a.yaml": "title: A\nimage: img/missing.png\n",
          "content/authors/ada.yaml": "name: Ada Lovelace\nphoto: img/ada.jpg\n"},
