@@ -1067,6 +1067,22 @@ def test_optional_values_that_do_not_fit_are_left_out_with_a_warning(site):
     assert paper(site, "big") == {"title": "Big"}
 
 
+def test_csv_with_a_quote_that_is_never_closed(site):
+    """The reader took every line after the quote as one cell: a paper titled
+    'X,A B,2020 ...', and the rows after it gone, without a word."""
+    (site / "q.csv").write_text('title,authors,year\nFine,Ann Lee,2019\n"X,Ann Lee,2020\n'
+                                'Y,Bo Chen,2021\n', encoding="utf-8")
+    result = run_cli("import", "csv", "q.csv", cwd=site)
+    assert_clean_failure(result)
+    assert result.lines[0] == ("q.csv:3: a quoted cell in this row is never closed: its '\"' "
+                               "has no partner")
+    # A stray quote inside a cell is read as Excel reads it.
+    (site / "q.csv").write_text('title,authors,year\n"Fine, really" too,Ann Lee,2019\n',
+                                encoding="utf-8")
+    assert run_cli("import", "csv", "q.csv", cwd=site).code == 0
+    assert papers(site) == ["fine-really-too"]
+
+
 def test_csv_without_a_title_column(site):
     (site / "t.csv").write_text("name,who\nX,Y\n", encoding="utf-8")
     result = run_cli("import", "csv", "t.csv", cwd=site)

@@ -25,6 +25,18 @@ def _dialect(text: str, path: Path):
         return "excel"
 
 
+def _ends_in_a_quote(text: str, dialect) -> bool:
+    """Whether the file ends inside a quoted cell, which the reader takes to hold every
+    line after its quote (a title of "X,A B,2020 ..."). Only this is refused: Excel
+    reads other stray quotes too, as the reader does."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), dialect, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
 def read(path: Path, session: ImportSession, diags: Diagnostics,
          mapping: list[str] = ()) -> tuple[list[Candidate], ColumnMap | None]:
     text = read_input(path, diags)
@@ -40,6 +52,10 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
             start = reader.line_num + 1
     except csv.Error as exc:
         diags.error(source, reader.line_num or 1, "", f"cannot parse CSV: {exc}")
+        return [], None
+    if rows and _ends_in_a_quote(text, reader.dialect):   # its row would hold the rest
+        diags.error(source, rows[-1][0], "", "a quoted cell in this row is never closed: "
+                                              "its '\"' has no partner")
         return [], None
     while rows and not any(cell.strip() for cell in rows[0][1]):
         rows.pop(0)
