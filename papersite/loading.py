@@ -12,6 +12,7 @@ the site folder and must not be able to run code).
 
 from __future__ import annotations
 
+import difflib
 import errno
 import hashlib
 import json
@@ -728,6 +729,7 @@ def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
     # content/ is walked once, for its links and its files (100,000 papers: 0.3 s a walk).
     listing = list(_walk(str(content), ("",), False)) if content.is_dir() else []
     _check_links_inside(content, site_dir, diags, listing)
+    _note_unread(listing, diags)
     _check_links_inside(site_dir / "static", site_dir, diags)
     found: list[SourceFile] = []
     root = os.path.join(str(site_dir), "")   # with its separator: a join per file is 10 µs
@@ -760,6 +762,34 @@ def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
             add(name, "site", _Stat(site_dir / name))
             break
     return found
+
+
+# What content/ holds that Papersite reads: folders, and files.
+_CONTENT_FOLDERS = ("papers", "authors", "pages")
+_CONTENT_FILES = ("venues.yaml", "venues.yml", "tags.yaml", "tags.yml")
+
+
+def _note_unread(listing: list, diags: Diagnostics) -> None:
+    """Warn about what stands at the top of content/ and is not read: `content/paper/`
+    (a typo: an error under --strict), `papers` that is a file, `venues.yaml` that is a
+    folder. Their papers were left out of the site without a word."""
+    for rel, entry in listing:
+        if "/" in rel or rel.startswith("."):
+            continue
+        is_dir = entry.is_dir()
+        if rel in _CONTENT_FOLDERS and not is_dir:
+            diags.warning(f"content/{rel}", message="is a file, not a folder: nothing in it "
+                                                    "is read", strict=True)
+        elif rel in _CONTENT_FILES and is_dir:
+            diags.warning(f"content/{rel}", message="is a folder, not a file: it is not "
+                                                    "read", strict=True)
+        elif rel not in _CONTENT_FOLDERS and rel not in _CONTENT_FILES:
+            close = difflib.get_close_matches(rel, _CONTENT_FOLDERS + _CONTENT_FILES, n=1,
+                                              cutoff=0.75)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            diags.warning(f"content/{rel}", message=f"not read: content/ holds papers/, "
+                          f"authors/, pages/, venues.yaml and tags.yaml{hint}",
+                          strict=bool(close))
 
 
 def _files_under(content: Path, sub: str, listing: list, suffixes: tuple[str, ...],

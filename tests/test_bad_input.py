@@ -816,6 +816,29 @@ def test_a_bibtex_field_that_is_no_entry_warns(site):
     assert fails(site, "--strict") == BROKEN_ENTRY_LINES
 
 
+def test_what_content_holds_and_papersite_does_not_read_is_named(site):
+    """A paper put in content/paper/ (a typo), a venues.yaml that is a folder, a notes
+    file: each was left out of the site without a word."""
+    change(site, {"content/paper/x.yaml": "title: X\n", "content/NOTES.txt": "to do\n"})
+    (site / "content/venues.yaml").rename(site / "venues.bak")
+    (site / "content/venues.yaml").mkdir()
+    code, err = invoke("build", "--site", str(site), "--no-search")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: content/NOTES.txt: not read: content/ holds papers/, authors/, pages/, "
+        "venues.yaml and tags.yaml",
+        "warning: content/paper: not read: content/ holds papers/, authors/, pages/, "
+        "venues.yaml and tags.yaml (did you mean papers?)",
+        "warning: content/venues.yaml: is a folder, not a file: it is not read"]
+    # Under --strict the typo and the folder are errors; a notes file stays a warning.
+    assert fails(site, "--strict") == [
+        "warning: content/NOTES.txt: not read: content/ holds papers/, authors/, pages/, "
+        "venues.yaml and tags.yaml",
+        "content/paper: not read: content/ holds papers/, authors/, pages/, venues.yaml "
+        "and tags.yaml (did you mean papers?)",
+        "content/venues.yaml: is a folder, not a file: it is not read"]
+
+
 # --- files: size limit, BOM, symlinks ---------------------------------------------------------
 
 
