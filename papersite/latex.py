@@ -22,7 +22,8 @@ _LATEX = re.compile(r"[\\{}$~%&#^_]|--|``|''|[!?]`|\s\s|[^\S ]")
 # in braces (dropped), the escapes \% \& \_ \# \$, dashes (-- and ---), and inline math
 # ($...$ with no % and no $ beside it, kept as written). Anything else goes to the decoder.
 _NOT_PLAIN = re.compile(r"``|''|[!?]`|\s\s|[^\S ]|\\(?![%&_#$])|(?<!\\)[$~^%&#_]")
-_MATH = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\%]|\\[^$])*)(?<!\\)\$(?!\$)")   # % would comment
+# (% would comment; an accent such as \. takes what follows as its argument, even a $)
+_MATH = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\%]|\\[^$.'\"^~=`])*)(?<!\\)\$(?!\$)")
 _PIECES = re.compile(r"([{}]|\\[%&_#$])")
 
 

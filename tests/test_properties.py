@@ -571,6 +571,7 @@ _latex_tokens = st.one_of(
 @example("*b11$X!)'{$${a}$\\_")
 @example("$O(n)$$k$ -- two maths side by side make a $$")
 @example("Z-=`$^+&=%)''\"$--<1`")
+@example("$\\.$\\%")   # an accent at the end of math takes the closing $
 def test_what_the_import_decodes_without_pylatexenc_is_what_pylatexenc_gives(text):
     """A value decoded_without_pylatexenc answers for (plain text, braces, the escapes
     \\% \\& \\_ \\# \\$, dashes, inline math) must come out as pylatexenc decodes it."""
