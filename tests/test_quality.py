@@ -43,6 +43,7 @@ SHOWCASE = "showcase-every-field"
 PAGES = {
     "home": "/",
     "papers": "/papers/",
+    "papers-page": "/papers/page/2/",   # a year continued from page 1
     "paper": "/papers/instructpix2pix-learning-to-follow-image-editing/",
     "paper-full": f"/papers/{SHOWCASE}/",
     # its introduction, taken from a PDF, holds a 1,500-character "word"
