@@ -533,7 +533,19 @@ def fixture_site(serve, tmp_path_factory):
     empty = write_files(work / "empty", {"site.yaml": SITE})
     build(BuildOptions(empty, output=root / "empty", base_url=f"{origin}/empty/",
                        use_cache=False))
+    math = write_files(work / "math", {"site.yaml": SITE, "content/papers/p.yaml": MATH_PAPERS})
+    build(BuildOptions(math, output=root / "math", base_url=f"{origin}/math/", use_cache=False))
     return origin
+
+
+MATH_PAPERS = """\
+- id: fast
+  title: Fast $O(n \\log n)$ *sparse* attention
+  year: 2024
+- id: linked
+  title: "A [linked](https://example.org/) $x^2$ <img src=x onerror=\\"window.pwned=6\\"> attention"
+  year: 2023
+"""
 
 
 def test_sharded_index_merges_results_counts_and_date_order(fixture_site, page):
@@ -558,6 +570,25 @@ def test_hostile_text_stays_text(fixture_site, page):
     assert page.locator("#search-results img, #search-results script").count() == 0
     assert page.locator("#search-results .result-excerpt mark").count() >= 3
     assert search.EVERY_PAPER not in page.inner_text("#search-results")
+
+
+def test_math_and_markup_in_titles_show_as_on_the_sites_pages(fixture_site, page):
+    page.goto(f"{fixture_site}/math/papers/")
+    listed = page.eval_on_selector_all(".entry-title a", "els => els.map(e => e.innerHTML)")
+    assert "<math" in listed[0] and "<em>sparse</em>" in listed[0]
+    page.goto(f"{fixture_site}/math/search/?q=attention&sort=newest")
+    assert settled(page).startswith("2 papers for “attention”")
+    shown = page.eval_on_selector_all("#search-results .entry-title a",
+                                      "els => els.map(e => e.innerHTML)")
+    assert shown[0] == listed[0]          # the same MathML and emphasis, not $O(n \log n)$
+    assert page.locator("#search-results .entry-title a math").count() == 2
+    assert not [t for t in titles(page) if "$" in t]    # (an excerpt may quote the TeX)
+    # The title's own link gives way to its words inside the result's link; nothing
+    # else of the title's HTML gets in.
+    second = page.locator("#search-results .entry-title a").nth(1)
+    assert second.inner_text().startswith("A linked")
+    assert second.locator("a, img").count() == 0
+    assert page.evaluate("window.pwned") is None and not page.errors
 
 
 def test_site_without_index_says_so(fixture_site, page):

@@ -170,7 +170,10 @@ async function showMore(moveFocus) {
 
 function renderResult(d) {
   const m = d.meta || {};
-  const title = el("h3", { class: "entry-title" }, el("a", { href: d.url, text: m.title || d.url }));
+  const link = el("a", { href: d.url });
+  if (m.title_html) link.append(...titleNodes(m.title_html));
+  else link.textContent = m.title || d.url;
+  const title = el("h3", { class: "entry-title" }, link);
   const li = el("li", { class: "search-result" }, title);
   if (m.authors) li.append(el("p", { class: "entry-authors", text: m.authors }));
   // "CVPR 2023 · Conference paper", or "Preprint · Dec 8, 2025" when there is no venue.
@@ -191,6 +194,52 @@ function excerptNodes(excerpt) {
   return [...t.content.childNodes].map((n) => n.nodeName === "MARK"
     ? el("mark", { text: n.textContent })
     : document.createTextNode(n.textContent.split(everyPaper).join("").replace(/\.\s*\.\s*$/, ".")));
+}
+
+// A title with math or markup, as the build rendered and sanitised it (markup.py). The
+// index is this site's own file, and still only these elements and attributes are kept:
+// another element gives way to its content (a link, which cannot sit inside the result's
+// own link), and a script, style or the like goes with its content.
+const HTML_NS = "http://www.w3.org/1999/xhtml";
+const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
+const TITLE_TAGS = new Set(["em", "strong", "code", "sub", "sup", "b", "i", "s", "del", "ins",
+  "small", "abbr", "kbd", "var", "q"]);
+const MATH_TAGS = new Set(["math", "mi", "mn", "mo", "ms", "mtext", "mspace", "mrow", "mfrac",
+  "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose", "msub",
+  "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mtable", "mtr", "mtd",
+  "mlabeledtr", "semantics", "annotation", "mprescripts", "none"]);
+const MATH_ATTRS = new Set(["display", "xmlns", "mathvariant", "stretchy", "fence", "form",
+  "separator", "lspace", "rspace", "columnalign", "rowalign", "displaystyle", "scriptlevel",
+  "accent", "accentunder", "movablelimits", "width", "height", "depth", "linethickness",
+  "minsize", "maxsize", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
+  "notation", "symmetric", "largeop", "encoding", "open", "close", "separators", "align"]);
+const DROPPED = new Set(["script", "style", "template", "title", "textarea", "noscript",
+  "iframe", "object", "embed"]);
+
+function titleNodes(html) {
+  const t = document.createElement("template");
+  t.innerHTML = html;    // inert: nothing in a template loads or runs
+  const clean = (node) => {
+    for (const child of [...node.childNodes]) {
+      if (child.nodeType === Node.TEXT_NODE) continue;
+      if (child.nodeType !== Node.ELEMENT_NODE || DROPPED.has(child.localName)) {
+        child.remove();
+        continue;
+      }
+      clean(child);
+      const math = child.namespaceURI === MATHML_NS;
+      if (!(math ? MATH_TAGS : TITLE_TAGS).has(child.localName) ||
+          !(math || child.namespaceURI === HTML_NS)) {
+        child.replaceWith(...child.childNodes);
+        continue;
+      }
+      for (const a of [...child.attributes]) {
+        if (!math || !MATH_ATTRS.has(a.name)) child.removeAttribute(a.name);
+      }
+    }
+  };
+  clean(t.content);
+  return [...t.content.childNodes];
 }
 
 // --- facets ------------------------------------------------------------------------------
