@@ -479,6 +479,28 @@ def test_copy_button_copies_the_bibtex(browser, server):
         context.close()
 
 
+def test_buttons_that_need_the_script_show_only_with_it(browser, server):
+    """Copy BibTeX, RIS, CSL-JSON and expand-all work through the script: without it a
+    reader sees none of them, and the .bib download, a real link, stays."""
+    for scripts in (False, True):
+        context = browser.new_context(java_script_enabled=scripts)
+        try:
+            page = context.new_page()
+            page.goto(server + PAGES["paper-full"])
+            shown = {name: page.locator(".cite-actions button", has_text=name).is_visible()
+                     for name in ("Copy BibTeX", "Download RIS", "Download CSL-JSON")}
+            assert shown == dict.fromkeys(shown, scripts), (scripts, shown)
+            link = page.locator(".cite-actions a", has_text="Download .bib")
+            assert link.is_visible() and link.get_attribute("href").endswith(".bib")
+            # The script's own button is there only with it too.
+            assert page.locator(".theme-toggle").is_visible() is scripts
+            page.goto(server + PAGES["edition"])
+            assert page.locator(".expand-controls").is_visible() is scripts
+            assert page.locator("button", has_text="Expand all abstracts").is_visible() is scripts
+        finally:
+            context.close()
+
+
 # --- paper pages stay small -------------------------------------------------------------
 
 TEXT_BLOCK = re.compile(r'<div class="(?:abstract|introduction)">(.*?)</div>\s*</section>', re.S)
