@@ -434,6 +434,42 @@ def test_no_layout_shift(kind, browser, server):
         context.close()
 
 
+BOXES = """() => Object.fromEntries(['.profile', '.person-main', '.person-side'].map(s => { const r = document.querySelector(s).getBoundingClientRect();
+    return [s, {top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right}]; }))"""
+WHERE = """() => { const a = document.activeElement;
+    return a.closest('.person-main') ? 'papers' : a.closest('.person-side') ? 'summary' : ''; }"""
+
+
+@pytest.mark.parametrize("kind", ["home", "author-profile"])
+def test_papers_come_before_the_summary_column(kind, browser, server):
+    """After the profile, Tab reaches the papers before the chart, co-authors and venues;
+    a wide screen shows the summary beside the papers, level with them, and a phone shows
+    the profile, then the papers, then the summary."""
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(server + PAGES[kind])
+            where = ""
+            for _ in range(60):
+                page.keyboard.press("Tab")
+                where = page.evaluate(WHERE)
+                if where:
+                    break
+            assert where == "papers", width
+            box = page.evaluate(BOXES)
+            main, side = box[".person-main"], box[".person-side"]
+            if width == 1280:
+                assert side["left"] >= main["right"] and abs(side["top"] - main["top"]) < 2
+            else:
+                assert box[".profile"]["bottom"] <= main["top"]
+                assert side["top"] >= main["bottom"]
+                link = page.get_by_role("link", name="Co-authors and venues ↓")
+                assert link.is_visible()
+        finally:
+            context.close()
+
+
 def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
     page = tabs("dark").open(PAGES["author-profile"])
     page.emulate_media(media="print")
@@ -556,8 +592,10 @@ def test_author_page_shows_profile_metrics_chart_and_counts(site):
     assert years == sorted(years, reverse=True) and len(years) >= 5
     assert 'href="/authors/qianru-sun/feed.xml"' in html
     assert 'href="/authors/qianru-sun/papers.bib"' in html
-    # On a phone the summary column comes first, so it comes first in the page.
-    assert html.index('<aside class="person-side"') < html.index('class="section-title"')
+    # The papers come first in the page (for the keyboard, screen readers and phones);
+    # the summary column follows them, and a phone's reader can jump to it.
+    assert html.index('class="section-title"') < html.index('<aside class="person-side"')
+    assert '<a href="#person-side">Co-authors and venues ↓</a>' in html
 
 
 def test_venue_series_and_edition_pages(site):
