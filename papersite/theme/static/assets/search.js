@@ -8,7 +8,8 @@
 //
 // A large site's index comes in shards (pagefind/papersite-search.json lists them,
 // oldest papers first): each is a Pagefind instance; results are merged here, by score
-// for relevance and by shard order for dates, and facet counts are summed.
+// for relevance and by shard order for dates (undated papers last), and facet counts
+// are summed.
 
 const FACETS = [
   { key: "year", label: "Year", order: "value-desc", top: Infinity },
@@ -97,17 +98,29 @@ function pagefindFilters(filters, except) {
   return out;
 }
 
-async function search(filters) {
+async function search(filters, countsOnly = false) {
   // With no query, browse: search for the word every paper has (an empty query would
   // make Pagefind load the whole word index), newest first.
   const term = state.q || everyPaper;
-  const sort = SORTS[state.sort] || (state.q ? undefined : SORTS.newest);
-  const parts = await Promise.all(shards.map((s) => s.search(term, { filters, ...(sort ? { sort } : {}) })));
+  const sort = countsOnly ? undefined : SORTS[state.sort] || (state.q ? undefined : SORTS.newest);
+  const parts = await Promise.all(shards.map((s) => s.search(term, { filters })));
   if (parts.some((p) => !p)) return null;
   let results;
-  if (!sort) results = parts.flatMap((p) => p.results).sort((a, b) => b.score - a.score);
-  else if (sort.date === "desc") results = parts.slice().reverse().flatMap((p) => p.results);
-  else results = parts.flatMap((p) => p.results);
+  if (countsOnly) results = [];
+  else if (!sort) results = parts.flatMap((p) => p.results).sort((a, b) => b.score - a.score);
+  else {
+    // Sorted by date, Pagefind leaves out the papers without one (they have no sort key);
+    // the same search unsorted has them, and they come after the dated papers in either
+    // order, as on the site's lists.
+    const sorted = await Promise.all(shards.map((s) => s.search(term, { filters, sort })));
+    if (sorted.some((p) => !p)) return null;
+    const undated = parts.flatMap((p, i) => {
+      const dated = new Set(sorted[i].results.map((r) => r.id));
+      return p.results.filter((r) => !dated.has(r.id));
+    }).sort((a, b) => b.score - a.score);
+    const byDate = sort.date === "desc" ? sorted.slice().reverse() : sorted;
+    results = byDate.flatMap((p) => p.results).concat(undated);
+  }
   const counts = {};
   for (const p of parts) {
     for (const [facet, values] of Object.entries(p.filters || {})) {
@@ -127,7 +140,7 @@ async function run() {
   const counts = { ...main.filters };
   const selected = FACETS.filter((f) => (state.filters[f.key] || []).length);
   const others = await Promise.all(selected.map((f) =>
-    search(pagefindFilters(state.filters, f.key))));
+    search(pagefindFilters(state.filters, f.key), true)));
   if (id !== runId) return;
   selected.forEach((f, i) => { if (others[i]) counts[f.key] = others[i].filters[f.key] || {}; });
   lastCounts = counts;
