@@ -8,7 +8,9 @@ entry once and reuses it on every page that lists it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from array import array
 
 from .catalog import Catalog, Entry, Person, Series, field_value
 from .markup import plain_text, render_inline, render_markdown
@@ -89,6 +91,7 @@ class Views:
         self._owner = catalog.people.get(catalog.owner) if catalog.owner else None
         self._site: dict | None = None
         self._last_entry: tuple | None = None   # (paper, its entry): see entry()
+        self._spreads: dict[tuple, dict] = {}     # see _spread()
 
     # --- pieces shared by every page ------------------------------------------------------
 
@@ -234,10 +237,18 @@ class Views:
 
     # --- grouping -------------------------------------------------------------------------
 
-    def groups(self, entries: list[Entry], by: str = "year") -> list[dict]:
-        """Consecutive entries sharing a heading, e.g. papers by year ("Undated" last)."""
+    def groups(self, entries: list[Entry], by: str = "year",
+               part: tuple | None = None) -> list[dict]:
+        """Consecutive entries sharing a heading, e.g. papers by year ("Undated" last).
+
+        `part` is (the whole list, where this page starts in it, the list's path, papers
+        a page) when `entries` is one page of a longer list: a group then counts the whole
+        list's papers (2024 has 52 papers, 34 of them on page 1 and 18 on page 2), says
+        whether it began on an earlier page ("(continued)"), and links the page where it
+        goes on."""
         if by == "none":
-            return [{"heading": None, "anchor": None, "ids": [e.id for e in entries]}]
+            return [{"heading": None, "anchor": None, "ids": [e.id for e in entries],
+                     "count": len(entries), "continued": False, "more": None}]
         # Gather each group's entries, keeping the list's own order inside a group
         # (a listing ranked by upvotes and grouped by month stays ranked in each month).
         buckets: dict[object, list[str]] = {}
@@ -246,11 +257,40 @@ class Views:
         keys = list(buckets)
         if by in ("year", "month", "date"):
             keys.sort(key=lambda k: (k is None, _order_key(k)), reverse=False)
+        spread = self._spread(part[0], by, part[2]) if part else None
         out = []
         for value in keys:
             heading, anchor = self._heading(value, by)
-            out.append({"heading": heading, "anchor": anchor, "ids": buckets[value]})
+            group = {"heading": heading, "anchor": anchor, "ids": buckets[value],
+                     "count": len(buckets[value]), "continued": False, "more": None}
+            if spread is not None:
+                _, start, path, per = part
+                at = spread[value]          # where this group's papers are in the list
+                end = start + len(entries)
+                group["count"] = len(at)
+                group["continued"] = at[0] < start
+                later = bisect.bisect_left(at, end)
+                if later < len(at):
+                    page = at[later] // per + 1
+                    here = start // per + 1
+                    group["more"] = {
+                        "text": f"{heading} continues on "
+                                + ("the next page" if page == here + 1 else f"page {page}"),
+                        "url": self.router.paged(path, page)}
+            out.append(group)
         return out
+
+    def _spread(self, entries: list[Entry], by: str, path: str) -> dict:
+        """Group value → the positions of its papers in a paginated list (ascending), made
+        once per list and kept while its pages render."""
+        key = (path, by)
+        got = self._spreads.get(key)
+        if got is None:
+            got = {}
+            for i, e in enumerate(entries):
+                got.setdefault(self._group_value(e, by), array("l")).append(i)
+            self._spreads[key] = got
+        return got
 
     def _group_value(self, e: Entry, by: str):
         if by == "year":
@@ -280,23 +320,32 @@ class Views:
         return str(value), f"y{value}"
 
     def _paged(self, route: Route, entries: list[Entry], path: str, by: str,
-               per_page: int | None = None) -> dict:
+               per_page: int | None = None, first: bool = False) -> dict:
+        """One page of a list: its groups, the navigation between pages and a line
+        saying which page this is. `first`: the list's first page only, shown elsewhere
+        (a home page), without the navigation."""
         per = self.config.paginate if per_page is None else per_page
-        if per and route.pages > 1:
-            entries = entries[(route.page - 1) * per: route.page * per]
+        total = len(entries)
+        start, shown = 0, entries
+        if per and (route.pages > 1 or first) and total > per:
+            start = (route.page - 1) * per
+            shown = entries[start:start + per]
         r = self.router
         pages = None
-        if route.pages > 1:
+        if route.pages > 1 and not first:
             pages = {
                 "page": route.page,
                 "pages": route.pages,
+                "label": (f"Page {route.page} of {route.pages} · papers {start + 1:,}–"
+                          f"{start + len(shown):,} of {total:,}"),
                 "prev": r.paged(path, route.page - 1) if route.page > 1 else None,
                 "next": r.paged(path, route.page + 1) if route.page < route.pages else None,
                 "links": [{"n": i, "url": r.paged(path, i), "current": i == route.page}
                           if i else None for i in page_numbers(route.page, route.pages)],
             }
-        return {"groups": self.groups(entries, by), "pagination": pages,
-                "count": len(entries)}
+        part = (entries, start, path, per) if len(shown) < total else None
+        return {"groups": self.groups(shown, by, part), "pagination": pages,
+                "count": len(shown)}
 
     def _title_page(self, title: str, route: Route) -> str:
         return title if route.page == 1 else f"{title} (page {route.page} of {route.pages})"
@@ -322,8 +371,8 @@ class Views:
             entries = self.catalog.listings[spec.slug]
             per = spec.paginate if spec.paginate is not None else self.config.paginate
             first = Route("home", None, "index.html", 1, 1)
-            ctx = self._paged(first, entries[:per] if per else entries, f"{spec.slug}/",
-                              spec.group_by, per_page=0)
+            ctx = self._paged(first, entries, f"{spec.slug}/", spec.group_by, per_page=per,
+                              first=True)
             ctx.update(heading=spec.title, intro=spec.description,
                        more_url=self.router.listing(spec.slug)
                        if per and len(entries) > per else None,
@@ -332,8 +381,8 @@ class Views:
             return ctx
         entries = self.catalog.entries
         per = self.config.paginate
-        ctx = self._paged(Route("home", None, "index.html"), entries[:per] if per else entries,
-                          "papers/", "year", per_page=0)
+        ctx = self._paged(Route("home", None, "index.html"), entries, "papers/", "year",
+                          per_page=per, first=True)
         ctx.update(heading=self.config.title, intro=self.config.description or None,
                    more_url=self.router.url("papers/") if per and len(entries) > per else None,
                    entry_variant="entry", page=self._page(route, self.config.title))
@@ -344,7 +393,9 @@ class Views:
 
     def view_papers(self, route: Route) -> dict:
         ctx = self._paged(route, self.catalog.entries, "papers/", "year")
-        ctx.update(heading="All papers", intro=f"{len(self.catalog.entries)} papers",
+        # A paginated list says "Page 2 of 6 · papers 51–100 of 276" instead.
+        ctx.update(heading="All papers", intro=None if ctx["pagination"]
+                   else f"{len(self.catalog.entries)} papers",
                    entry_variant="entry",
                    page=self._page(route, self._title_page("All papers", route),
                                    feeds=[("All papers", self.router.url("feed.xml"))]))

@@ -208,6 +208,63 @@ def test_listing_filter_sort_group_and_paginate(site):
     assert 'rel="next" href="/lab/ranked/page/2/"' in first
 
 
+def _group_headings(html: str) -> list[str]:
+    """Each group heading as a reader hears it, and the note under a group that goes on."""
+    found = re.findall(r'<h2 class="group-heading"[^>]*>(.*?)</h2>|<p class="group-more">'
+                       r'<a href="([^"]+)">(.*?)</a>', html)
+    return [" ".join(re.sub(r"<[^>]+>", "", h).split()) if h else f"{text} [{url}]"
+            for h, url, text in found]
+
+
+def _page_of(html: str) -> str:
+    return re.search(r'<p class="page-of">([^<]*)</p>', html).group(1)
+
+
+def test_paginated_groups_count_the_whole_list_and_say_where_they_go_on(make_site):
+    """A year split across pages counts all its papers on each page, says it continues,
+    and each page says which page it is; so do tag pages, listings and the home page."""
+    # Ranked by upvotes: a0 a1 b0 | b1 c0 c1 | a2 a3 a4 (2024: a, 2023: b, undated: c).
+    upvotes = {"a0": 20, "a1": 19, "b0": 18, "b1": 17, "c0": 16, "c1": 15, "a2": 10,
+               "a3": 9, "a4": 8}
+    years = {"a": "year: 2024, ", "b": "year: 2023, ", "c": ""}
+    papers = [f"- {{id: {pid}, title: {pid}, {years[pid[0]]}tags: [t], upvotes: {n}}}"
+              for pid, n in upvotes.items()]
+    site = make_site({"site.yaml": MINIMAL_PAGED, "content/papers/p.yaml": "\n".join(papers)})
+    result = run_cli("build", "--site", str(site), "--no-search")
+    assert result.code == 0, result.err
+    pages = [read(site, f"{folder}index.html") for folder in
+             ("papers/", "papers/page/2/", "papers/page/3/")]
+    assert [_page_of(h) for h in pages] == ["Page 1 of 3 · papers 1–3 of 9",
+                                            "Page 2 of 3 · papers 4–6 of 9",
+                                            "Page 3 of 3 · papers 7–9 of 9"]
+    assert _group_headings(pages[0]) == [
+        "2024 5 papers", "2024 continues on the next page → [/papers/page/2/]"]
+    assert _group_headings(pages[1]) == [
+        "2024 (continued) 5 papers", "2023 2 papers",
+        "2023 continues on the next page → [/papers/page/3/]"]
+    assert _group_headings(pages[2]) == ["2023 (continued) 2 papers", "Undated 2 papers"]
+    # A tag's pages are grouped the same way; the home page shows the first page's groups.
+    assert _group_headings(read(site, "tags/t/page/2/index.html")) == [
+        h.replace("/papers/", "/tags/t/") for h in _group_headings(pages[1])]
+    assert _group_headings(read(site, "index.html")) == _group_headings(pages[0])
+    # Ranked by upvotes, a month's papers may be pages apart: the note names the page.
+    ranked = [read(site, f"ranked/{p}index.html") for p in ("", "page/2/", "page/3/")]
+    assert _group_headings(ranked[0]) == [
+        "2024 5 papers", "2024 continues on page 3 → [/ranked/page/3/]",
+        "2023 2 papers", "2023 continues on the next page → [/ranked/page/2/]"]
+    assert _group_headings(ranked[1]) == ["2023 (continued) 2 papers", "Undated 2 papers"]
+    assert _group_headings(ranked[2]) == ["2024 (continued) 5 papers"]
+
+
+MINIMAL_PAGED = """\
+title: Paged
+base_url: https://example.org/
+paginate: 3
+listings:
+  - {slug: ranked, title: Ranked, filter: {tags: t}, sort: [-upvotes], group_by: year}
+"""
+
+
 def test_indexes(site):
     authors = read(site, "authors/index.html")
     assert 'href="/lab/authors/ada/"' in authors and ">Jin<" not in authors

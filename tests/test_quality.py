@@ -43,6 +43,7 @@ SHOWCASE = "showcase-every-field"
 PAGES = {
     "home": "/",
     "papers": "/papers/",
+    "papers-page": "/papers/page/2/",   # a year continued from page 1
     "paper": "/papers/instructpix2pix-learning-to-follow-image-editing/",
     "paper-full": f"/papers/{SHOWCASE}/",
     # its introduction, taken from a PDF, holds a 1,500-character "word"
@@ -433,6 +434,42 @@ def test_no_layout_shift(kind, browser, server):
         context.close()
 
 
+BOXES = """() => Object.fromEntries(['.profile', '.person-main', '.person-side'].map(s => { const r = document.querySelector(s).getBoundingClientRect();
+    return [s, {top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right}]; }))"""
+WHERE = """() => { const a = document.activeElement;
+    return a.closest('.person-main') ? 'papers' : a.closest('.person-side') ? 'summary' : ''; }"""
+
+
+@pytest.mark.parametrize("kind", ["home", "author-profile"])
+def test_papers_come_before_the_summary_column(kind, browser, server):
+    """After the profile, Tab reaches the papers before the chart, co-authors and venues;
+    a wide screen shows the summary beside the papers, level with them, and a phone shows
+    the profile, then the papers, then the summary."""
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(server + PAGES[kind])
+            where = ""
+            for _ in range(60):
+                page.keyboard.press("Tab")
+                where = page.evaluate(WHERE)
+                if where:
+                    break
+            assert where == "papers", width
+            box = page.evaluate(BOXES)
+            main, side = box[".person-main"], box[".person-side"]
+            if width == 1280:
+                assert side["left"] >= main["right"] and abs(side["top"] - main["top"]) < 2
+            else:
+                assert box[".profile"]["bottom"] <= main["top"]
+                assert side["top"] >= main["bottom"]
+                link = page.get_by_role("link", name="Co-authors and venues ↓")
+                assert link.is_visible()
+        finally:
+            context.close()
+
+
 def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
     page = tabs("dark").open(PAGES["author-profile"])
     page.emulate_media(media="print")
@@ -476,6 +513,28 @@ def test_copy_button_copies_the_bibtex(browser, server):
         assert copied.startswith("@inproceedings{") and "Showcase" in copied
     finally:
         context.close()
+
+
+def test_buttons_that_need_the_script_show_only_with_it(browser, server):
+    """Copy BibTeX, RIS, CSL-JSON and expand-all work through the script: without it a
+    reader sees none of them, and the .bib download, a real link, stays."""
+    for scripts in (False, True):
+        context = browser.new_context(java_script_enabled=scripts)
+        try:
+            page = context.new_page()
+            page.goto(server + PAGES["paper-full"])
+            shown = {name: page.locator(".cite-actions button", has_text=name).is_visible()
+                     for name in ("Copy BibTeX", "Download RIS", "Download CSL-JSON")}
+            assert shown == dict.fromkeys(shown, scripts), (scripts, shown)
+            link = page.locator(".cite-actions a", has_text="Download .bib")
+            assert link.is_visible() and link.get_attribute("href").endswith(".bib")
+            # The script's own button is there only with it too.
+            assert page.locator(".theme-toggle").is_visible() is scripts
+            page.goto(server + PAGES["edition"])
+            assert page.locator(".expand-controls").is_visible() is scripts
+            assert page.locator("button", has_text="Expand all abstracts").is_visible() is scripts
+        finally:
+            context.close()
 
 
 # --- paper pages stay small -------------------------------------------------------------
@@ -533,8 +592,10 @@ def test_author_page_shows_profile_metrics_chart_and_counts(site):
     assert years == sorted(years, reverse=True) and len(years) >= 5
     assert 'href="/authors/qianru-sun/feed.xml"' in html
     assert 'href="/authors/qianru-sun/papers.bib"' in html
-    # On a phone the summary column comes first, so it comes first in the page.
-    assert html.index('<aside class="person-side"') < html.index('class="section-title"')
+    # The papers come first in the page (for the keyboard, screen readers and phones);
+    # the summary column follows them, and a phone's reader can jump to it.
+    assert html.index('class="section-title"') < html.index('<aside class="person-side"')
+    assert '<a href="#person-side">Co-authors and venues ↓</a>' in html
 
 
 def test_venue_series_and_edition_pages(site):

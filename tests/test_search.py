@@ -134,10 +134,13 @@ def test_author_facet_uses_the_persons_name_and_profile_claims(make_site):
     assert _filters(_doc(site, "gamma"))["author"] == ["Alan Turing", "Ada Lovelace"]
 
 
-def test_undated_paper_sorts_last_and_has_no_year(make_site):
+def test_undated_paper_has_no_year_and_no_sort_key(make_site):
     doc = _doc(make_site(fixture_files()), "delta")
     assert "year" not in _filters(doc)
-    assert 'data-pagefind-sort="date:0000-00-00"' in doc
+    # Without a key Pagefind leaves it out of date-sorted results; the search page adds
+    # it after the dated ones (test_undated_papers_come_last_in_both_date_orders).
+    assert "data-pagefind-sort" not in doc
+    assert 'data-pagefind-sort="date:2022-00-00"' in _doc(make_site(fixture_files()), "beta")
     assert _filters(doc)["type"] == ["Other"]
 
 
@@ -440,7 +443,8 @@ def test_sort_by_date_is_in_the_url_and_orders_results(sample, page):
     page.select_option("#search-sort", "oldest")
     wait_status(page, "oldest first")
     years = result_years(page)
-    assert years == sorted(years)
+    # The oldest dated papers first: undated ones come last in either order.
+    assert 0 not in years and years == sorted(years)
     page.reload()
     settled(page)
     assert page.input_value("#search-sort") == "oldest"
@@ -533,7 +537,19 @@ def fixture_site(serve, tmp_path_factory):
     empty = write_files(work / "empty", {"site.yaml": SITE})
     build(BuildOptions(empty, output=root / "empty", base_url=f"{origin}/empty/",
                        use_cache=False))
+    math = write_files(work / "math", {"site.yaml": SITE, "content/papers/p.yaml": MATH_PAPERS})
+    build(BuildOptions(math, output=root / "math", base_url=f"{origin}/math/", use_cache=False))
     return origin
+
+
+MATH_PAPERS = """\
+- id: fast
+  title: Fast $O(n \\log n)$ *sparse* attention
+  year: 2024
+- id: linked
+  title: "A [linked](https://example.org/) $x^2$ <img src=x onerror=\\"window.pwned=6\\"> attention"
+  year: 2023
+"""
 
 
 def test_sharded_index_merges_results_counts_and_date_order(fixture_site, page):
@@ -544,11 +560,24 @@ def test_sharded_index_merges_results_counts_and_date_order(fixture_site, page):
     # Alpha and Beta are in different shards: their tag's count is summed.
     vision = facet_box(page, "tag", "Vision").get_attribute("id")
     assert page.inner_text(f'label[for="{vision}"]').split()[-1] == "2"
-    page.goto(f"{fixture_site}/sharded/search/?sort=oldest")
-    settled(page)
-    assert titles(page)[0] == "Delta has no date"
     page.goto(f"{fixture_site}/sharded/search/?author=Ada+Lovelace")
     assert settled(page).startswith("3 papers with author Ada Lovelace")
+
+
+def test_undated_papers_come_last_in_both_date_orders(fixture_site, page):
+    dated = ["A diffusion study", "Gamma notes", "Beta diffusion, again",
+             "Alpha diffusion study"]                      # 2020 to 2023, in three shards
+    for sort, expected in (("oldest", dated), ("newest", dated[::-1])):
+        page.goto(f"{fixture_site}/sharded/search/?sort={sort}")
+        assert settled(page) == f"5 papers, {sort} first."
+        assert titles(page) == expected + ["Delta has no date"], sort
+        # Facet counts still count the undated paper.
+        type_other = facet_box(page, "type", "Other").get_attribute("id")
+        assert page.inner_text(f'label[for="{type_other}"]').split()[-1] == "2"
+    # With a query too: the undated paper follows the dated matches.
+    page.goto(f"{fixture_site}/sharded/search/?q=hopper&sort=oldest")
+    assert settled(page).startswith("2 papers")
+    assert titles(page) == ["Alpha diffusion study", "Delta has no date"]
 
 
 def test_hostile_text_stays_text(fixture_site, page):
@@ -558,6 +587,25 @@ def test_hostile_text_stays_text(fixture_site, page):
     assert page.locator("#search-results img, #search-results script").count() == 0
     assert page.locator("#search-results .result-excerpt mark").count() >= 3
     assert search.EVERY_PAPER not in page.inner_text("#search-results")
+
+
+def test_math_and_markup_in_titles_show_as_on_the_sites_pages(fixture_site, page):
+    page.goto(f"{fixture_site}/math/papers/")
+    listed = page.eval_on_selector_all(".entry-title a", "els => els.map(e => e.innerHTML)")
+    assert "<math" in listed[0] and "<em>sparse</em>" in listed[0]
+    page.goto(f"{fixture_site}/math/search/?q=attention&sort=newest")
+    assert settled(page).startswith("2 papers for “attention”")
+    shown = page.eval_on_selector_all("#search-results .entry-title a",
+                                      "els => els.map(e => e.innerHTML)")
+    assert shown[0] == listed[0]          # the same MathML and emphasis, not $O(n \log n)$
+    assert page.locator("#search-results .entry-title a math").count() == 2
+    assert not [t for t in titles(page) if "$" in t]    # (an excerpt may quote the TeX)
+    # The title's own link gives way to its words inside the result's link; nothing
+    # else of the title's HTML gets in.
+    second = page.locator("#search-results .entry-title a").nth(1)
+    assert second.inner_text().startswith("A linked")
+    assert second.locator("a, img").count() == 0
+    assert page.evaluate("window.pwned") is None and not page.errors
 
 
 def test_site_without_index_says_so(fixture_site, page):

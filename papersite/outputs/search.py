@@ -34,7 +34,7 @@ from pagefind.service import PagefindService
 
 from ..catalog import Catalog, Entry
 from ..diagnostics import BuildError, Diagnostic
-from ..markup import plain_text
+from ..markup import plain_text, render_inline
 from ..views import TYPE_LABELS, date_label
 
 FACETS = ("year", "venue", "type", "tag", "author")
@@ -83,8 +83,9 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     year = str(p.year) if p.year is not None else ""
     venue_meta = f"{series.label} {year}".strip() if series else ""
     when = date_label(p.date) if p.date else year
-    sort_date = p.date.isoformat() if p.date else (f"{p.year:04d}-00-00" if p.year else
-                                                   "0000-00-00")
+    # An undated paper has no sort key: Pagefind leaves it out of results sorted by date,
+    # and the search page puts it after the dated ones in either order, as listings do.
+    sort_date = p.date.isoformat() if p.date else (f"{p.year:04d}-00-00" if p.year else None)
 
     title = esc(plain_text(p.title))
     out = [f"<html><head><title>{title}</title></head><body>",
@@ -100,7 +101,13 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
         out.append(f"<p>{esc(', '.join(tags))}</p>")
     out.append(f"<p>{EVERY_PAPER}</p>")
     # Not searchable text: what a result shows, its facets and its sort key.
-    out.append(f'<div data-pagefind-ignore data-pagefind-sort="date:{sort_date}">')
+    sort = f' data-pagefind-sort="date:{sort_date}"' if sort_date else ""
+    out.append(f"<div data-pagefind-ignore{sort}>")
+    # A title with math or markup also goes as the build's sanitised HTML, shown as on
+    # the site's own pages (the search page inserts no other HTML); plain ones as text.
+    title_html = render_inline(p.title)
+    if "<" in title_html:
+        out.append(f'<span data-pagefind-meta="title_html">{esc(title_html)}</span>')
     for key, value in (("authors", authors), ("venue", venue_meta), ("date", when),
                        ("type", TYPE_LABELS.get(entry.type, entry.type)), ("note", p.note)):
         if value:

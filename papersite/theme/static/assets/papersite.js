@@ -35,6 +35,11 @@
     });
   }
 
+  // Copy, export and expand-all work only with this script: they show where scripts run
+  // (.needs-script; the page's head sets the class before the first paint, and this
+  // sets it for a site's own base template that does not).
+  root.classList.add("js");
+
   function status(text) {
     var s = document.querySelector(".copy-status");
     if (s) { s.textContent = text; }

@@ -8,7 +8,8 @@
 //
 // A large site's index comes in shards (pagefind/papersite-search.json lists them,
 // oldest papers first): each is a Pagefind instance; results are merged here, by score
-// for relevance and by shard order for dates, and facet counts are summed.
+// for relevance and by shard order for dates (undated papers last), and facet counts
+// are summed.
 
 const FACETS = [
   { key: "year", label: "Year", order: "value-desc", top: Infinity },
@@ -97,17 +98,29 @@ function pagefindFilters(filters, except) {
   return out;
 }
 
-async function search(filters) {
+async function search(filters, countsOnly = false) {
   // With no query, browse: search for the word every paper has (an empty query would
   // make Pagefind load the whole word index), newest first.
   const term = state.q || everyPaper;
-  const sort = SORTS[state.sort] || (state.q ? undefined : SORTS.newest);
-  const parts = await Promise.all(shards.map((s) => s.search(term, { filters, ...(sort ? { sort } : {}) })));
+  const sort = countsOnly ? undefined : SORTS[state.sort] || (state.q ? undefined : SORTS.newest);
+  const parts = await Promise.all(shards.map((s) => s.search(term, { filters })));
   if (parts.some((p) => !p)) return null;
   let results;
-  if (!sort) results = parts.flatMap((p) => p.results).sort((a, b) => b.score - a.score);
-  else if (sort.date === "desc") results = parts.slice().reverse().flatMap((p) => p.results);
-  else results = parts.flatMap((p) => p.results);
+  if (countsOnly) results = [];
+  else if (!sort) results = parts.flatMap((p) => p.results).sort((a, b) => b.score - a.score);
+  else {
+    // Sorted by date, Pagefind leaves out the papers without one (they have no sort key);
+    // the same search unsorted has them, and they come after the dated papers in either
+    // order, as on the site's lists.
+    const sorted = await Promise.all(shards.map((s) => s.search(term, { filters, sort })));
+    if (sorted.some((p) => !p)) return null;
+    const undated = parts.flatMap((p, i) => {
+      const dated = new Set(sorted[i].results.map((r) => r.id));
+      return p.results.filter((r) => !dated.has(r.id));
+    }).sort((a, b) => b.score - a.score);
+    const byDate = sort.date === "desc" ? sorted.slice().reverse() : sorted;
+    results = byDate.flatMap((p) => p.results).concat(undated);
+  }
   const counts = {};
   for (const p of parts) {
     for (const [facet, values] of Object.entries(p.filters || {})) {
@@ -127,7 +140,7 @@ async function run() {
   const counts = { ...main.filters };
   const selected = FACETS.filter((f) => (state.filters[f.key] || []).length);
   const others = await Promise.all(selected.map((f) =>
-    search(pagefindFilters(state.filters, f.key))));
+    search(pagefindFilters(state.filters, f.key), true)));
   if (id !== runId) return;
   selected.forEach((f, i) => { if (others[i]) counts[f.key] = others[i].filters[f.key] || {}; });
   lastCounts = counts;
@@ -170,7 +183,10 @@ async function showMore(moveFocus) {
 
 function renderResult(d) {
   const m = d.meta || {};
-  const title = el("h3", { class: "entry-title" }, el("a", { href: d.url, text: m.title || d.url }));
+  const link = el("a", { href: d.url });
+  if (m.title_html) link.append(...titleNodes(m.title_html));
+  else link.textContent = m.title || d.url;
+  const title = el("h3", { class: "entry-title" }, link);
   const li = el("li", { class: "search-result" }, title);
   if (m.authors) li.append(el("p", { class: "entry-authors", text: m.authors }));
   // "CVPR 2023 · Conference paper", or "Preprint · Dec 8, 2025" when there is no venue.
@@ -191,6 +207,52 @@ function excerptNodes(excerpt) {
   return [...t.content.childNodes].map((n) => n.nodeName === "MARK"
     ? el("mark", { text: n.textContent })
     : document.createTextNode(n.textContent.split(everyPaper).join("").replace(/\.\s*\.\s*$/, ".")));
+}
+
+// A title with math or markup, as the build rendered and sanitised it (markup.py). The
+// index is this site's own file, and still only these elements and attributes are kept:
+// another element gives way to its content (a link, which cannot sit inside the result's
+// own link), and a script, style or the like goes with its content.
+const HTML_NS = "http://www.w3.org/1999/xhtml";
+const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
+const TITLE_TAGS = new Set(["em", "strong", "code", "sub", "sup", "b", "i", "s", "del", "ins",
+  "small", "abbr", "kbd", "var", "q"]);
+const MATH_TAGS = new Set(["math", "mi", "mn", "mo", "ms", "mtext", "mspace", "mrow", "mfrac",
+  "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose", "msub",
+  "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mtable", "mtr", "mtd",
+  "mlabeledtr", "semantics", "annotation", "mprescripts", "none"]);
+const MATH_ATTRS = new Set(["display", "xmlns", "mathvariant", "stretchy", "fence", "form",
+  "separator", "lspace", "rspace", "columnalign", "rowalign", "displaystyle", "scriptlevel",
+  "accent", "accentunder", "movablelimits", "width", "height", "depth", "linethickness",
+  "minsize", "maxsize", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
+  "notation", "symmetric", "largeop", "encoding", "open", "close", "separators", "align"]);
+const DROPPED = new Set(["script", "style", "template", "title", "textarea", "noscript",
+  "iframe", "object", "embed"]);
+
+function titleNodes(html) {
+  const t = document.createElement("template");
+  t.innerHTML = html;    // inert: nothing in a template loads or runs
+  const clean = (node) => {
+    for (const child of [...node.childNodes]) {
+      if (child.nodeType === Node.TEXT_NODE) continue;
+      if (child.nodeType !== Node.ELEMENT_NODE || DROPPED.has(child.localName)) {
+        child.remove();
+        continue;
+      }
+      clean(child);
+      const math = child.namespaceURI === MATHML_NS;
+      if (!(math ? MATH_TAGS : TITLE_TAGS).has(child.localName) ||
+          !(math || child.namespaceURI === HTML_NS)) {
+        child.replaceWith(...child.childNodes);
+        continue;
+      }
+      for (const a of [...child.attributes]) {
+        if (!math || !MATH_ATTRS.has(a.name)) child.removeAttribute(a.name);
+      }
+    }
+  };
+  clean(t.content);
+  return [...t.content.childNodes];
 }
 
 // --- facets ------------------------------------------------------------------------------
