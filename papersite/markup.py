@@ -229,6 +229,16 @@ def render_markdown(text: str, base: str = "/", math: bool = True) -> str:
     return _restore_math(rendered, formulas)
 
 
+def render_title(text: str, base: str = "/") -> str:
+    """A paper's title as HTML: inline markdown and math, without links (a list shows
+    the title as the link to the paper's page, and a link cannot hold another)."""
+    html_ = render_inline(text, base)
+    return _LINK_TAG.sub("", html_) if "<a " in html_ else html_
+
+
+_LINK_TAG = re.compile(r"</?a\b[^>]*>")
+
+
 @lru_cache(maxsize=65536)
 def render_inline(text: str, base: str = "/", math: bool = True) -> str:
     """Inline markdown (titles, notes), with math unless `math` is false → sanitised HTML

@@ -13,7 +13,7 @@ import datetime as dt
 from array import array
 
 from .catalog import Catalog, Entry, Person, Series, field_value
-from .markup import plain_text, render_inline, render_markdown
+from .markup import plain_text, render_inline, render_markdown, render_title
 from .names import normalise, slugify, written_unspaced
 from .outputs import metadata
 from .outputs.bibtex import own_details, paper_bibtex
@@ -175,7 +175,7 @@ class Views:
         return {
             "id": p.id,
             "url": self.router.paper(p.id),
-            "title_html": render_inline(p.title, self.base),
+            "title_html": render_title(p.title, self.base),
             "authors": shown,
             "hidden_authors": hidden,
             "author_note": self._author_note(e),

@@ -671,3 +671,15 @@ def test_a_site_of_plain_text_never_imports_markdown(make_site):
                 for site in (plain, marked)]
     assert imported == ["False", "True"]
     assert "<em>words</em>" in read(marked, "papers/a/index.html")
+
+
+def test_a_link_in_a_title_is_its_text(make_site, build):
+    """A list shows a title as the link to its paper: a markdown link in the title made a
+    link inside a link (invalid HTML; browsers split the title in two)."""
+    site = make_site({"content/papers/a.yaml": "title: 'Notes on [BERT](https://x.org/) "
+                                                "and *more*'\nyear: 2020\n"})
+    assert build(site).code == 0
+    for page in ("papers/a/index.html", "papers/index.html", "years/2020/index.html"):
+        html = (site / "_site" / page).read_text("utf-8")
+        assert "Notes on BERT and <em>more</em>" in html, page
+        assert 'href="https://x.org/"' not in html, page

@@ -34,7 +34,7 @@ from pagefind.service import PagefindService
 
 from ..catalog import Catalog, Entry
 from ..diagnostics import BuildError, Diagnostic
-from ..markup import plain_text, render_inline
+from ..markup import plain_text, render_title
 from ..views import TYPE_LABELS, date_label
 
 FACETS = ("year", "venue", "type", "tag", "author")
@@ -105,7 +105,7 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     out.append(f"<div data-pagefind-ignore{sort}>")
     # A title with math or markup also goes as the build's sanitised HTML, shown as on
     # the site's own pages (the search page inserts no other HTML); plain ones as text.
-    title_html = render_inline(p.title)
+    title_html = render_title(p.title)
     if "<" in title_html:
         out.append(f'<span data-pagefind-meta="title_html">{esc(title_html)}</span>')
     for key, value in (("authors", authors), ("venue", venue_meta), ("date", when),
