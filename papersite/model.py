@@ -181,6 +181,8 @@ class Paper(_Data):
     @classmethod
     def _date_agrees_with_year(cls, value: dt.date | None, info: ValidationInfo):
         year = info.data.get("year")
+        if value is not None and not 1000 <= value.year <= 2999:   # as year's own range
+            raise ValueError(f"{value} is not in a year from 1000 to 2999")
         if value is not None and year is not None and value.year != year:
             raise ValueError(f"{value} is in {value.year}, but year is {year}; make them "
                              "agree (or leave out year: the date sets it)")

@@ -112,6 +112,8 @@ def _message(error: dict, name: str, value) -> str:
     if kind == "string_type":
         return f"expected text, found {found}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
+        if isinstance(value, bool):
+            return f"expected a whole number, found {str(value).lower()}"
         return f"expected a whole number, found {found if kind == 'int_type' else repr(value)}"
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, found {repr(value) if isinstance(value, str) else found}"
@@ -238,28 +240,39 @@ def _stem(record: Record) -> str:
     return PurePosixPath(record.path).stem
 
 
-def _text_fields(model: type[BaseModel]) -> frozenset[str]:
-    """Fields whose type takes text but no number: a number written there is its text."""
+def _text_fields(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
+    """Fields whose type takes text but no number (a number written there is its text),
+    and fields whose type takes a number but not true or false."""
     def takes(annotation, kind) -> bool:
         if annotation is kind:
             return True
         return any(takes(arg, kind) for arg in typing.get_args(annotation))
-    return frozenset(name for name, f in model.model_fields.items()
-                     if takes(f.annotation, str) and not takes(f.annotation, int))
+    texts = frozenset(name for name, f in model.model_fields.items()
+                      if takes(f.annotation, str) and not takes(f.annotation, int))
+    numbers = frozenset(name for name, f in model.model_fields.items()
+                        if takes(f.annotation, int) and not takes(f.annotation, bool))
+    return texts, numbers
 
 
 def _numbers_as_written(model: type[BaseModel], record: Record, data: dict) -> dict:
+    """A number written in a text field is its text (`title: 2001`), and true or false
+    in a number field is refused as text (pydantic reads `citations: true` as 1)."""
     fields = _TEXT_FIELDS.get(model)
     if fields is None:
         fields = _TEXT_FIELDS[model] = _text_fields(model)
+    texts, numbers = fields
     fixed = None
-    for name in fields & data.keys():   # the few fields given, not every text field
+    for name in texts & data.keys():   # the few fields given, not every text field
         value = data[name]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             source = record.lines.get(SOURCE + name)
             if source is not None:
                 fixed = fixed if fixed is not None else dict(data)
                 fixed[name] = source
+    for name in numbers & data.keys():
+        if isinstance(data[name], bool):
+            fixed = fixed if fixed is not None else dict(data)
+            fixed[name] = record.lines.get(SOURCE + name) or str(data[name]).lower()
     return data if fixed is None else fixed
 
 

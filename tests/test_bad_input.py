@@ -440,6 +440,12 @@ CASES = {
             """},
         ["site.yaml:5: listings[0].filter: year: expected a whole number, found '2023'",
          "site.yaml:8: listings[1].filter: selected: expected true or false, found 'yes'"]),
+    "true for a number, and a date out of the years' range": (   # citations: 1 before
+        {"content/papers/a.yaml": "title: A\ncitations: true\nupvotes: no\n"
+                                  "date: 0999-01-01\n"},
+        ["content/papers/a.yaml:2: citations: expected a whole number, found true",
+         "content/papers/a.yaml:3: upvotes: expected a whole number, found false",
+         "content/papers/a.yaml:4: date: 0999-01-01 is not in a year from 1000 to 2999"]),
     "an image and a photo that static/ does not hold": (   # only --check-links saw them
         {"content/papers/a.yaml": "title: A\nimage: img/missing.png\n",
          "content/authors/ada.yaml": "name: Ada Lovelace\nphoto: img/ada.jpg\n"},

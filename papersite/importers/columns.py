@@ -288,8 +288,8 @@ def _split_list(value) -> list:
 
 
 def _int(value):
-    if isinstance(value, bool):
-        return value
+    if isinstance(value, bool):   # JSON's true is no count (pydantic would read 1)
+        return str(value).lower()
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
