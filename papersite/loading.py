@@ -589,6 +589,7 @@ def _describe(value) -> str:
 describe = _describe
 
 
+_FRONT_OPENED = re.compile(r"---[ \t]*\r?\n")
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
 
@@ -603,6 +604,10 @@ def load_page(path: Path, site_dir: Path, diags: Diagnostics,
     rel = _relative(path, site_dir)
     match = _FRONT.match(text)
     if not match:
+        if _FRONT_OPENED.match(text):
+            diags.error(rel, 1, message="front matter opened by '---' is never closed: end "
+                                        "it with a line of '---' before the page's text")
+            return None
         return Record(rel, 1, {"body": text}, {"body": 1})
     try:
         data, lines, _ = parse_yaml(match.group(1), first_line=2)

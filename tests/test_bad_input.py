@@ -446,6 +446,10 @@ CASES = {
         ["content/papers/a.yaml:2: citations: expected a whole number, found true",
          "content/papers/a.yaml:3: upvotes: expected a whole number, found false",
          "content/papers/a.yaml:4: date: 0999-01-01 is not in a year from 1000 to 2999"]),
+    "front matter that is never closed": (   # "title: required field is missing"
+        {"content/pages/about.md": "---\ntitle: About\nHello.\n"},
+        ["content/pages/about.md:1: front matter opened by '---' is never closed: end it "
+         "with a line of '---' before the page's text"]),
     "an image and a photo that static/ does not hold": (   # only --check-links saw them
         {"content/papers/a.yaml": "title: A\nimage: img/missing.png\n",
          "content/authors/ada.yaml": "name: Ada Lovelace\nphoto: img/ada.jpg\n"},
