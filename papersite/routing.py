@@ -133,6 +133,8 @@ def plan_routes(catalog: Catalog, diags: Diagnostics, site_yaml: str = "site.yam
     unique: list[Route] = []
     for route in routes:
         other = seen.get(route.output)
+        if other is not None and (route.kind, route.key) == (other.kind, other.key):
+            continue   # one slug given to two listings: said at its line (validate.py)
         if other is not None:
             diags.error(site_yaml if route.kind == "listing" else "content",
                         message=f"{route.kind} '{route.key}' and {other.kind} '{other.key}' "

@@ -309,6 +309,14 @@ def validate_config(record: Record | None, diags: Diagnostics) -> SiteConfig:
     config = _validate(SiteConfig, record, diags, "site.yaml")
     if config is None:
         return SiteConfig()
+    first: dict[str, int] = {}
+    for i, spec in enumerate(config.listings):
+        if spec.slug in first:
+            where = record.line_of(f"listings[{first[spec.slug]}].slug")
+            diags.error(record.path, record.line_of(f"listings[{i}].slug"),
+                        f"listings[{i}].slug", f"'{spec.slug}' is the slug of another listing "
+                        f"too (line {where}); choose another")
+        first.setdefault(spec.slug, i)
     choices = ["owner", "papers", *(spec.slug for spec in config.listings)]
     if config.home is not None and config.home not in choices:
         diags.error(record.path, record.line_of("home"), "home",

@@ -446,6 +446,17 @@ CASES = {
         ["content/papers/a.yaml:2: citations: expected a whole number, found true",
          "content/papers/a.yaml:3: upvotes: expected a whole number, found false",
          "content/papers/a.yaml:4: date: 0999-01-01 is not in a year from 1000 to 2999"]),
+    "two listings with one slug": (   # site.yaml, no line, before
+        {"site.yaml": """\
+            title: T
+            listings:
+              - slug: daily
+                title: Daily
+              - slug: daily
+                title: Daily again
+            """},
+        ["site.yaml:5: listings[1].slug: 'daily' is the slug of another listing too (line "
+         "3); choose another"]),
     "front matter that is never closed": (   # "title: required field is missing"
         {"content/pages/about.md": "---\ntitle: About\nHello.\n"},
         ["content/pages/about.md:1: front matter opened by '---' is never closed: end it "
