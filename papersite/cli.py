@@ -181,7 +181,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .pipeline import BuildOptions, build, prepare, site_counts
+    from .pipeline import BuildOptions, build, make_renderer, prepare, site_counts
 
     if args.links:   # the build validates as `check` does, and tells what it found
         import tempfile
@@ -198,6 +198,7 @@ def cmd_check(args) -> int:
         warnings, counts = report.warnings, report.counts
     else:
         site = prepare(Path(args.site), strict=args.strict, jobs=args.jobs)
+        make_renderer(site)   # the templates compile (their syntax; not what they render)
         warnings, counts = site.diagnostics.warnings, site_counts(site)
     _print_diagnostics(warnings)
     print("OK: " + ", ".join(f"{n:,} {what if n != 1 else what[:-1]}"

@@ -757,6 +757,16 @@ def test_bad_input_is_reported_exactly_and_the_site_kept(site, files, expected):
     assert fails(site) == expected
 
 
+def test_check_compiles_the_templates(site):
+    """`check` passed a template that does not compile, which `build` then refused (the
+    Pages workflow checks first)."""
+    change(site, CASES["a template with a syntax error"][0])
+    code, err = invoke("check", "--site", str(site))
+    assert code == 1
+    assert err.splitlines() == CASES["a template with a syntax error"][1] + [
+        "check failed: 1 error"]
+
+
 def test_constructing_tags_run_no_code(site):
     change(site, {"content/papers/a.yaml": "title: !!python/object/apply:os.system "
                                            "['touch pwned']\n"})
