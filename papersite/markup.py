@@ -124,7 +124,47 @@ def tex_to_mathml(tex: str, display: bool) -> str | None:
         return None
     # latex2mathml copies \text{...} verbatim and turns \href, \style and \class into
     # attributes: its output passes the same allow-list as markdown, MathML only.
+    if "</mi>" in mathml and _FUNCTION_NAMES.search(mathml):
+        mathml = _spaced_functions(mathml)
     return nh3.clean(mathml, tags=_MATHML_TAGS, attributes=_MATH_ONLY, url_schemes=set())
+
+
+# latex2mathml writes \log as <mi>log</mi>, which browsers set with no space around it
+# ("nlogn"); TeX puts a thin space between a function's name and a letter or a number on
+# either side ("n log n"), and none next to a bracket or an operator ("exp(x)").
+_FUNCTION_NAMES = re.compile(r"<mi>(?:arccos|arcsin|arctan|arg|cosh|cos|coth|cot|csc|deg|"
+                             r"det|dim|exp|gcd|hom|ker|lg|ln|log|sec|sinh|sin|tanh|tan|Pr)</mi>")
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+# Elements whose children are a row (the others, msub and the like, take a fixed number).
+_ROWS = {_MATHML + t for t in ("math", "mrow", "mstyle", "mtd", "mpadded", "mphantom",
+                               "menclose", "msqrt", "merror")}
+_ORDINARY = {_MATHML + t for t in ("mi", "mn", "msub", "msup", "msubsup", "mfrac")}
+
+
+def _spaced_functions(mathml: str) -> str:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:   # \text{...} is copied as written: left to the sanitiser
+        return mathml
+    for row in root.iter():
+        if row.tag not in _ROWS:
+            continue
+        children = list(row)
+        spaced = []
+        for i, child in enumerate(children):
+            function = (child.tag == _MATHML + "mi" and child.text is not None
+                        and _FUNCTION_NAMES.fullmatch(f"<mi>{child.text}</mi>") is not None)
+            if function and i and children[i - 1].tag in _ORDINARY:
+                spaced.append(ET.Element(_MATHML + "mspace", width="0.1667em"))
+            spaced.append(child)
+            if function and i + 1 < len(children) and children[i + 1].tag in _ORDINARY:
+                spaced.append(ET.Element(_MATHML + "mspace", width="0.1667em"))
+        if len(spaced) != len(children):
+            row[:] = spaced
+    ET.register_namespace("", _MATHML[1:-1])
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False)
 
 
 def _extract_math(text: str) -> tuple[str, list[tuple[str, str]]]:

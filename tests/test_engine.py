@@ -683,3 +683,16 @@ def test_a_link_in_a_title_is_its_text(make_site, build):
         html = (site / "_site" / page).read_text("utf-8")
         assert "Notes on BERT and <em>more</em>" in html, page
         assert 'href="https://x.org/"' not in html, page
+
+
+def test_function_names_in_math_are_spaced_as_tex_spaces_them():
+    """latex2mathml sets \\log as a bare <mi>: "O(nlogn)". A thin space goes between a
+    function's name and a letter or number beside it, none next to a bracket, and none
+    inside a script (an <msub> takes two children only)."""
+    from papersite.markup import tex_to_mathml
+    thin = '<mspace width="0.1667em"></mspace>'
+    assert f"<mi>n</mi>{thin}<mi>log</mi>{thin}<mi>n</mi>" in tex_to_mathml(r"O(n \log n)",
+                                                                             False)
+    assert "<mi>exp</mi><mo" in tex_to_mathml(r"\exp(x)", False)
+    assert "<msub><mi>log</mi><mn>2</mn></msub>" in tex_to_mathml(r"\log_2 n", False)
+    assert "<msub><mi>x</mi><mi>log</mi></msub>" in tex_to_mathml(r"x_\log n", False)
