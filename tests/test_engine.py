@@ -683,6 +683,9 @@ def test_a_link_in_a_title_is_its_text(make_site, build):
         html = (site / "_site" / page).read_text("utf-8")
         assert "Notes on BERT and <em>more</em>" in html, page
         assert 'href="https://x.org/"' not in html, page
+    # The citation holds the title's text, not its markdown.
+    assert "  title = {Notes on {BERT} and more},\n" in \
+        (site / "_site/papers/a.bib").read_text("utf-8")
 
 
 def test_function_names_in_math_are_spaced_as_tex_spaces_them():

@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from ..latex import balanced, decoded_without_pylatexenc
 from ..latex import to_text as latex_to_text
+from ..markup import plain_text
 from ..memo import PaperMemo
 from ..names import leading_slug_words, slugify, written_unspaced
 from .names import split_name
@@ -524,7 +525,8 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
     details = details or {}
     if kind == "phdthesis" and _MASTERS.search(details.get("type", "")):
         kind, details = "mastersthesis", {k: v for k, v in details.items() if k != "type"}
-    fields: list[tuple[str, str]] = [("title", latex_encode(p.title, True))]
+    # A title's markdown (*emphasis*, a [link](...)) is its text; its math stays as written.
+    fields: list[tuple[str, str]] = [("title", latex_encode(plain_text(p.title), True))]
     if names:
         names = [_bib_name(name) for name in names]
         if p.et_al:
