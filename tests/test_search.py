@@ -546,6 +546,7 @@ MATH_PAPERS = """\
 - id: fast
   title: Fast $O(n \\log n)$ *sparse* attention
   year: 2024
+  abstract: We make attention fast.
 - id: linked
   title: "A [linked](https://example.org/) $x^2$ <img src=x onerror=\\"window.pwned=6\\"> attention"
   year: 2023
@@ -606,6 +607,11 @@ def test_math_and_markup_in_titles_show_as_on_the_sites_pages(fixture_site, page
     assert second.inner_text().startswith("A linked")
     assert second.locator("a, img").count() == 0
     assert page.evaluate("window.pwned") is None and not page.errors
+    # An excerpt comes from the abstract, ending with one full stop; a paper without one
+    # shows none (it was the title and authors again, ending ". .").
+    excerpts = page.locator("#search-results .result-excerpt")
+    assert excerpts.count() == 1
+    assert excerpts.inner_text().endswith("attention fast.")
 
 
 def test_site_without_index_says_so(fixture_site, page):

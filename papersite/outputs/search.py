@@ -108,8 +108,12 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     title_html = render_title(p.title)
     if "<" in title_html:
         out.append(f'<span data-pagefind-meta="title_html">{esc(title_html)}</span>')
+    # Without an abstract the excerpt would be the title and authors again, which the
+    # result shows already.
+    excerpt = None if p.abstract else "none"
     for key, value in (("authors", authors), ("venue", venue_meta), ("date", when),
-                       ("type", TYPE_LABELS.get(entry.type, entry.type)), ("note", p.note)):
+                       ("type", TYPE_LABELS.get(entry.type, entry.type)), ("note", p.note),
+                       ("excerpt", excerpt)):
         if value:
             out.append(f'<span data-pagefind-meta="{key}">{esc(value)}</span>')
     values = {"year": [year] if year else [],

@@ -196,7 +196,9 @@ function renderResult(d) {
     if (m.note) meta.append(" ", el("span", { class: "badge note", text: m.note }));
     li.append(meta);
   }
-  if (state.q && d.excerpt) li.append(el("p", { class: "result-excerpt" }, ...excerptNodes(d.excerpt)));
+  if (state.q && d.excerpt && m.excerpt !== "none") {   // "none": the paper has no abstract
+    li.append(el("p", { class: "result-excerpt" }, ...excerptNodes(d.excerpt)));
+  }
   return li;
 }
 
@@ -204,9 +206,18 @@ function renderResult(d) {
 function excerptNodes(excerpt) {
   const t = document.createElement("template");
   t.innerHTML = excerpt;
-  return [...t.content.childNodes].map((n) => n.nodeName === "MARK"
+  const nodes = [...t.content.childNodes].map((n) => n.nodeName === "MARK"
     ? el("mark", { text: n.textContent })
-    : document.createTextNode(n.textContent.split(everyPaper).join("").replace(/\.\s*\.\s*$/, ".")));
+    : document.createTextNode(n.textContent.split(everyPaper).join("")));
+  // Pagefind ends each paragraph with a full stop: the word every paper has leaves one
+  // alone at the end (". ."), after a full stop of its own.
+  while (nodes.length > 1 && /^[\s.]*$/.test(nodes[nodes.length - 1].textContent) &&
+         /\.\s*$/.test(nodes[nodes.length - 2].textContent)) nodes.pop();
+  const last = nodes[nodes.length - 1];
+  if (last && last.nodeType === Node.TEXT_NODE) {
+    last.textContent = last.textContent.replace(/\.(\s*\.)+\s*$/, ".");
+  }
+  return nodes;
 }
 
 // A title with math or markup, as the build rendered and sanitised it (markup.py). The
