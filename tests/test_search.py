@@ -122,6 +122,16 @@ def test_paper_document_has_facets_meta_and_sort(make_site):
         assert words in text
 
 
+def test_a_note_is_its_text_and_a_paper_without_abstract_has_no_excerpt(make_site):
+    """A result shows the note as text (it showed '**Oral**'); without an abstract the
+    excerpt would only repeat the title and authors."""
+    site = make_site({**fixture_files(),
+                      "content/papers/z.yaml": "title: Zeta\nnote: '**Oral**, best paper'\n"})
+    meta = _meta(_doc(site, "z"))
+    assert (meta["note"], meta["excerpt"]) == ("Oral, best paper", "none")
+    assert "excerpt" not in _meta(_doc(site, "alpha"))
+
+
 def test_author_facet_uses_the_persons_name_and_profile_claims(make_site):
     site = make_site(fixture_files())
     beta = _doc(site, "beta")

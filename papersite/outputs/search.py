@@ -112,7 +112,8 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     # result shows already.
     excerpt = None if p.abstract else "none"
     for key, value in (("authors", authors), ("venue", venue_meta), ("date", when),
-                       ("type", TYPE_LABELS.get(entry.type, entry.type)), ("note", p.note),
+                       ("type", TYPE_LABELS.get(entry.type, entry.type)),
+                       ("note", plain_text(p.note) if p.note else None),
                        ("excerpt", excerpt)):
         if value:
             out.append(f'<span data-pagefind-meta="{key}">{esc(value)}</span>')
