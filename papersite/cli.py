@@ -224,8 +224,16 @@ def cmd_import(args) -> int:
 def cmd_init(args) -> int:
     from .scaffold import init_site
 
+    from .scaffold import from_source_folder, papersite_requirement
+
     path = init_site(Path(args.dir))
     print(f"Created a new site in {path}. Next: cd {path} && papersite serve")
+    requirement = papersite_requirement()
+    if from_source_folder() and "@" not in requirement:
+        print(f"warning: requirements.txt names {requirement}, which the GitHub Pages "
+              "workflow installs from PyPI; this Papersite runs from a folder of its "
+              "sources, so name where the workflow can fetch it instead, e.g. papersite @ "
+              "git+https://github.com/OWNER/papersite@COMMIT", file=sys.stderr)
     return 0
 
 

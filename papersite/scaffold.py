@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
+import subprocess
 from importlib.resources import files
 from pathlib import Path
 
@@ -50,7 +52,42 @@ def papersite_requirement() -> str:
             return f"papersite @ git+{url}@{vcs['commit_id']}"
         if direct.get("archive_info") is not None and url.startswith("https://"):
             return f"papersite @ {url}"
+    checkout = _git_checkout()
+    if checkout is not None:
+        return f"papersite @ git+{checkout[0]}@{checkout[1]}"
     return f"papersite=={dist.version}"
+
+
+def from_source_folder() -> bool:
+    """Whether this Papersite runs from a folder of its sources (`pip install -e .` in a
+    clone) rather than from an installed release."""
+    return (Path(__file__).resolve().parent.parent / "pyproject.toml").is_file()
+
+
+# git@github.com:owner/repo.git, as `git clone` over SSH names a remote
+_SSH_REMOTE = re.compile(r"^(?:ssh://)?git@([\w.-]+)[:/]([\w./-]+?)(?:\.git)?/?$")
+
+
+def _git_checkout() -> tuple[str, str] | None:
+    """(https URL of the remote `origin`, commit) of the Git clone this Papersite runs
+    from (an editable install records neither), so that a site made with it installs
+    the same engine in its workflow; None when it is no such clone, or has no remote
+    a workflow could fetch from."""
+    if not from_source_folder():
+        return None
+    root = str(Path(__file__).resolve().parent.parent)
+    try:
+        url, commit = (subprocess.run(["git", "-C", root, *args], capture_output=True,
+                                      text=True, timeout=10, check=True).stdout.strip()
+                       for args in (["config", "--get", "remote.origin.url"],
+                                    ["rev-parse", "HEAD"]))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if (ssh := _SSH_REMOTE.match(url)) is not None:
+        url = f"https://{ssh.group(1)}/{ssh.group(2)}.git"
+    if not url.startswith("https://") or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return None
+    return url, commit
 
 
 def _requirements() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -114,6 +115,34 @@ def test_requirement_follows_a_git_install(monkeypatch):
         "papersite @ git+https://github.com/example/papersite.git@abc123")
     Dist.read_text = lambda self, name: None
     assert scaffold.papersite_requirement() == "papersite==0.1.0"
+
+
+def test_requirement_follows_a_clone_the_engine_runs_from(monkeypatch, tmp_path, capsys):
+    """`pip install -e .` in a clone records no URL: the requirement was
+    papersite==0.1.0, which PyPI does not have, and a new site's first deploy failed.
+    The clone's remote and commit are named instead (SSH remotes as https)."""
+    class Dist:
+        version = "0.1.0"
+
+        def read_text(self, name):
+            return None
+
+    answers = {"config": "git@github.com:example/papersite.git\n", "rev-parse": "ab" * 20}
+
+    def run(argv, **kwargs):
+        return subprocess.CompletedProcess(argv, 0, stdout=answers[argv[3]])
+
+    monkeypatch.setattr(scaffold.importlib.metadata, "distribution", lambda name: Dist())
+    monkeypatch.setattr(scaffold.subprocess, "run", run)
+    assert scaffold.from_source_folder()   # these tests run from the repository
+    assert scaffold.papersite_requirement() == (
+        "papersite @ git+https://github.com/example/papersite.git@" + "ab" * 20)
+    answers["config"] = "/home/me/papersite\n"   # a clone of a local folder: no URL
+    assert scaffold.papersite_requirement() == "papersite==0.1.0"
+    from papersite import cli
+    assert cli.main(["init", str(tmp_path / "site")]) == 0
+    assert capsys.readouterr().err.startswith(
+        "warning: requirements.txt names papersite==0.1.0, which")
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
