@@ -821,6 +821,12 @@ def test_author_splitting_rule(cell, names, et_al):
 def test_semicolon_files_keep_one_name_per_cell():
     assert split_authors("Okafor, Chidi", semicolons=True) == (["Chidi Okafor"], False)
     assert split_authors("Smith, John and others", semicolons=True) == (["John Smith"], True)
+    # ... but names joined by "and" in a file that uses ';' elsewhere are still two: the
+    # cell became one person, "Aiko Tanaka and Marta Núñez", with a page of their own.
+    assert split_authors("Aiko Tanaka and Marta Núñez", semicolons=True) == (
+        ["Aiko Tanaka", "Marta Núñez"], False)
+    assert split_authors("Tanaka, Aiko and Núñez, Marta", semicolons=True) == (
+        ["Aiko Tanaka", "Marta Núñez"], False)
 
 
 def test_venue_candidates():

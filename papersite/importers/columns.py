@@ -32,7 +32,8 @@ series, edition, address; `--map COLUMN=` ignores a column.
 
 Authors in one cell are split by this rule: if any author cell of the file has a ";",
 names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
-"Okafor, Chidi" is one name); otherwise if the cell has " and "
+"Okafor, Chidi" is one name; a cell without ";" is still split on " and ");
+otherwise if the cell has " and "
 they are separated by " and " (and by commas too unless every part is "Last, First");
 otherwise by "," (but "Smith, John A., Berg, J.", one-word family names alternating
 with given names that show an initial, is two names). A name written "Last, First"
@@ -218,8 +219,10 @@ def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
     else:
         text = " ".join(str(value).split())
         text, trailing_et_al = _ET_AL_END.subn("", text)
-        if ";" in text or semicolons:
+        if ";" in text:
             items = [_flip(p) for p in text.split(";")]
+        elif semicolons:   # one name ("Nguyễn, Thị Minh Anh"), or names joined by "and"
+            items = [_flip(p) for p in re.split(r"\s*,?\s+and\s+", text, flags=re.I)]
         elif re.search(r"\s+and\s+", text, re.I):
             parts = [p for p in re.split(r"\s*,?\s+and\s+", text, flags=re.I)]
             if all(p.count(",") == 1 for p in parts if p.strip()):
