@@ -115,6 +115,7 @@ class Metrics:
     citations: int | None
     h_index: int | None
     i10_index: int | None
+    counted: bool = False   # some figure is counted from this site's papers, not given
 
 
 @dataclass
@@ -162,11 +163,15 @@ class Catalog:
         def pick(value, fallback):
             return value if value is not None else fallback
 
+        by_hand = [getattr(profile, name, None) if profile else None
+                   for name in ("citations", "h_index", "i10_index")]
         return Metrics(
             papers=len(person.papers),
-            citations=pick(profile.citations if profile else None, computed[0]),
-            h_index=pick(profile.h_index if profile else None, computed[1]),
-            i10_index=pick(profile.i10_index if profile else None, computed[2]),
+            citations=pick(by_hand[0], computed[0]),
+            h_index=pick(by_hand[1], computed[1]),
+            i10_index=pick(by_hand[2], computed[2]),
+            counted=any(mine is None and theirs is not None
+                        for mine, theirs in zip(by_hand, computed)),
         )
 
     def coauthors(self, person: Person) -> list[tuple[Person, int]]:

@@ -501,7 +501,9 @@ class Views:
         venues = [{"name": s.label, "title": s.name, "url": r.series(s.key), "count": n}
                   for s, n in c.venue_counts(person.papers)]
         years = c.year_counts(person.papers)
-        selected = [e.id for e in person.papers if e.paper.selected]
+        # `selected` marks the owner's featured papers (DESIGN.md): not a co-author's.
+        selected = ([e.id for e in person.papers if e.paper.selected]
+                    if person.key == c.owner else [])
         jsonld = metadata.person_jsonld(person, r, self.config)
         return {
             "heading": person.name,

@@ -699,3 +699,23 @@ def test_function_names_in_math_are_spaced_as_tex_spaces_them():
     assert "<mi>exp</mi><mo" in tex_to_mathml(r"\exp(x)", False)
     assert "<msub><mi>log</mi><mn>2</mn></msub>" in tex_to_mathml(r"\log_2 n", False)
     assert "<msub><mi>x</mi><mi>log</mi></msub>" in tex_to_mathml(r"x_\log n", False)
+
+
+def test_a_coauthors_page_has_no_selected_papers_and_says_where_figures_come_from(
+        make_site, build):
+    """`selected` marks the owner's featured papers: a co-author's page showed them as
+    the co-author's own "Selected papers". Figures counted from the site's papers (a
+    co-author's "h-index 1") say so; figures a profile gives by hand are shown as given."""
+    site = make_site({
+        "site.yaml": "title: T\nbase_url: https://example.org/\nowner: ada\n",
+        "content/authors/ada.yaml": "name: Ada Lovelace\ncitations: 5000\nh_index: 30\n"
+                                    "i10_index: 40\n",
+        "content/papers/a.yaml": "title: A\nauthors: [Ada Lovelace, Bo Chen]\nyear: 2020\n"
+                                 "selected: true\ncitations: 12\n",
+    })
+    assert build(site).code == 0
+    ada = (site / "_site/authors/ada/index.html").read_text("utf-8")
+    bo = (site / "_site/authors/bo-chen/index.html").read_text("utf-8")
+    assert "Selected papers" in ada and "Selected papers" not in bo
+    assert "<dd>5,000</dd>" in ada and "Counted from the papers on this site." not in ada
+    assert "<dt>h-index</dt><dd>1</dd>" in bo and "Counted from the papers on this site." in bo
