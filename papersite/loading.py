@@ -38,7 +38,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES = 200_000          # values constructed per file, aliases expanded
 MAX_DEPTH = 40               # nesting of mappings and lists
 _PRESCAN_DEPTH = 500         # above this bound we check nesting on the event stream
-CACHE_VERSION = 3
+CACHE_VERSION = 4            # bump when a parse, or the message of a problem, changes
 SOURCE = "#source:"          # key prefix in Record.lines: the text of a number as written
 
 _STR = "tag:yaml.org,2002:str"
@@ -196,6 +196,8 @@ def _key_text(key) -> str:
 
 
 def _yaml_message(exc: yaml.YAMLError, first_line: int = 1) -> str:
+    if _unclosed_quote(exc):   # reported at the line of its quote (_error_line)
+        return "invalid YAML: a quoted value opened on this line is never closed"
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     start = getattr(exc, "context_mark", None)
@@ -204,10 +206,29 @@ def _yaml_message(exc: yaml.YAMLError, first_line: int = 1) -> str:
         # The error is reported where it was noticed; say where the construct began.
         context += f" (from line {start.line + first_line})"
     text = f"{context}, {problem}" if context else problem
-    return "invalid YAML: " + " ".join(text.split())
+    hint = next((h for found, h in _YAML_HINTS if found in text), "")
+    return "invalid YAML: " + " ".join(text.split()) + hint
+
+
+# What the commonest slips look like to the parser, and how to mend them.
+_YAML_HINTS = (
+    ("mapping values are not allowed", " (a value that holds ': ' goes in quotes, as in "
+                                        "title: \"InstructPix2Pix: Learning...\"; a key "
+                                        "starts where the keys above it start)"),
+    ("found character '\\t'", " (indent with spaces, not tabs)"),
+    ("tab character", " (indent with spaces, not tabs)"),
+)
+
+
+def _unclosed_quote(exc: yaml.YAMLError) -> bool:
+    """A quote never closed: the parser notices at the end of the file."""
+    return (getattr(exc, "context", None) == "while scanning a quoted scalar"
+            and "end of stream" in str(getattr(exc, "problem", "")))
 
 
 def _error_line(exc: yaml.YAMLError) -> int:
+    if _unclosed_quote(exc) and getattr(exc, "context_mark", None):
+        return exc.context_mark.line + 1
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     return mark.line + 1 if mark else 0
 

@@ -70,7 +70,15 @@ def check_url(value: str) -> str:
     elif ":" in re.split(r"[/?#]", v, maxsplit=1)[0]:  # reads as a scheme somewhere
         raise ValueError(f"'{value}' is not a valid URL: a ':' before the first '/' "
                          "reads as a scheme")
+    elif _WEB_ADDRESS.match(v):   # would be read as a path of this site
+        raise ValueError(f"'{value}' looks like a web address: write https://{v}")
     return v if scheme else from_site_root(v)
+
+
+# A link without its scheme: github.com/user/repo, www.example.org, arxiv.org/abs/...
+_WEB_ADDRESS = re.compile(r"^(?:www\.[^/]+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|"
+                          r"ai|co|dev|app|info|me|uk|de|fr|cn|jp|ch|nl|ca|au|eu|us)"
+                          r"(?::\d+)?(?:/.*)?)$", re.I)
 
 
 _UP_OR_HERE = re.compile(r"^(?:\.\.?/)+")

@@ -336,8 +336,10 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
 
     def in_static(path: str | None, record: Record, field_name: str) -> None:
         if path and static is not None and not (static / path).is_file():
+            hint = (f" (the path is inside static/ already: write {path[7:]})"
+                    if path.startswith("static/") else "")
             diags.error(record.path, record.line_of(field_name), field_name,
-                        f"static/{path} not found")
+                        f"static/{path} not found{hint}")
 
     config = validate_config(loaded.site, diags)
     origins: dict[str, Record] = {}

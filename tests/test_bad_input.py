@@ -155,15 +155,21 @@ CASES = {
     "malformed YAML: tab indentation": (
         {"content/papers/a.yaml": "title: A\n\tauthors: [Ada Lovelace]\n"},
         ["content/papers/a.yaml:2: invalid YAML: while scanning a plain scalar (from line 1), "
-         "found a tab character that violates indentation"]),
+         "found a tab character that violates indentation (indent with spaces, not tabs)"]),
     "malformed YAML: bad indentation": (
         {"content/papers/a.yaml": "title: A\n  year: 2023\n"},
         ["content/papers/a.yaml:2: invalid YAML: mapping values are not allowed in this "
-         "context"]),
+         "context (a value that holds ': ' goes in quotes, as in title: \"InstructPix2Pix: "
+         "Learning...\"; a key starts where the keys above it start)"]),
+    "malformed YAML: a colon in a title": (
+        {"content/papers/a.yaml": "title: InstructPix2Pix: Learning\nyear: 2023\n"},
+        ["content/papers/a.yaml:1: invalid YAML: mapping values are not allowed in this "
+         "context (a value that holds ': ' goes in quotes, as in title: \"InstructPix2Pix: "
+         "Learning...\"; a key starts where the keys above it start)"]),
     "malformed YAML: unclosed quote": (
         {"content/papers/a.yaml": "title: 'A paper\nyear: 2023\n"},
-        ["content/papers/a.yaml:3: invalid YAML: while scanning a quoted scalar (from line 1), "
-         "found unexpected end of stream"]),
+        ["content/papers/a.yaml:1: invalid YAML: a quoted value opened on this line is never "
+         "closed"]),
     "malformed YAML: duplicate key": (
         {"content/papers/a.yaml": "title: A\nyear: 2023\ntitle: B\n"},
         ["content/papers/a.yaml:3: title: duplicate key 'title'"]),
@@ -457,6 +463,14 @@ CASES = {
             """},
         ["site.yaml:5: listings[1].slug: 'daily' is the slug of another listing too (line "
          "3); choose another"]),
+    "a web address without https://": (   # read as a path of the site, then broken
+        {"content/papers/a.yaml": "title: A\nlinks: {code: github.com/ada/engine}\n"},
+        ["content/papers/a.yaml:2: links.code: 'github.com/ada/engine' looks like a web "
+         "address: write https://github.com/ada/engine"]),
+    "a path that names static/ twice": (
+        {"content/papers/a.yaml": "title: A\nimage: static/img/teaser.png\n"},
+        ["content/papers/a.yaml:2: image: static/static/img/teaser.png not found (the path "
+         "is inside static/ already: write img/teaser.png)"]),
     "front matter that is never closed": (   # "title: required field is missing"
         {"content/pages/about.md": "---\ntitle: About\nHello.\n"},
         ["content/pages/about.md:1: front matter opened by '---' is never closed: end it "
