@@ -94,6 +94,18 @@ def from_site_root(path: str) -> str:
     return "/" + _UP_OR_HERE.sub("", path)
 
 
+_VENUE_KINDS = (("workshop", re.compile(r"\bworkshops?\b", re.I)),
+                ("journal", re.compile(r"\b(?:journal|transactions|letters)\b", re.I)),
+                ("conference", re.compile(r"\b(?:conference|symposium|congress)\b", re.I)))
+
+
+def type_of_venue_name(name: str) -> str | None:
+    """The paper type a venue's name says, for a venue that venues.yaml does not hold:
+    "... Workshop on ..." a workshop, "Journal of ..." or "... Transactions on ..." a
+    journal, "... Conference on ..." a conference; None when it says none ("ICLR")."""
+    return next((kind for kind, words in _VENUE_KINDS if words.search(name)), None)
+
+
 def check_static_path(value: str) -> str:
     """A file under static/: relative, no '..', no backslashes, no drive letters."""
     v = value.strip()

@@ -719,3 +719,21 @@ def test_a_coauthors_page_has_no_selected_papers_and_says_where_figures_come_fro
     assert "Selected papers" in ada and "Selected papers" not in bo
     assert "<dd>5,000</dd>" in ada and "Counted from the papers on this site." not in ada
     assert "<dt>h-index</dt><dd>1</dd>" in bo and "Counted from the papers on this site." in bo
+
+
+def test_a_venue_that_venues_yaml_does_not_hold_gives_the_type_its_name_says(make_site,
+                                                                               build):
+    """Such a paper was 'Other' and cited as @misc, even at "... Conference on ...";
+    a bare acronym says nothing, and stays so."""
+    site = make_site({"content/papers/p.yaml": """\
+        - {id: a, title: A, year: 2020, venue: International Conference on Learning Representations}
+        - {id: b, title: B, year: 2020, venue: Journal of Tests}
+        - {id: c, title: C, year: 2020, venue: NeurIPS Workshop on Tests}
+        - {id: d, title: D, year: 2020, venue: ICLR}
+        """})
+    assert build(site).code == 0
+    kinds = {pid: (site / f"_site/papers/{pid}.bib").read_text("utf-8").split("{", 1)[0]
+             for pid in "abcd"}
+    assert kinds == {"a": "@inproceedings", "b": "@article", "c": "@inproceedings",
+                     "d": "@misc"}
+    assert "Workshop paper" in (site / "_site/papers/c/index.html").read_text("utf-8")
