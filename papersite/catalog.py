@@ -9,6 +9,7 @@ the output never depends on the order files were read in.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -488,6 +489,7 @@ def _resolve_venues(content: Content, diags: Diagnostics) -> tuple[dict[str, str
     for paper in content.papers:
         if paper.venue and normalise(paper.venue) not in lookup:
             unknown.setdefault(normalise(paper.venue), paper.venue)
+    _warn_near_misses(unknown, content, diags)
     for key, slug in unique_slugs(unknown, taken=set(series)).items():
         series[slug] = Series(slug, unknown[key], None, None)
         lookup[key] = slug
@@ -509,6 +511,30 @@ def _resolve_tags(content: Content) -> tuple[dict[str, str], dict[str, Tag]]:
         tags[slug] = Tag(slug, info.name if info else names[key],
                          info.description if info else None)
     return {k: slugs[k] for k in names}, tags
+
+
+def _warn_near_misses(unknown: dict[str, str], content: Content, diags: Diagnostics) -> None:
+    """A short venue that venues.yaml does not hold but nearly names ("CPVR" beside
+    CVPR) gets its own venue page: a warning, at its first paper, says which was meant.
+    (Not an error under --strict: "ICCVW" may be a venue of its own.)"""
+    shorts = {normalise(t): t for v in content.venues for t in (v.id, v.short)
+              if t and len(t) <= 15}
+    if not shorts:
+        return
+    first = {}
+    for paper in content.papers:
+        if paper.venue and normalise(paper.venue) in unknown:
+            first.setdefault(normalise(paper.venue), paper)
+    for key, text in unknown.items():
+        if len(key) > 15 or key not in first:
+            continue
+        close = difflib.get_close_matches(key, list(shorts), n=1, cutoff=0.75)
+        if close:
+            record = content.origin(f"paper:{first[key].id}")
+            diags.warning(record.path if record else "content",
+                          record.line_of("venue") if record else 0, "venue",
+                          f"'{text}' is not in venues.yaml (did you mean {shorts[close[0]]}?); "
+                          "it gets a venue page of its own")
 
 
 def _paper_type(paper: Paper, series: Series | None) -> str:

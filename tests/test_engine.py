@@ -737,3 +737,18 @@ def test_a_venue_that_venues_yaml_does_not_hold_gives_the_type_its_name_says(mak
     assert kinds == {"a": "@inproceedings", "b": "@article", "c": "@inproceedings",
                      "d": "@misc"}
     assert "Workshop paper" in (site / "_site/papers/c/index.html").read_text("utf-8")
+
+
+def test_a_venue_that_nearly_names_a_known_one_is_a_warning(make_site, build):
+    """'CPVR' got a venue page of its own without a word; a venue of its own that is
+    merely unknown (ICLR) is no mistake, and says nothing."""
+    site = make_site({
+        "content/venues.yaml": "- {id: cvpr, short: CVPR, name: Computer Vision and Pattern "
+                               "Recognition}\n",
+        "content/papers/p.yaml": "- {id: a, title: A, year: 2020, venue: CPVR}\n"
+                                 "- {id: b, title: B, year: 2021, venue: CPVR}\n"
+                                 "- {id: c, title: C, year: 2021, venue: ICLR}\n"})
+    result = build(site, "--strict")
+    assert result.code == 0
+    assert result.lines == ["warning: content/papers/p.yaml:1: venue: 'CPVR' is not in "
+                            "venues.yaml (did you mean CVPR?); it gets a venue page of its own"]
