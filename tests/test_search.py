@@ -628,6 +628,8 @@ def test_site_without_index_says_so(fixture_site, page):
     page.goto(f"{fixture_site}/bare/search/?q=diffusion")
     page.wait_for_selector(".search-unavailable")
     assert "built without its search index" in page.inner_text("#search-results")
+    assert page.inner_text(".search-unavailable code") == "serve --search"   # not `...`
+    assert not page.locator(".facets").is_visible()   # no empty filter boxes beside it
 
 
 def test_filters_fold_above_results_on_a_phone(sample, browser):

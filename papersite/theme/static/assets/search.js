@@ -419,9 +419,11 @@ async function start() {
     console.error("search: cannot load the index:", error);
     shards = null;
     statusEl.textContent = "";
-    resultsEl.replaceChildren(el("li", { class: "search-unavailable",
-      text: "Search is not available: this site was built without its search index. " +
-        "(A preview builds it only with `serve --search`.)" }));
+    resultsEl.replaceChildren(el("li", { class: "search-unavailable" },
+      "Search is not available: this site was built without its search index. " +
+      "(A preview builds it only with ", el("code", { text: "serve --search" }), ".)"));
+    const facets = document.querySelector(".facets");   // nothing to filter
+    if (facets) facets.hidden = true;
     return;
   }
   await run();
