@@ -181,6 +181,9 @@ class Views:
             "author_note": self._author_note(e),
             "venue": self._venue(e),
             "year": p.year,
+            # A preprint without a venue says where it is: "arXiv 2024", not "2024".
+            "year_label": (f"arXiv {p.year}" if e.type == "preprint" and p.arxiv
+                           and p.year is not None else p.year),
             "date": date_label(p.date) if p.date else None,
             "date_iso": p.date.isoformat() if p.date else None,
             "type": e.type,

@@ -752,3 +752,17 @@ def test_a_venue_that_nearly_names_a_known_one_is_a_warning(make_site, build):
     assert result.code == 0
     assert result.lines == ["warning: content/papers/p.yaml:1: venue: 'CPVR' is not in "
                             "venues.yaml (did you mean CVPR?); it gets a venue page of its own"]
+
+
+def test_a_preprint_without_a_venue_is_labelled_arxiv(make_site, build):
+    """Its badge read "2020" alone; a paper with neither venue nor arXiv id keeps it."""
+    site = make_site({"content/papers/p.yaml": """\
+        - {id: a, title: A, year: 2020, arxiv: "2001.00001", authors: [Ann Lee]}
+        - {id: b, title: B, year: 2019, authors: [Ann Lee]}
+        """})
+    assert build(site).code == 0
+    listing = (site / "_site/papers/index.html").read_text("utf-8")
+    assert '<span class="badge year">arXiv 2020</span>' in listing
+    assert '<span class="badge year">2019</span>' in listing
+    related = (site / "_site/papers/b/index.html").read_text("utf-8")
+    assert "Ann Lee · arXiv 2020</p>" in related    # "More by these authors"
