@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
@@ -65,13 +66,24 @@ class SourceWatcher:
     def __init__(self, site_dir: Path, extra: list[Path]):
         self.site_dir = site_dir
         self.extra = extra
-        self.folders: list[Path] = []
+        self.folders: list[tuple[Path, int]] = []
         self.config = _config_signature(site_dir)
         self._gen = None
 
-    def _existing(self) -> list[Path]:
+    def _existing(self) -> list[tuple[Path, int]]:
+        """The watched folders that exist, each with its inode: a folder replaced by
+        another at the same path (`mv content old && mv new content`) is a new folder,
+        which the watch on the old one does not see."""
         candidates = [self.site_dir / name for name in WATCHED_FOLDERS] + self.extra
-        return [p for p in candidates if p.is_dir()]
+        found = []
+        for p in candidates:
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                found.append((p, st.st_ino))
+        return found
 
     def start(self) -> None:
         """Watch from now on: saves made while a build runs are not lost."""
@@ -80,12 +92,16 @@ class SourceWatcher:
         self.close()
         self.folders = self._existing()
         if self.folders:
-            self._gen = watch(*self.folders, watch_filter=DefaultFilter(),
-                              step=DEBOUNCE_STEP_MS, rust_timeout=TICK_MS,
-                              yield_on_timeout=True, raise_interrupt=True)
-            # The generator sets up its watches when first run: run it now. What it sees
-            # happened before the build that follows, so it needs no rebuild of its own.
-            next(self._gen)
+            try:
+                self._gen = watch(*(p for p, _ in self.folders), watch_filter=DefaultFilter(),
+                                  step=DEBOUNCE_STEP_MS, rust_timeout=TICK_MS,
+                                  yield_on_timeout=True, raise_interrupt=True)
+                # The generator sets up its watches when first run: run it now. What it
+                # sees happened before the build that follows: it needs no rebuild.
+                next(self._gen)
+            except OSError:   # a folder went away since it was looked at: the next
+                self.close()  # tick finds the folders as they are now, and watches them
+                self.folders = []
 
     def close(self) -> None:
         if self._gen is not None:
@@ -97,7 +113,7 @@ class SourceWatcher:
         for root, shown in ((self.site_dir, ""), (THEME, "(theme) ")):
             try:
                 return shown + p.resolve().relative_to(root.resolve()).as_posix()
-            except (ValueError, OSError):
+            except (ValueError, OSError, RuntimeError):   # (a link loop, up to 3.12)
                 continue
         return path
 
@@ -105,7 +121,11 @@ class SourceWatcher:
         """Block until something changed; the changed paths, for the terminal."""
         while True:
             if self._gen is not None:
-                raw = _real_changes(next(self._gen))
+                try:
+                    raw = _real_changes(next(self._gen))
+                except OSError:   # a watched folder went away: watch what is there now
+                    self.start()
+                    raw = set()
             else:
                 time.sleep(TICK_MS / 1000)
                 raw = set()
@@ -116,7 +136,7 @@ class SourceWatcher:
                 self.config = config
             existing = self._existing()
             if existing != self.folders:
-                changed.update(self.display(str(p)) for p in set(existing) ^ set(self.folders))
+                changed.update(self.display(str(p)) for p, _ in set(existing) ^ set(self.folders))
                 self.start()
             if changed:
                 return sorted(changed)

@@ -110,6 +110,30 @@ def test_folders_renamed_away_and_back(make_site, serve):
     assert "Traceback" not in preview.stderr()
 
 
+def test_a_folder_replaced_by_a_copy_is_watched_and_a_link_loop_is_an_error(make_site,
+                                                                            serve):
+    """`mv content old && mv copy content` left the watch on the old folder: later
+    edits were not seen. A symbolic link that loops, made while the preview ran, ended
+    it with a traceback."""
+    import os
+    import shutil
+
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    preview = serve(site)
+    shutil.copytree(site / "content", site / "copy")
+    (site / "content").rename(site / "content-old")
+    (site / "copy").rename(site / "content")
+    time.sleep(0.5)   # the preview takes the swap (the same papers: nothing to show)
+    edit(site / "content/papers/alpha.yaml", ALPHA.replace("Alpha Paper", "Alpha Swapped"))
+    preview.wait_for(lambda: shows(preview, PAGE, "Alpha Swapped"), "an edit after the swap")
+    os.symlink("loop.yaml", site / "content/papers/loop.yaml")
+    preview.wait_for(lambda: preview.status()["errors"], "the loop reported")
+    assert "loops back on itself" in str(preview.status()["errors"])
+    (site / "content/papers/loop.yaml").unlink()
+    preview.wait_for(lambda: preview.status()["ok"], "a clean status")
+    assert preview.proc.poll() is None and "Traceback" not in preview.stderr()
+
+
 def raw_request(port: int, target: str) -> tuple[int, bytes]:
     """An HTTP/1.0 request with the target exactly as given (no client normalisation)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
