@@ -140,7 +140,6 @@ def entry_fields(bibtex: str | None) -> dict[str, str | None]:
 
 
 _ENTRY_END = re.compile(r"(?:\s|,|%[^\n]*)*[})]")
-_LEADING_COMMENTS = re.compile(r"(?:\s|%[^\n]*)*")
 _COMMENT = re.compile(r"%[^\n]*")
 
 
@@ -148,7 +147,8 @@ def entry_problem(bibtex: str) -> str | None:
     """Why a paper's own `bibtex` text is not one whole BibTeX entry (the site would
     publish it as the paper's citation all the same), or None."""
     start = _ENTRY_START.search(bibtex)
-    if start is None or _LEADING_COMMENTS.match(bibtex).end() != start.start():
+    before = _COMMENT.sub("", bibtex[:start.start()]).strip() if start else ""
+    if start is None or (before and not before.startswith("@")):   # (@string{...} is fine)
         return "is not a BibTeX entry: write it as @type{key, field = {value}, ...}"
     at: int | None = start.end()
     first = True
