@@ -77,15 +77,20 @@ def _git_checkout() -> tuple[str, str] | None:
         return None
     root = str(Path(__file__).resolve().parent.parent)
     try:
-        url, commit = (subprocess.run(["git", "-C", root, *args], capture_output=True,
-                                      text=True, timeout=10, check=True).stdout.strip()
-                       for args in (["config", "--get", "remote.origin.url"],
-                                    ["rev-parse", "HEAD"]))
+        url, commit, pushed = (subprocess.run(["git", "-C", root, *args], capture_output=True,
+                                              text=True, timeout=10, check=True).stdout.strip()
+                               for args in (["config", "--get", "remote.origin.url"],
+                                            ["rev-parse", "HEAD"],
+                                            ["branch", "-r", "--contains", "HEAD"]))
     except (OSError, subprocess.SubprocessError):
         return None
     if (ssh := _SSH_REMOTE.match(url)) is not None:
         url = f"https://{ssh.group(1)}/{ssh.group(2)}.git"
-    if not url.startswith("https://") or not re.fullmatch(r"[0-9a-f]{40}", commit):
+    # A commit no remote branch holds cannot be fetched; a token in the URL must not go
+    # into a file that is published with the site.
+    url = re.sub(r"^https://[^/@]*@", "https://", url)
+    if not url.startswith("https://") or not re.fullmatch(r"[0-9a-f]{40}", commit) \
+            or not pushed:
         return None
     return url, commit
 

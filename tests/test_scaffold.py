@@ -127,7 +127,8 @@ def test_requirement_follows_a_clone_the_engine_runs_from(monkeypatch, tmp_path,
         def read_text(self, name):
             return None
 
-    answers = {"config": "git@github.com:example/papersite.git\n", "rev-parse": "ab" * 20}
+    answers = {"config": "git@github.com:example/papersite.git\n", "rev-parse": "ab" * 20,
+               "branch": "  origin/main\n"}
 
     def run(argv, **kwargs):
         return subprocess.CompletedProcess(argv, 0, stdout=answers[argv[3]])
@@ -137,6 +138,13 @@ def test_requirement_follows_a_clone_the_engine_runs_from(monkeypatch, tmp_path,
     assert scaffold.from_source_folder()   # these tests run from the repository
     assert scaffold.papersite_requirement() == (
         "papersite @ git+https://github.com/example/papersite.git@" + "ab" * 20)
+    # A token in the remote's URL stays out of a file published with the site.
+    answers["config"] = "https://alice:ghp_SECRET@github.com/alice/papersite.git\n"
+    assert scaffold.papersite_requirement() == (
+        "papersite @ git+https://github.com/alice/papersite.git@" + "ab" * 20)
+    answers["branch"] = ""   # a commit no remote branch holds cannot be fetched
+    assert scaffold.papersite_requirement() == "papersite==0.1.0"
+    answers["branch"] = "  origin/main\n"
     answers["config"] = "/home/me/papersite\n"   # a clone of a local folder: no URL
     assert scaffold.papersite_requirement() == "papersite==0.1.0"
     from papersite import cli
