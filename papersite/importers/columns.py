@@ -32,8 +32,8 @@ series, edition, address; `--map COLUMN=` ignores a column.
 
 Authors in one cell are split by this rule: if any author cell of the file has a ";",
 names are separated by ";" (Zotero: "Sun, Qianru; Schiele, Bernt", and a cell
-"Okafor, Chidi" is one name; a cell without ";" is still split on " and ");
-otherwise if the cell has " and "
+"Okafor, Chidi" is one name; so is "Bill and Melinda Gates Foundation", and a cell
+"Ann Lee and Bo Chen" gets a warning); otherwise if the cell has " and "
 they are separated by " and " (and by commas too unless every part is "Last, First");
 otherwise by "," (but "Smith, John A., Berg, J.", one-word family names alternating
 with given names that show an initial, is two names). A name written "Last, First"
@@ -219,10 +219,8 @@ def split_authors(value, semicolons: bool = False) -> tuple[list, bool]:
     else:
         text = " ".join(str(value).split())
         text, trailing_et_al = _ET_AL_END.subn("", text)
-        if ";" in text:
+        if ";" in text or semicolons:
             items = [_flip(p) for p in text.split(";")]
-        elif semicolons:   # one name ("Nguyễn, Thị Minh Anh"), or names joined by "and"
-            items = [_flip(p) for p in re.split(r"\s*,?\s+and\s+", text, flags=re.I)]
         elif re.search(r"\s+and\s+", text, re.I):
             parts = [p for p in re.split(r"\s*,?\s+and\s+", text, flags=re.I)]
             if all(p.count(",") == 1 for p in parts if p.strip()):
@@ -422,6 +420,9 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         value = _convert(target, raw, data, session, cmap.semicolon_authors)
         if value is not None:
             data[target] = value
+    if (joined := data.pop("_one_name_with_and", None)) is not None and not cmap.zotero:
+        diags.warning(source, line, "authors", f"'{joined}' is taken as one name, as the "
+                      "file separates names by ';' (write 'A; B' for two)")
     in_cell = data.pop("_arxiv", None)
     doi = data.get("doi")
     if isinstance(doi, str) and (m := ARXIV_DOI.match(doi)):
@@ -523,6 +524,8 @@ def _detail(target: str, raw) -> tuple[str | None, str | None]:
 def _convert(target: str, raw, data: dict, session: ImportSession, semicolons: bool):
     if target == "authors":
         names, et_al = split_authors(raw, semicolons)
+        if semicolons and len(names) == 1 and re.search(r"\s+and\s+", names[0], re.I):
+            data["_one_name_with_and"] = names[0]
         if et_al:
             data["_et_al"] = True
         return names
