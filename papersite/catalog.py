@@ -9,7 +9,6 @@ the output never depends on the order files were read in.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -528,13 +527,31 @@ def _warn_near_misses(unknown: dict[str, str], content: Content, diags: Diagnost
     for key, text in unknown.items():
         if len(key) > 15 or key not in first:
             continue
-        close = difflib.get_close_matches(key, list(shorts), n=1, cutoff=0.75)
+        close = [known for known in shorts if _slip_of(key, known)][:1]
         if close:
             record = content.origin(f"paper:{first[key].id}")
             diags.warning(record.path if record else "content",
                           record.line_of("venue") if record else 0, "venue",
                           f"'{text}' is not in venues.yaml (did you mean {shorts[close[0]]}?); "
                           "it gets a venue page of its own")
+
+
+def _slip_of(typed: str, known: str) -> bool:
+    """Whether `typed` is `known` with two neighbouring letters swapped ("cpvr", "cvpr")
+    or, in a name of six letters or more, one letter wrong, added or left out
+    ("neurlps"). Short names one letter apart are often other venues (ACCV, ECCV)."""
+    if typed == known:
+        return False
+    if len(typed) == len(known):
+        diff = [i for i, (a, b) in enumerate(zip(typed, known)) if a != b]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == known[diff[1]] \
+                and typed[diff[1]] == known[diff[0]]:
+            return True
+        return len(diff) == 1 and len(known) >= 6
+    if abs(len(typed) - len(known)) != 1 or min(len(typed), len(known)) < 6:
+        return False
+    short, long_ = sorted((typed, known), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _paper_type(paper: Paper, series: Series | None) -> str:

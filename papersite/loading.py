@@ -790,6 +790,8 @@ def source_files(site_dir: Path, diags: Diagnostics, signatures: bool = False
     return found
 
 
+# An editor's backup or lock file (venues.yaml~, #tags.yaml#, a.yaml.orig): no mistake.
+_EDITOR_LEFTOVER = re.compile(r"~$|^#.*#$|\.(?:bak|orig|swp|swo|tmp)$", re.I)
 # What content/ holds that Papersite reads: folders, and files.
 _CONTENT_FOLDERS = ("papers", "authors", "pages")
 _CONTENT_FILES = ("venues.yaml", "venues.yml", "tags.yaml", "tags.yml")
@@ -800,9 +802,12 @@ def _note_unread(listing: list, diags: Diagnostics) -> None:
     (a typo: an error under --strict), `papers` that is a file, `venues.yaml` that is a
     folder. Their papers were left out of the site without a word."""
     for rel, entry in listing:
-        if "/" in rel or rel.startswith("."):
+        if "/" in rel or rel.startswith(".") or _EDITOR_LEFTOVER.search(rel):
             continue
-        is_dir = entry.is_dir()
+        try:
+            is_dir = entry.is_dir()
+        except OSError:   # a link that loops: reported as such (_check_links_inside)
+            continue
         if rel in _CONTENT_FOLDERS and not is_dir:
             diags.warning(f"content/{rel}", message="is a file, not a folder: nothing in it "
                                                     "is read", strict=True)

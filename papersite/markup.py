@@ -144,8 +144,8 @@ _ORDINARY = {_MATHML + t for t in ("mi", "mn", "msub", "msup", "msubsup", "mfrac
 def _spaced_functions(mathml: str) -> str:
     import xml.etree.ElementTree as ET
 
-    try:
-        root = ET.fromstring(mathml)
+    try:   # (latex2mathml writes a space in \text{...} as &nbsp;, which XML lacks)
+        root = ET.fromstring(mathml.replace("&nbsp;", "&#160;"))
     except ET.ParseError:   # \text{...} is copied as written: left to the sanitiser
         return mathml
     for row in root.iter():
@@ -156,7 +156,8 @@ def _spaced_functions(mathml: str) -> str:
         for i, child in enumerate(children):
             function = (child.tag == _MATHML + "mi" and child.text is not None
                         and _FUNCTION_NAMES.fullmatch(f"<mi>{child.text}</mi>") is not None)
-            if function and i and children[i - 1].tag in _ORDINARY:
+            if function and i and children[i - 1].tag in _ORDINARY \
+                    and spaced[-1].tag != _MATHML + "mspace":   # (\log\log: one space)
                 spaced.append(ET.Element(_MATHML + "mspace", width="0.1667em"))
             spaced.append(child)
             if function and i + 1 < len(children) and children[i + 1].tag in _ORDINARY:

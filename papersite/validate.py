@@ -269,7 +269,8 @@ def _numbers_as_written(model: type[BaseModel], record: Record, data: dict) -> d
             if source is not None:
                 fixed = fixed if fixed is not None else dict(data)
                 fixed[name] = source
-    for name in numbers & data.keys():
+    # (Not in site.yaml, where `paginate: false` turns pagination off, as 0 does.)
+    for name in (numbers & data.keys()) if model is not SiteConfig else ():
         if isinstance(data[name], bool):
             fixed = fixed if fixed is not None else dict(data)
             fixed[name] = record.lines.get(SOURCE + name) or str(data[name]).lower()

@@ -123,7 +123,9 @@ class Views:
         }
 
     def _site_url(self, url: str) -> str:
-        if url.startswith(("http://", "https://")):
+        """A link as validated (model.check_url): http(s) as it is; a path of this site
+        under the base path; an anchor or a query as it is."""
+        if url.startswith(("http://", "https://", "#", "?")):
             return url
         return self.router.url(url)
 
@@ -448,7 +450,7 @@ class Views:
                     for y, p in sorted(s.editions.items(), reverse=True)]
         feed = self.router.url(f"venues/{s.key}/feed.xml")
         ctx.update(heading=s.name, short=s.short, intro=None, total=len(s.papers),
-                   venue_url=s.venue.url if s.venue else None,
+                   venue_url=self._site_url(s.venue.url) if s.venue and s.venue.url else None,
                    venue_type=TYPE_LABELS.get(s.venue.type) if s.venue else None,
                    editions=editions, chart=bar_chart(
                        [(y, len(p)) for y, p in sorted(s.editions.items())],
@@ -466,7 +468,7 @@ class Views:
         return {
             "heading": f"{s.label} {year}",
             "series": {"name": s.name, "url": self.router.series(key), "label": s.label},
-            "venue_url": s.venue.url if s.venue else None,
+            "venue_url": self._site_url(s.venue.url) if s.venue and s.venue.url else None,
             "count": len(papers),
             "groups": self.groups(papers, "none"),
             "entry_variant": "entry_abstract",
@@ -485,7 +487,7 @@ class Views:
         links = []
         if prof:
             if prof.homepage:
-                links.append({"label": "Homepage", "url": prof.homepage})
+                links.append({"label": "Homepage", "url": self._site_url(prof.homepage)})
             if prof.orcid:
                 links.append({"label": "ORCID", "url": f"https://orcid.org/{prof.orcid}"})
             if prof.scholar:

@@ -864,7 +864,8 @@ def test_a_bibtex_field_that_is_no_entry_warns(site):
 def test_what_content_holds_and_papersite_does_not_read_is_named(site):
     """A paper put in content/paper/ (a typo), a venues.yaml that is a folder, a notes
     file: each was left out of the site without a word."""
-    change(site, {"content/paper/x.yaml": "title: X\n", "content/NOTES.txt": "to do\n"})
+    change(site, {"content/paper/x.yaml": "title: X\n", "content/NOTES.txt": "to do\n",
+                  "content/venues.yaml~": "", "content/#tags.yaml#": ""})   # an editor's
     (site / "content/venues.yaml").rename(site / "venues.bak")
     (site / "content/venues.yaml").mkdir()
     code, err = invoke("build", "--site", str(site), "--no-search")
@@ -934,6 +935,13 @@ def test_files_that_are_no_text_files_are_refused(site):
     change(site, {"templates/paper.html": b'{% extends "base.html" %}\n{# caf\xe9 #}\n'})
     assert fails(site) == ["templates/paper.html:2: template error: not valid UTF-8 (byte "
                            "0xe9); save the file as UTF-8"]
+
+
+def test_a_link_loop_at_the_top_of_content_is_refused(site):
+    """It ended check and build with a traceback, from the look at what content/ holds."""
+    os.symlink("loop", site / "content/loop")
+    assert fails(site) == ["content/loop: is a symbolic link that loops back on itself; "
+                           "refused"]
 
 
 def test_symlinks_that_leave_the_site_are_refused(site, tmp_path):

@@ -752,6 +752,11 @@ def test_a_venue_that_nearly_names_a_known_one_is_a_warning(make_site, build):
     assert result.code == 0
     assert result.lines == ["warning: content/papers/p.yaml:1: venue: 'CPVR' is not in "
                             "venues.yaml (did you mean CVPR?); it gets a venue page of its own"]
+    # Short names a letter apart are often other venues: no warning for ACCV beside ECCV.
+    (site / "content/venues.yaml").write_text("- {id: eccv, short: ECCV, name: European "
+                                              "Conference on Computer Vision}\n")
+    (site / "content/papers/p.yaml").write_text("- {id: a, title: A, year: 2020, venue: ACCV}\n")
+    assert build(site, "--strict").lines == []
 
 
 def test_a_preprint_without_a_venue_is_labelled_arxiv(make_site, build):
@@ -766,3 +771,27 @@ def test_a_preprint_without_a_venue_is_labelled_arxiv(make_site, build):
     assert '<span class="badge year">2019</span>' in listing
     related = (site / "_site/papers/b/index.html").read_text("utf-8")
     assert "Ann Lee · arXiv 2020</p>" in related    # "More by these authors"
+
+
+def test_a_homepage_on_the_site_and_paginate_false_under_a_base_path(make_site, build):
+    """A profile's homepage written as a path of the site (about/) lost the base path;
+    `paginate: false` in site.yaml was refused once true/false stopped counting as
+    numbers in papers."""
+    site = make_site({
+        "site.yaml": "title: T\nbase_url: https://x.github.io/repo/\npaginate: false\n",
+        "content/authors/ada.yaml": "name: Ada Lovelace\nhomepage: about/\n",
+        "content/pages/about.md": "---\ntitle: About\n---\nHi.\n",
+        "content/papers/a.yaml": "title: A\nauthors: [Ada Lovelace]\nyear: 2020\n"})
+    assert build(site, "--strict", "--check-links").code == 0
+    page = (site / "_site/authors/ada/index.html").read_text("utf-8")
+    assert 'href="/repo/about/"' in page
+    assert '"sameAs":["https://x.github.io/repo/about/"]' in page
+
+
+def test_two_function_names_in_a_row_get_one_space():
+    from papersite.markup import tex_to_mathml
+    thin = '<mspace width="0.1667em"></mspace>'
+    assert f"<mi>log</mi>{thin}<mi>log</mi>{thin}<mi>n</mi>" in tex_to_mathml(
+        r"\log\log n", False)
+    # a \text{...} with a space in it (&nbsp;) no longer turns the spacing off
+    assert f"<mi>log</mi>{thin}<mi>n</mi>" in tex_to_mathml(r"\text{a b} \log n", False)

@@ -159,8 +159,9 @@ def person_jsonld(person, router, config) -> str:
             "url": router.absolute(f"authors/{person.key}/")}
     if prof:
         same = []
-        if prof.homepage:
-            same.append(prof.homepage)
+        if prof.homepage:   # a path of this site is made absolute
+            same.append(prof.homepage if prof.homepage.startswith(("http://", "https://"))
+                        else router.origin + router.url(prof.homepage))
         if prof.orcid:
             same.append(f"https://orcid.org/{prof.orcid}")
         if prof.scholar:
