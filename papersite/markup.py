@@ -213,17 +213,13 @@ def _restore_math(rendered: str, formulas: list[tuple[str, str]]) -> str:
                    for i, part in enumerate(_TAG_SPLIT.split(rendered)))
 
 
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
 def _sanitise(rendered: str, base: str) -> str:
     def rebase(tag: str, attr: str, value: str) -> str | None:
         # Links in user text are read from the site's root (model.from_site_root: a bio
         # is shown on several pages) and follow the site's base path.
-        if attr in ("href", "src") and not value.startswith("//") \
-                and not _SCHEME.match(value):
+        if attr in ("href", "src"):
             value = from_site_root(value)
-            if value.startswith("/"):
+            if value.startswith("/") and not value.startswith("//"):
                 return base.rstrip("/") + value
         return value
 

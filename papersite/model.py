@@ -72,7 +72,7 @@ def check_url(value: str) -> str:
                          "reads as a scheme")
     elif _WEB_ADDRESS.match(v):   # would be read as a path of this site
         raise ValueError(f"'{value}' looks like a web address: write https://{v}")
-    return v if scheme else from_site_root(v)
+    return from_site_root(v)
 
 
 # A link without its scheme: github.com/user/repo, www.example.org, arxiv.org/abs/...
@@ -82,14 +82,16 @@ _WEB_ADDRESS = re.compile(r"^(?:www\.[^/]+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|e
 
 
 _UP_OR_HERE = re.compile(r"^(?:\.\.?/)+")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def from_site_root(path: str) -> str:
-    """A link without a scheme, read from the site's root: 'files/a.pdf' and
-    '../../files/a.pdf' are '/files/a.pdf'. The same link is shown on many pages (a
-    paper's on its page and in every list), so a path relative to one of them would
-    lead somewhere else from the others. Anchors and queries ('#x', '?q=') stay."""
-    if path.startswith(("/", "#", "?")):
+    """A link read from the site's root: 'files/a.pdf' and '../../files/a.pdf' are
+    '/files/a.pdf'. The same link is shown on many pages (a paper's on its page and in
+    every list), so a path relative to one of them would lead somewhere else from the
+    others. A URL with a scheme, a path from the root ('/x', '//host'), an anchor or a
+    query ('#x', '?q=') stays as it is."""
+    if path.startswith(("/", "#", "?")) or _SCHEME.match(path):
         return path
     return "/" + _UP_OR_HERE.sub("", path)
 
