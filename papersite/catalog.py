@@ -16,7 +16,7 @@ from itertools import chain
 from typing import Iterable
 
 from .diagnostics import Diagnostics
-from .model import AuthorEntry, Paper, Profile, TagInfo, Venue, type_of_venue_name
+from .model import AuthorEntry, Paper, Profile, TagInfo, Venue, default_type
 from .names import is_single_word, normalise, slugify, unique_slugs
 from .pickling import by_fields
 from .validate import Content
@@ -557,11 +557,8 @@ def _slip_of(typed: str, known: str) -> bool:
 def _paper_type(paper: Paper, series: Series | None) -> str:
     if paper.type:
         return paper.type
-    if series and series.venue:
-        return series.venue.type
-    # A venue venues.yaml does not hold may say what it is ("... Conference on ...").
-    named = type_of_venue_name(paper.venue) if paper.venue else None
-    return named or ("preprint" if paper.arxiv else "other")
+    return default_type(series.venue.type if series and series.venue else None,
+                        paper.venue, paper.arxiv)
 
 
 def build_catalog(content: Content, diags: Diagnostics) -> Catalog:

@@ -108,6 +108,14 @@ def type_of_venue_name(name: str) -> str | None:
     return next((kind for kind, words in _VENUE_KINDS if words.search(name)), None)
 
 
+def default_type(venue_type: str | None, venue: str | None, arxiv: str | None) -> str:
+    """The type of a paper that names none: its venue's type in venues.yaml, else what
+    the venue's name says, else a preprint when it has an arXiv id, else other. The
+    catalog and the import decide it alike: an import leaves out a type equal to it."""
+    return (venue_type or (type_of_venue_name(venue) if venue else None)
+            or ("preprint" if arxiv else "other"))
+
+
 def check_static_path(value: str) -> str:
     """A file under static/: relative, no '..', no backslashes, no drive letters."""
     v = value.strip()

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import BuildError, Diagnostic, Diagnostics, write_reason
 from ..loading import Record, load_content
-from ..model import PAPER_FIELDS, Paper, check_url, type_of_venue_name
+from ..model import PAPER_FIELDS, Paper, check_url, default_type
 from ..names import normalise, slugify
 from ..outputs import bibtex
 from ..validate import report_errors
@@ -403,10 +403,7 @@ class ImportSession:
 
     def default_type(self, venue: str | None, arxiv: str | None) -> str:
         """The type a paper gets when it names none (as the catalog decides it)."""
-        if venue and venue in self.venue_types:
-            return self.venue_types[venue]
-        named = type_of_venue_name(venue) if venue else None
-        return named or ("preprint" if arxiv else "other")
+        return default_type(self.venue_types.get(venue) if venue else None, venue, arxiv)
 
     # --- checking -------------------------------------------------------------------
 
