@@ -484,11 +484,12 @@ def _resolve_venues(content: Content, diags: Diagnostics) -> tuple[dict[str, str
                 continue
             lookup[key] = v.id
     series = {v.id: Series(v.id, v.name, v.short, v) for v in content.venues}
-    unknown: dict[str, str] = {}
+    first: dict[str, Paper] = {}   # each unknown venue's first paper
     for paper in content.papers:
         if paper.venue and normalise(paper.venue) not in lookup:
-            unknown.setdefault(normalise(paper.venue), paper.venue)
-    _warn_near_misses(unknown, content, diags)
+            first.setdefault(normalise(paper.venue), paper)
+    unknown = {key: paper.venue for key, paper in first.items()}
+    _warn_near_misses(first, content, diags)
     for key, slug in unique_slugs(unknown, taken=set(series)).items():
         series[slug] = Series(slug, unknown[key], None, None)
         lookup[key] = slug
@@ -512,28 +513,25 @@ def _resolve_tags(content: Content) -> tuple[dict[str, str], dict[str, Tag]]:
     return {k: slugs[k] for k in names}, tags
 
 
-def _warn_near_misses(unknown: dict[str, str], content: Content, diags: Diagnostics) -> None:
+def _warn_near_misses(first: dict[str, Paper], content: Content, diags: Diagnostics) -> None:
     """A short venue that venues.yaml does not hold but nearly names ("CPVR" beside
-    CVPR) gets its own venue page: a warning, at its first paper, says which was meant.
-    (Not an error under --strict: "ICCVW" may be a venue of its own.)"""
+    CVPR) gets its own venue page: a warning, at its first paper (`first`, by the
+    venue's normalised name), says which was meant. (Not an error under --strict:
+    "ICCVW" may be a venue of its own.)"""
     shorts = {normalise(t): t for v in content.venues for t in (v.id, v.short)
               if t and len(t) <= 15}
     if not shorts:
         return
-    first = {}
-    for paper in content.papers:
-        if paper.venue and normalise(paper.venue) in unknown:
-            first.setdefault(normalise(paper.venue), paper)
-    for key, text in unknown.items():
-        if len(key) > 15 or key not in first:
+    for key, paper in first.items():
+        if len(key) > 15:
             continue
-        close = [known for known in shorts if _slip_of(key, known)][:1]
-        if close:
-            record = content.origin(f"paper:{first[key].id}")
+        meant = next((known for known in shorts if _slip_of(key, known)), None)
+        if meant is not None:
+            record = content.origin(f"paper:{paper.id}")
             diags.warning(record.path if record else "content",
                           record.line_of("venue") if record else 0, "venue",
-                          f"'{text}' is not in venues.yaml (did you mean {shorts[close[0]]}?); "
-                          "it gets a venue page of its own")
+                          f"'{paper.venue}' is not in venues.yaml (did you mean "
+                          f"{shorts[meant]}?); it gets a venue page of its own")
 
 
 def _slip_of(typed: str, known: str) -> bool:
