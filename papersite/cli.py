@@ -222,13 +222,11 @@ def cmd_import(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from .scaffold import init_site
+    from .scaffold import from_source_folder, init_site, papersite_requirement
 
-    from .scaffold import from_source_folder, papersite_requirement
-
-    path = init_site(Path(args.dir))
+    requirement = papersite_requirement()   # (it may ask Git: once)
+    path = init_site(Path(args.dir), requirement)
     print(f"Created a new site in {path}. Next: cd {path} && papersite serve")
-    requirement = papersite_requirement()
     if from_source_folder() and "@" not in requirement:
         print(f"warning: requirements.txt names {requirement}, which the GitHub Pages "
               "workflow installs from PyPI; this Papersite runs from a folder of its "

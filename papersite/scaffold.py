@@ -95,13 +95,13 @@ def _git_checkout() -> tuple[str, str] | None:
     return url, commit
 
 
-def _requirements() -> str:
+def _requirements(requirement: str) -> str:
     return (
         "# What the GitHub Pages workflow (.github/workflows/pages.yml) installs to build\n"
         "# this site. Papersite is pinned to the release the site was created with; to\n"
         "# upgrade, change the version, or install from a Git repository instead, e.g.\n"
         "#   papersite @ git+https://github.com/OWNER/papersite@TAG\n"
-        f"{papersite_requirement()}\n")
+        f"{requirement}\n")
 
 
 def _copy_tree(source, target: Path) -> None:
@@ -118,8 +118,9 @@ def _refuse(path: Path, message: str) -> BuildError:
     return BuildError([Diagnostic(str(path), message=message)], "nothing created")
 
 
-def init_site(path: Path) -> Path:
-    """Create a new site in `path` (a new or empty folder); return it."""
+def init_site(path: Path, requirement: str | None = None) -> Path:
+    """Create a new site in `path` (a new or empty folder); return it. `requirement`:
+    what its requirements.txt names (default: `papersite_requirement()`)."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise _refuse(path, "exists and is not a folder; choose a new folder name")
@@ -134,7 +135,8 @@ def init_site(path: Path) -> Path:
         workflow = path / WORKFLOW
         workflow.parent.mkdir(parents=True, exist_ok=True)
         workflow.write_text(workflow_text(), encoding="utf-8")
-        (path / "requirements.txt").write_text(_requirements(), encoding="utf-8")
+        (path / "requirements.txt").write_text(
+            _requirements(requirement or papersite_requirement()), encoding="utf-8")
         write_schemas(path / "schemas")
     except OSError as exc:
         raise _refuse(path, f"cannot create the site: {write_reason(exc)}") from None
