@@ -122,49 +122,47 @@ def entry_fields(bibtex: str | None) -> dict[str, str | None]:
     their braces or quotes (a bare number as it stands). A macro, or a value joined
     from parts with `#`, is None: what it says is defined outside the entry. The first
     entry only; {} when the text holds none."""
-    start = _ENTRY_START.search(bibtex or "")
-    if start is None:
-        return {}
-    text, at, fields = bibtex, start.end(), {}
-    while (name := _FIELD_NAME.match(text, at)) is not None:
-        value, at = _value(text, name.end())
-        if at is None:
-            break   # unbalanced or cut off: keep what was read before
-        while (joined := _CONCATENATION.match(text, at)) is not None:
-            value, at = _value(text, joined.end())
-            if at is None:
-                return fields
-            value = None
-        fields.setdefault(name.group(1).lower(), value)
-    return fields
-
-
-_ENTRY_END = re.compile(r"(?:\s|,|%[^\n]*)*[})]")
-_COMMENT = re.compile(r"%[^\n]*")
+    return _read_entry(bibtex)[0]
 
 
 def entry_problem(bibtex: str) -> str | None:
     """Why a paper's own `bibtex` text is not one whole BibTeX entry (the site would
     publish it as the paper's citation all the same), or None."""
-    start = _ENTRY_START.search(bibtex)
-    before = _COMMENT.sub("", bibtex[:start.start()]).strip() if start else ""
-    if start is None or (before and not before.startswith("@")):   # (@string{...} is fine)
-        return "is not a BibTeX entry: write it as @type{key, field = {value}, ...}"
-    at: int | None = start.end()
-    first = True
-    while (name := _FIELD_NAME.match(bibtex, at)) is not None:
-        if not first and "," not in _COMMENT.sub("", bibtex[at:name.start(1)]):
-            return f"a comma is missing before {name.group(1)}"
+    return _read_entry(bibtex)[1]
+
+
+_ENTRY_END = re.compile(r"(?:\s|,|%[^\n]*)*[})]")
+_COMMENT = re.compile(r"%[^\n]*")
+_NO_ENTRY = "is not a BibTeX entry: write it as @type{key, field = {value}, ...}"
+
+
+def _read_entry(bibtex: str | None) -> tuple[dict[str, str | None], str | None]:
+    """One walk over the first entry: its fields (entry_fields), as far as they can be
+    read, and the first thing that keeps the text from being one whole entry
+    (entry_problem)."""
+    start = _ENTRY_START.search(bibtex or "")
+    if start is None:
+        return {}, _NO_ENTRY
+    before = _COMMENT.sub("", bibtex[:start.start()]).strip()
+    problem = _NO_ENTRY if before and not before.startswith("@") else None  # (@string ok)
+    text, at, fields, first = bibtex, start.end(), {}, True
+    while (name := _FIELD_NAME.match(text, at)) is not None:
+        if problem is None and not first:
+            gap = text[at:name.start(1)]
+            if "," not in (_COMMENT.sub("", gap) if "%" in gap else gap):
+                problem = f"a comma is missing before {name.group(1)}"
         first = False
-        _, at = _value(bibtex, name.end())
-        while at is not None and (joined := _CONCATENATION.match(bibtex, at)) is not None:
-            _, at = _value(bibtex, joined.end())
-        if at is None:
-            return (f"the value of {name.group(1)} has no end: its braces or quotes do not "
-                    "balance")
-    if _ENTRY_END.match(bibtex, at) is None:
-        return "the entry does not end where its fields do: a missing comma or '}'"
-    return None
+        value, at = _value(text, name.end())
+        while at is not None and (joined := _CONCATENATION.match(text, at)) is not None:
+            _, at = _value(text, joined.end())
+            value = None
+        if at is None:   # unbalanced or cut off: keep what was read before
+            return fields, problem or (f"the value of {name.group(1)} has no end: its "
+                                       "braces or quotes do not balance")
+        fields.setdefault(name.group(1).lower(), value)
+    if problem is None and _ENTRY_END.match(text, at) is None:
+        problem = "the entry does not end where its fields do: a missing comma or '}'"
+    return fields, problem
 
 
 def _value(text: str, at: int) -> tuple[str | None, int | None]:
