@@ -70,7 +70,7 @@ def check_url(value: str) -> str:
     elif ":" in re.split(r"[/?#]", v, maxsplit=1)[0]:  # reads as a scheme somewhere
         raise ValueError(f"'{value}' is not a valid URL: a ':' before the first '/' "
                          "reads as a scheme")
-    elif _WEB_ADDRESS.match(v):   # would be read as a path of this site
+    elif looks_like_web_address(v):   # would be read as a path of this site
         raise ValueError(f"'{value}' looks like a web address: write https://{v}")
     return from_site_root(v)
 
@@ -79,6 +79,12 @@ def check_url(value: str) -> str:
 _WEB_ADDRESS = re.compile(r"^(?:www\.[^/]+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|"
                           r"ai|co|dev|app|info|me|uk|de|fr|cn|jp|ch|nl|ca|au|eu|us)"
                           r"(?::\d+)?(?:/.*)?)$", re.I)
+
+
+def looks_like_web_address(link: str) -> bool:
+    """A link without its scheme (github.com/user/repo), which a page would read as a
+    path of this site."""
+    return _WEB_ADDRESS.match(link) is not None
 
 
 _UP_OR_HERE = re.compile(r"^(?:\.\.?/)+")

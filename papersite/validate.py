@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .loading import SOURCE, LoadedContent, Record, describe
-from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue
+from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue, looks_like_web_address
 from .outputs.bibtex import entry_problem, stale_fields
 
 
@@ -218,6 +218,34 @@ def warn_stale_bibtex(paper: Paper, record: Record, diags: Diagnostics) -> None:
                       "or delete the field to have the entry made from the paper", strict=True)
 
 
+# Where markdown names a link: [text](target), ![alt](target), a reference definition
+# "[1]: target", and href= or src= in inline HTML.
+_MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^\s)>]+)|^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)"
+                            r"|\b(?:href|src)\s*=\s*[\"']?([^\s\"'>]+)", re.M | re.I)
+
+
+_LINK_MARKS = ("](", "]:", "href", "src", "HREF", "SRC")
+
+
+def warn_web_addresses(text: str | None, record: Record, field_name: str,
+                       diags: Diagnostics) -> None:
+    """A markdown link written without its scheme ([code](github.com/x/y)): it would be
+    read as a path of this site and lead nowhere. In `links` the same is an error; in
+    text a warning (an error under --strict), since the page is otherwise fine. The line
+    is the link's own in a page's body, the field's in YAML (whose block styles move it)."""
+    if not text or not any(mark in text for mark in _LINK_MARKS):
+        return
+    for match in _MARKDOWN_LINK.finditer(text):
+        link = match.group(match.lastindex)
+        if looks_like_web_address(link):
+            line = record.line_of(field_name)
+            if field_name == "body":
+                line += text.count("\n", 0, match.start())
+            diags.warning(record.path, line, field_name,
+                          f"the link '{link}' looks like a web address but would be read "
+                          f"as a path of this site: write https://{link}", strict=True)
+
+
 def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of a model whose type can hold another model (a paper's authors):
     the only ones to look into for unknown fields. (Looking at every field of every
@@ -370,6 +398,8 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
         if paper.bibtex:
             warn_stale_bibtex(paper, record, diags)
         in_static(paper.image, record, "image")
+        for name in ("title", "abstract", "introduction", "note"):
+            warn_web_addresses(getattr(paper, name), record, name, diags)
         if paper.draft and not drafts:
             continue
         papers.append(paper)
@@ -381,6 +411,7 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
             rejected.add(f"profile:{data['id']}")
         elif profile is not None and unique(f"profile:{profile.id}", record, "author id"):
             in_static(profile.photo, record, "photo")
+            warn_web_addresses(profile.bio, record, "bio", diags)
             profiles.append(profile)
     venues: list[Venue] = []
     for record in loaded.venues:
@@ -413,6 +444,7 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
                         f"'{page.slug}' is also the slug of a listing in site.yaml; "
                         "choose another slug")
             continue
+        warn_web_addresses(page.body, record, "body", diags)
         if page.draft and not drafts:
             continue
         pages.append(page)

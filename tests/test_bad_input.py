@@ -861,6 +861,39 @@ def test_a_bibtex_field_that_is_no_entry_warns(site):
     assert fails(site, "--strict") == BROKEN_ENTRY_LINES
 
 
+WEB_ADDRESSES_IN_TEXT = {
+    "content/papers/more.yaml": """\
+        - id: b
+          title: Second paper
+          abstract: |
+            Code at [our repo](github.com/ada/engine), a [file](files/b.pdf) and
+            [a site](https://example.org/).
+
+            [ref]: www.example.org/page
+          note: see <a href="arxiv.org/abs/2301.00001">the preprint</a>
+        """,
+    "content/pages/about.md": "---\ntitle: About\n---\nHello.\n\nRead [this](example.com/x)"
+                              " and [that](/papers/).\n"}
+WEB_ADDRESS_LINES = [
+    f"{path}:{line}: {field}: the link '{link}' looks like a web address but would be "
+    f"read as a path of this site: write https://{link}"
+    for path, line, field, link in [
+        ("content/pages/about.md", 6, "body", "example.com/x"),
+        ("content/papers/more.yaml", 3, "abstract", "github.com/ada/engine"),
+        ("content/papers/more.yaml", 3, "abstract", "www.example.org/page"),
+        ("content/papers/more.yaml", 8, "note", "arxiv.org/abs/2301.00001")]]
+
+
+def test_a_web_address_without_https_in_markdown_warns(site):
+    """In `links` it is an error; in markdown it was read as a path of this site and
+    led nowhere, without a word."""
+    change(site, WEB_ADDRESSES_IN_TEXT)
+    code, err = invoke("build", "--site", str(site), "--no-search")
+    assert code == 0
+    assert err.splitlines() == ["warning: " + line for line in WEB_ADDRESS_LINES]
+    assert fails(site, "--strict") == WEB_ADDRESS_LINES
+
+
 def test_what_content_holds_and_papersite_does_not_read_is_named(site):
     """A paper put in content/paper/ (a typo), a venues.yaml that is a folder, a notes
     file: each was left out of the site without a word."""
