@@ -138,7 +138,16 @@ _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 # Elements whose children are a row (the others, msub and the like, take a fixed number).
 _ROWS = {_MATHML + t for t in ("math", "mrow", "mstyle", "mtd", "mpadded", "mphantom",
                                "menclose", "msqrt", "merror")}
-_ORDINARY = {_MATHML + t for t in ("mi", "mn", "msub", "msup", "msubsup", "mfrac")}
+_SCRIPTED = {_MATHML + t for t in ("msub", "msup", "msubsup")}
+_ORDINARY = {_MATHML + t for t in ("mi", "mn", "mfrac")} | _SCRIPTED
+
+
+def _is_function(element) -> bool:
+    """A function's name, on its own or with a script (\\sin^2, \\log_2)."""
+    if element.tag in _SCRIPTED and len(element):
+        element = element[0]
+    return (element.tag == _MATHML + "mi" and element.text is not None
+            and _FUNCTION_NAMES.fullmatch(f"<mi>{element.text}</mi>") is not None)
 
 
 def _spaced_functions(mathml: str) -> str:
@@ -154,8 +163,7 @@ def _spaced_functions(mathml: str) -> str:
         children = list(row)
         spaced = []
         for i, child in enumerate(children):
-            function = (child.tag == _MATHML + "mi" and child.text is not None
-                        and _FUNCTION_NAMES.fullmatch(f"<mi>{child.text}</mi>") is not None)
+            function = _is_function(child)
             if function and i and children[i - 1].tag in _ORDINARY \
                     and spaced[-1].tag != _MATHML + "mspace":   # (\log\log: one space)
                 spaced.append(ET.Element(_MATHML + "mspace", width="0.1667em"))

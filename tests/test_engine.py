@@ -690,15 +690,20 @@ def test_a_link_in_a_title_is_its_text(make_site, build):
 
 def test_function_names_in_math_are_spaced_as_tex_spaces_them():
     """latex2mathml sets \\log as a bare <mi>: "O(nlogn)". A thin space goes between a
-    function's name and a letter or number beside it, none next to a bracket, and none
-    inside a script (an <msub> takes two children only)."""
+    function's name (with or without a script) and a letter or number beside it, none
+    next to a bracket, and none inside a script (an <msub> takes two children only)."""
     from papersite.markup import tex_to_mathml
     thin = '<mspace width="0.1667em"></mspace>'
     assert f"<mi>n</mi>{thin}<mi>log</mi>{thin}<mi>n</mi>" in tex_to_mathml(r"O(n \log n)",
                                                                              False)
     assert "<mi>exp</mi><mo" in tex_to_mathml(r"\exp(x)", False)
-    assert "<msub><mi>log</mi><mn>2</mn></msub>" in tex_to_mathml(r"\log_2 n", False)
     assert "<msub><mi>x</mi><mi>log</mi></msub>" in tex_to_mathml(r"x_\log n", False)
+    # a name with a script is a function too: "n log₂ n", "sin² x"
+    assert (f"<mi>n</mi>{thin}<msub><mi>log</mi><mn>2</mn></msub>{thin}<mi>n</mi>"
+            in tex_to_mathml(r"n \log_2 n", False))
+    assert f"<msup><mi>sin</mi><mn>2</mn></msup>{thin}<mi>x</mi>" in tex_to_mathml(
+        r"\sin^2 x", False)
+    assert "<msup><mi>sin</mi><mn>2</mn></msup><mo" in tex_to_mathml(r"\sin^2(x)", False)
 
 
 def test_a_coauthors_page_has_no_selected_papers_and_says_where_figures_come_from(
