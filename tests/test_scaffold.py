@@ -15,6 +15,7 @@ from conftest import ROOT, run_cli
 from papersite import scaffold
 from papersite.loading import parse_yaml
 from papersite.schema import schema_for, write_schemas
+from papersite.writer import MANIFEST
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 
@@ -210,6 +211,9 @@ def test_workflow_checks_builds_with_the_pages_url_and_deploys():
     assert '--base-url "${{ steps.pages.outputs.base_url }}/"' in runs[build]
     upload = steps[uses.index("actions/upload-pages-artifact")]
     assert upload["with"]["path"] == "_site"
+    # the writer's manifest (file digests and times) is not published with the site
+    assert "rm -f _site/" + MANIFEST in runs[build + 1:uses.index(
+        "actions/upload-pages-artifact")]
     deploy = flow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert deploy["environment"]["name"] == "github-pages"
