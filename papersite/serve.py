@@ -274,6 +274,9 @@ class Preview:
                                     search=search, jobs=jobs)
         self.session = Session(self.options)
         self.status = Status(base_path=_read_base_path(site_dir) or "/")
+        # base paths served before a change of base_url, longest first: an open tab
+        # reloads its old address, which is sent on to the same page under the new one
+        self.former_base_paths: tuple[str, ...] = ()
         self.port = 0
         self.server: ServerThread | None = None
         self.signals: _SignalLog | None = None
@@ -345,6 +348,9 @@ class Preview:
         files_changed = bool(report.changed or report.removed) or not previous.built or moved
         warnings = tuple(str(d) for d in report.warnings)
         self.files = report.files
+        if moved:
+            self.former_base_paths = tuple(sorted(
+                {previous.base_path, *self.former_base_paths} - {base}, key=len, reverse=True))
         self.status = Status("ok", (), warnings, previous.generation + files_changed, True, base)
         if warnings != self._warnings:
             for line in warnings:

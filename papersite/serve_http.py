@@ -260,6 +260,11 @@ def make_app(preview):
             if base != "/" and (raw == "/" or raw + "/" == base):
                 return self.redirect(base + (f"?{query}" if query else ""))
             if not raw.startswith(base):
+                former = next((old for old in preview.former_base_paths
+                               if raw.startswith(old)), None)
+                if former is not None:     # a page of the site before base_url changed
+                    return self.redirect(base + raw[len(former):]
+                                         + (f"?{query}" if query else ""))
                 return self._not_found(status, body)
             if not status.built:
                 return self._placeholder(status, body)

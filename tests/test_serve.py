@@ -183,6 +183,24 @@ def test_serves_under_the_base_path_and_follows_edits(make_site, serve):
     assert "Traceback" not in preview.stderr()
 
 
+def test_a_changed_base_url_sends_the_old_addresses_on(make_site, serve):
+    """An open tab reloads its own address when base_url changes: it was a 404 page."""
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    preview = serve(site)
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/docs/"))
+    preview.wait_for(lambda: "now serving at" in preview.stdout(), "the new base path")
+    assert f"base_url changed: now serving at {preview.url}/docs/" in preview.stdout()
+    code, headers, _ = preview.get("/papers/papers/alpha/?q=x")
+    assert code == 302 and headers["location"] == "/docs/papers/alpha/?q=x"
+    assert "Alpha Paper" in preview.page("/docs/papers/alpha/")
+    assert preview.get("/elsewhere/")[0] == 404               # under neither base path
+    edit(site / "site.yaml", SITE_YAML)                       # and back again
+    preview.wait_for(lambda: preview.status()["base_path"] == "/papers/", "the old base")
+    code, headers, _ = preview.get("/docs/authors/")
+    assert code == 302 and headers["location"] == "/papers/authors/"
+    assert "Alpha Paper" in preview.page("/papers/papers/alpha/")
+
+
 def test_a_bad_edit_shows_errors_and_keeps_the_last_good_site(make_site, serve, build,
                                                                tmp_path):
     site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
