@@ -224,16 +224,13 @@ _MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^\s)>]+)|^ {0,3}\[[^\]\n]+\]:[ \t]*<?([
                             r"|\b(?:href|src)\s*=\s*[\"']?([^\s\"'>]+)", re.M | re.I)
 
 
-_LINK_MARKS = ("](", "]:", "href", "src", "HREF", "SRC")
-
-
 def warn_web_addresses(text: str | None, record: Record, field_name: str,
                        diags: Diagnostics) -> None:
     """A markdown link written without its scheme ([code](github.com/x/y)): it would be
     read as a path of this site and lead nowhere. In `links` the same is an error; in
     text a warning (an error under --strict), since the page is otherwise fine. The line
     is the link's own in a page's body, the field's in YAML (whose block styles move it)."""
-    if not text or not any(mark in text for mark in _LINK_MARKS):
+    if not text or ("]" not in text and "<" not in text):   # (memchr: 0.1 µs an abstract)
         return
     for match in _MARKDOWN_LINK.finditer(text):
         link = match.group(match.lastindex)
