@@ -1260,11 +1260,17 @@ def test_unknown_macro_is_kept_with_a_warning(site):
         @string{cvprname = "Computer Vision and Pattern Recognition"}
         @inproceedings{a, title = {Macro Paper}, author = {Ada Example},
           booktitle = conf, publisher = ieee, year = 2021, month = "mar"}
+        @article{b, title = {Journal Paper},
+          author = {Ada Example},
+          year = 2020,
+          journal = jmlr}
         """), encoding="utf-8")
     result = run_cli("import", "bibtex", "m.bib", cwd=site)
     assert result.code == 0, result.err
+    # each at the line of the field that names it
     assert result.lines == [
-        "warning: m.bib:3: unknown @string macro 'ieee' kept as text (entry 'a')"]
+        "warning: m.bib:4: publisher: unknown @string macro 'ieee' kept as text (entry 'a')",
+        "warning: m.bib:8: journal: unknown @string macro 'jmlr' kept as text (entry 'b')"]
     # conf → "Conference on " # cvprname, defined after it: BibTeX order does not matter
     # for us, and the alias names the cvpr series.
     assert paper(site, "macro-paper")["venue"] == "cvpr"
@@ -1300,7 +1306,7 @@ def test_syntax_slips_inside_an_entry_are_errors_and_nothing_is_written(site):
         "slips.bib:4: title: text after the value's closing brace (a brace too many, or a "
         "missing comma?) (entry 'b')",
         "slips.bib:6: title: the value needs braces or quotes around it (entry 'c')",
-        "warning: slips.bib:7: unknown @string macro 'jpami' kept as text (entry 'd')",
+        "warning: slips.bib:7: journal: unknown @string macro 'jpami' kept as text (entry 'd')",
         "nothing imported: 3 errors"]
     assert papers(site) == []
 

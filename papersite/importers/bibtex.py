@@ -166,7 +166,9 @@ class _ResolveMacros(_InPlace):
                     if piece and not _enclosed(piece) and not piece.isdigit() \
                             and not _MACRO_NAME.fullmatch(piece):
                         malformed.append((fld.key, fld.start_line, piece))
+                before = len(unknown)
                 fld.value = "{" + self._resolve(pieces, strings, unknown, 0) + "}"
+                unknown[before:] = [(fld.start_line, fld.key, name) for name in unknown[before:]]
             if unknown:
                 entry.parser_metadata[self.metadata_key()] = unknown
             if malformed:
@@ -440,8 +442,8 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
         for field, line, piece in entry.parser_metadata.get("papersite_malformed", []):
             diags.error(source, (line or entry.start_line) + 1, field,
                         f"{_malformed(field, piece)} (entry '{entry.key}')")
-        for macro in entry.parser_metadata.get(_ResolveMacros.metadata_key(), []):
-            diags.warning(source, entry.start_line + 1, "",
+        for line, field, macro in entry.parser_metadata.get(_ResolveMacros.metadata_key(), []):
+            diags.warning(source, (line or entry.start_line) + 1, field,
                           f"unknown @string macro '{macro}' kept as text "
                           f"(entry '{entry.key}')")
         candidates.append(_candidate(entry, source, session, diags))
