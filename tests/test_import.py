@@ -1378,6 +1378,78 @@ def test_remarks_jr_names_and_comma_lists(site):
     assert check.code == 0, check.err
 
 
+def test_dblp_electronic_editions_and_eprint_types_are_kept(site, build):
+    """DBLP's older `ee` is the paper's link, and a DOI's page there is its DOI; an
+    eprint's type and class (DBLP's CoRR entries, Better BibTeX's @online) stay with the
+    eprint in the kept entry, which would otherwise not say it is an arXiv id; biblatex's
+    `location` and the month of its `date` reach the kept entry as BibTeX's fields."""
+    (site / "dblp.bib").write_text(textwrap.dedent(r"""
+        @article{DBLP:journals/jpds/QuillfeatherM18,
+          author    = {Amara Quillfeather and J{\"{o}}rg M{\"{u}}ller},
+          title     = {A Journal Study of Pretend Data},
+          journal   = {J. Pretend Data Sci.},
+          volume    = {12},
+          year      = {2018},
+          ee        = {https://www.example.org/jpds/12/3/201},
+          bibsource = {DBLP, http://dblp.uni-trier.de}
+        }
+        @inproceedings{DBLP:conf/fake/Q09,
+          author    = {Amara Quillfeather},
+          title     = {An Old Conference Paper},
+          booktitle = {Proc. Fake Conference},
+          pages     = {1--8},
+          year      = {2009},
+          ee        = {http://dx.doi.org/10.1007/978-3-000-00000-0_9}
+        }
+        @article{DBLP:journals/corr/abs-2203-04567,
+          author       = {Tobias Brightwater},
+          title        = {Sparse Widgets},
+          journal      = {CoRR},
+          volume       = {abs/2203.04567},
+          year         = {2022},
+          eprinttype    = {arXiv},
+          eprint       = {2203.04567}
+        }
+        @online{bbtPreprint2024,
+          title = {Imaginary Origami},
+          author = {Quillfeather, Amara},
+          date = {2024-01-18},
+          eprint = {2401.09876},
+          eprinttype = {arxiv},
+          eprintclass = {cs.CV},
+          publisher = {arXiv}
+        }
+        @inproceedings{bbtConference2019,
+          title = {Fictional Quantities},
+          booktitle = {Imaginary Robotics},
+          author = {Okonkwo-Vale, Ngozi},
+          date = {2019-05},
+          pages = {55--60},
+          location = {Atlantis}
+        }
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "dblp.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.err == ""
+    journal = paper(site, "a-journal-study-of-pretend-data")
+    assert journal["links"] == {"paper": "https://www.example.org/jpds/12/3/201"}
+    old = paper(site, "an-old-conference-paper")
+    assert old["doi"] == "10.1007/978-3-000-00000-0_9" and "links" not in old
+    corr = paper(site, "sparse-widgets")
+    assert corr["arxiv"] == "2203.04567"
+    assert "  eprint = {2203.04567},\n  eprinttype = {arXiv},\n}" in corr["bibtex"]
+    online = paper(site, "imaginary-origami")
+    assert (online["date"], online["category"]) == (dt.date(2024, 1, 18), "cs.CV")
+    assert "  eprint = {2401.09876},\n  eprinttype = {arxiv},\n  eprintclass = {cs.CV},\n" \
+        in online["bibtex"]
+    conference = paper(site, "fictional-quantities")
+    assert conference["year"] == 2019 and "date" not in conference
+    assert "  address = {Atlantis},\n  pages = {55--60},\n  year = {2019},\n  month = may,\n" \
+        in conference["bibtex"]
+    assert build(site).code == 0
+    assert "  month = may,\n" in read(site, "papers/fictional-quantities.bib")
+
+
 def test_valid_files_the_differential_review_saw_misread(site):
     """Valid inputs that a first version of this session's import changes misread: an
     arXiv DOI is no sign of another paper; a bare URL keeps its tilde; biblatex's commas

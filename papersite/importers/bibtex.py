@@ -46,11 +46,12 @@ from .. import latex
 from ..diagnostics import Diagnostics
 from ..names import person_name
 from ..outputs.bibtex import split_names
-from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, ARXIV_URL, Candidate,
-                     ImportSession, arxiv_of, clean_text, normalise_doi, read_input)
+from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, ARXIV_URL, DOI_URL,
+                     Candidate, ImportSession, arxiv_of, clean_text, normalise_doi,
+                     read_input)
 
 # Fields kept exactly as written (no LaTeX decoding: '%' and '~' are URL characters).
-_VERBATIM = {"url", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
+_VERBATIM = {"url", "ee", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
              "primaryclass", "eprintclass", "crossref", "urldate", "project", "video",
              "slides", "poster", "github", "website"}
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -76,8 +77,8 @@ _URL_MACRO = re.compile(r"^\\url\s*\{(.*)\}$", re.S)
 # An entry with any of them, or with a month but no day, is kept in the paper's `bibtex`
 # field, so that the site's BibTeX of the paper still gives them.
 _DETAILS = {"volume", "number", "issue", "pages", "publisher", "editor", "address",
-            "edition", "series", "chapter", "school", "institution", "organization",
-            "isbn", "issn", "articleno", "numpages", "type"}
+            "location", "edition", "series", "chapter", "school", "institution",
+            "organization", "isbn", "issn", "articleno", "numpages", "type"}
 # Entry types the site would not write again from the paper's type (a master's thesis
 # would become @phdthesis): such an entry is kept too.
 _OWN_KINDS = {"mastersthesis", "unpublished", "booklet", "manual", "inbook"}
@@ -92,7 +93,7 @@ _KEPT = ("title", "author", "editor", "booktitle", "journal", "school", "institu
          "organization", "publisher", "address", "series", "edition", "volume", "number",
          "issue", "chapter", "pages", "articleno", "numpages", "year", "month", "note",
          "howpublished", "type", "isbn", "issn", "doi", "url", "eprint", "archiveprefix",
-         "primaryclass")
+         "eprinttype", "primaryclass", "eprintclass")
 
 
 # --- parse stack ------------------------------------------------------------------------
@@ -637,8 +638,9 @@ def _date(entry: Entry, source: str, diags: Diagnostics) -> tuple[int | None, st
 
 def _month(entry: Entry) -> int | None:
     f = entry.fields_dict.get("month")
-    if f is None:
-        return None
+    if f is None:   # biblatex's date of a month: 2019-05
+        m = re.match(r"^\s*\d{4}-(\d{2})", _text(entry, "date") or "")
+        return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 12 else None
     if isinstance(f.value, int):
         return f.value if 1 <= f.value <= 12 else None
     m = re.match(r"^\s*([a-z]{3})", str(f.value), re.I)  # 'October~2', 'oct.'
@@ -704,14 +706,17 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
         put("category", category, "primaryclass")
 
     links = {}
-    doi = _verbatim(_text(entry, "doi"))
+    doi, doi_field = _verbatim(_text(entry, "doi")), "doi"
     if doi:
         doi = normalise_doi(doi)
-    url = _verbatim(_text(entry, "url")) or _verbatim(_url_in(entry, "howpublished"))
+    url_field = "url" if _text(entry, "url") else "ee"   # DBLP's "electronic edition"
+    url = _verbatim(_text(entry, url_field)) or _verbatim(_url_in(entry, "howpublished"))
+    if url and not doi and DOI_URL.match(url):   # older DBLP: the DOI only as a link
+        doi, doi_field = normalise_doi(url), url_field
     if url and not _same_target(url, doi, arxiv):
         label = "pdf" if url.casefold().split("?")[0].endswith(".pdf") else "paper"
         links[label] = url
-        lines[f"links.{label}"] = _line(entry, "url")
+        lines[f"links.{label}"] = _line(entry, url_field)
     for bib_key, label in _LINK_FIELDS.items():
         value = _verbatim(_text(entry, bib_key))
         if value and label not in links:
@@ -719,7 +724,7 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
             lines[f"links.{label}"] = _line(entry, bib_key)
     put("links", links)
     put("arxiv", arxiv, "eprint" if entry.fields_dict.get("eprint") else None)
-    put("doi", doi, "doi")
+    put("doi", doi, doi_field)
     if (_DETAILS - {venue_field}) & set(entry.fields_dict) or (_month(entry) and not date) \
             or kind in _OWN_KINDS or any(_says_more(entry, key) for key in _REMARKS):
         put("bibtex", _kept_entry(entry, _month(entry), doi, year))
@@ -740,12 +745,15 @@ def _says_more(entry: Entry, key: str) -> bool:
 def _kept_entry(entry: Entry, month: int | None, doi: str | None, year: int | None) -> str:
     """The entry as the paper's own BibTeX: its type and key, the fields of _KEPT as
     written (white space folded), the month as BibTeX's macro, the DOI as the paper's.
-    biblatex's `journaltitle` and `date` are also given as the `journal` and `year` that
-    BibTeX styles read; names in biblatex's extended format as "von Last, First", and
+    biblatex's `journaltitle`, `location` and `date` are also given as the `journal`,
+    `address`, `year` and `month` that BibTeX styles read; names in biblatex's extended format as "von Last, First", and
     without DBLP's homonym numbers."""
     written = dict(_as_written(entry))
-    if "journal" not in written and "journaltitle" in written:
-        written["journal"] = written["journaltitle"]
+    for biblatex, bibtex in (("journaltitle", "journal"), ("location", "address")):
+        if bibtex not in written and biblatex in written:
+            written[bibtex] = written[biblatex]
+    if "month" not in written and month:
+        written["month"] = ""   # from biblatex's date (written as the macro below)
     if "year" not in written and year is not None:
         written["year"] = str(year)
     for key in ("author", "editor"):   # as BibTeX styles can read them and print them

@@ -53,7 +53,7 @@ from ..model import PAPER_FIELDS, PAPER_TYPES
 from ..names import person_name
 from ..outputs.names import PARTICLES, SUFFIXES
 from .common import (ARXIV_CELL, ARXIV_DOI, ARXIV_IN_EXTRA, ARXIV_IN_TEXT, ARXIV_ONLY,
-                     YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
+                     DOI_URL, YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
                      normalise_doi, plain_markup)
 
 _DEFAULTS = {
@@ -108,7 +108,6 @@ _ET_AL_END = re.compile(r"(?:\s+and\s+others|[,;]\s*others|(?:[,;]\s*|\s+)et\.?\
                         r"|[,;]?\s*(?:\.\.\.|…))\s*$", re.I)
 _ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}(?:v\d+)?)"
                         r"(?:\.pdf)?/?$", re.I)
-_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.I)
 _LABEL = re.compile(r"^links\.([A-Za-z0-9][A-Za-z0-9 _-]*)$")
 
 
@@ -463,7 +462,7 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         if m and data.get("arxiv") in (None, m.group(1)):
             data["arxiv"] = m.group(1)
             del links[name]
-        elif (m := _DOI_URL.match(str(url))) and data.get("doi") in (None, m.group(1)):
+        elif (m := DOI_URL.match(str(url))) and data.get("doi") in (None, m.group(1)):
             data["doi"] = m.group(1)
             del links[name]
     if links:
