@@ -778,6 +778,126 @@ def test_a_theses_degree_and_a_reports_kind_are_in_its_citation(site, build):
     assert build(site, "--strict").code == 0
 
 
+S2_RECORDS = [
+    {"paperId": "0f1e2d3c", "externalIds": {"DOI": "10.9999/jpds.2018.003", "CorpusId": 1},
+     "url": "https://www.semanticscholar.org/paper/0f1e2d3c",
+     "title": "A Journal Study of Pretend Data", "abstract": "We study data.",
+     "venue": "Journal of Pretend Data Science", "year": 2018, "citationCount": 12,
+     "publicationVenue": {"id": "aa", "name": "J. Pretend Data Sci.", "type": "journal"},
+     "publicationTypes": ["JournalArticle"], "publicationDate": "2018-03-15",
+     "journal": {"name": "Journal of Pretend Data Science", "volume": "12",
+                 "pages": "201-219"},
+     "authors": [{"authorId": "1", "name": "Amara Quillfeather"},
+                 {"authorId": "2", "name": "Jörg Müller"}]},
+    {"paperId": "1a2b3c4d", "externalIds": {"ArXiv": "2401.09876", "CorpusId": 2},
+     "url": "https://www.semanticscholar.org/paper/1a2b3c4d",
+     "title": "Diffusion Models for Imaginary Origami", "abstract": None,
+     "venue": "arXiv.org", "year": 2024, "publicationTypes": ["JournalArticle"],
+     "publicationDate": "2024-01-18", "openAccessPdf": {"url":
+                                                        "https://arxiv.org/pdf/2401.09876"},
+     "journal": {"name": "ArXiv", "volume": "abs/2401.09876"},
+     "authors": [{"authorId": "1", "name": "Amara Quillfeather"}]},
+    {"paperId": "2b3c4d5e", "externalIds": {"DOI": "10.1109/CVPR.2021.99999"},
+     "title": "Lattice Methods for Counting Imaginary Sheep", "year": 2021,
+     "venue": "Computer Vision and Pattern Recognition",
+     "publicationTypes": ["JournalArticle", "Conference"],
+     "authors": [{"authorId": "1", "name": "Amara Quillfeather"}]},
+]
+OPENALEX_PAGE = {"meta": {"count": 3, "page": 1}, "results": [
+    {"id": "https://openalex.org/W1", "doi": "https://doi.org/10.9999/jpds.2018.003",
+     "title": "A journal study of pretend data", "publication_year": 2018,
+     "type": "article", "primary_location": {"source": {
+         "display_name": "Journal of Pretend Data Science", "type": "journal"}},
+     "authorships": [{"author": {"display_name": "Amara Quillfeather"}}]},
+    {"id": "https://openalex.org/W2", "doi": "https://doi.org/10.48550/arxiv.2402.00001",
+     "title": "Folding <i>Imaginary</i> Cranes", "display_name": "Folding Imaginary Cranes",
+     "publication_year": 2024, "publication_date": "2024-02-01", "type": "preprint",
+     "primary_location": {"landing_page_url": "https://arxiv.org/abs/2402.00001",
+                          "source": {"display_name": "arXiv (Cornell University)",
+                                     "type": "repository"}},
+     "authorships": [{"author": {"display_name": "Tobias Brightwater"}},
+                     {"author": {"display_name": "Amara Quillfeather"}}],
+     "is_authors_truncated": True,
+     "abstract_inverted_index": {"Cranes": [0], "fold": [1, 3], "and": [2], ".": [4]},
+     "keywords": [{"id": "https://openalex.org/keywords/origami", "display_name": "Origami",
+                   "score": 0.5}],
+     "cited_by_count": 0},
+    {"id": "https://openalex.org/W3", "doi": "https://doi.org/10.1145/0000001",
+     "title": "Counting Sheep at a Conference", "publication_year": 2022,
+     "type": "article", "primary_location": {
+         "landing_page_url": "https://dl.example.org/doi/10.1145/0000001",
+         "pdf_url": "https://dl.example.org/doi/pdf/10.1145/0000001",
+         "source": {"display_name": "Proceedings of the Imaginary Conference",
+                    "type": "conference"}},
+     "locations": [{"landing_page_url": "https://arxiv.org/abs/2201.00002v2"}],
+     "authorships": [{"author": {"display_name": "Ngozi Okonkwo-Vale"},
+                      "institutions": [{"display_name": "University of Nowhere"}]}],
+     "biblio": {"volume": None, "issue": None, "first_page": "10", "last_page": "20"}},
+]}
+
+
+def test_semantic_scholar_and_openalex_records_as_their_apis_give_them(site, build):
+    """Semantic Scholar's DOI and arXiv id in `externalIds`, its `publicationDate` and
+    venue; OpenAlex's work URL as `id` (no paper id), `authorships` (a list cut at 100:
+    et al.), `primary_location`, inverted abstract and an arXiv copy among `locations`.
+    Both files dedupe against each other by DOI and arXiv id."""
+    (site / "s2.jsonl").write_text("".join(json.dumps(r) + "\n" for r in S2_RECORDS),
+                                   encoding="utf-8")
+    result = run_cli("import", "jsonl", "s2.jsonl", cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "ignored columns: paperId, citationCount (import them with --map COLUMN=FIELD)",
+        "Imported 3 new papers from s2.jsonl into content/papers/"]
+    journal = paper(site, "a-journal-study-of-pretend-data")
+    assert journal == {
+        "title": "A Journal Study of Pretend Data",
+        "authors": ["Amara Quillfeather", "Jörg Müller"],
+        "year": 2018, "date": dt.date(2018, 3, 15),
+        "venue": "Journal of Pretend Data Science", "type": "journal",
+        "abstract": "We study data.",
+        "links": {"semantic_scholar": "https://www.semanticscholar.org/paper/0f1e2d3c"},
+        "doi": "10.9999/jpds.2018.003",
+        "bibtex": journal["bibtex"]}
+    assert "  volume = {12},\n  pages = {201--219},\n" in journal["bibtex"]
+    preprint = paper(site, "diffusion-models-for-imaginary-origami")
+    assert (preprint["arxiv"], preprint["venue"]) == ("2401.09876", "arxiv")
+    assert "type" not in preprint and "bibtex" not in preprint   # no volume abs/2401...
+    assert list(preprint["links"]) == ["semantic_scholar"]     # the PDF is arXiv's
+    lattice = paper(site, "lattice-methods-for-counting-imaginary-sheep")
+    assert (lattice["venue"], lattice["type"], lattice["doi"]) == (
+        "Computer Vision and Pattern Recognition", "conference", "10.1109/CVPR.2021.99999")
+
+    (site / "openalex.json").write_text(json.dumps(OPENALEX_PAGE, indent=2), "utf-8")
+    result = run_cli("import", "jsonl", "openalex.json", "--map", "keywords=tags",
+                     cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1:] == [
+        "skipped openalex.json:1 (record): same DOI as paper "
+        "'a-journal-study-of-pretend-data' in "
+        "content/papers/a-journal-study-of-pretend-data.yaml:2",
+        "Imported 2 new papers from openalex.json into content/papers/ "
+        "(1 duplicate skipped)"]
+    cranes = paper(site, "folding-imaginary-cranes")
+    assert cranes == {
+        "title": "Folding Imaginary Cranes",
+        "authors": ["Tobias Brightwater", "Amara Quillfeather"], "et_al": True,
+        "year": 2024, "date": dt.date(2024, 2, 1), "venue": "arxiv",
+        "abstract": "Cranes fold and fold .", "tags": ["Origami"],
+        "arxiv": "2402.00001", "doi": "10.48550/arxiv.2402.00001"}
+    sheep = paper(site, "counting-sheep-at-a-conference")
+    assert sheep["authors"] == ["Ngozi Okonkwo-Vale"]
+    assert (sheep["venue"], sheep["type"], sheep["arxiv"]) == (
+        "Proceedings of the Imaginary Conference", "conference", "2201.00002v2")
+    assert sheep["links"] == {"paper": "https://dl.example.org/doi/10.1145/0000001",
+                              "pdf": "https://dl.example.org/doi/pdf/10.1145/0000001"}
+    assert "  pages = {10--20},\n" in sheep["bibtex"]
+    # The same works again from the other service: all of them known by DOI or arXiv id
+    (site / "s2-again.jsonl").write_text(json.dumps(S2_RECORDS[1]) + "\n", "utf-8")
+    again = run_cli("import", "jsonl", "s2-again.jsonl", cwd=site)
+    assert "same arXiv id as paper 'diffusion-models-for-imaginary-origami'" in again.out
+    assert build(site).code == 0
+
+
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
     """The site's own CSL-JSON export (/papers.json, a JSON array) imports back into the
     same papers: names, dates, venues, tracks, arXiv ids and DOIs (CSL has no et al.)."""
