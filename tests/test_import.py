@@ -428,12 +428,13 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     """Zotero's CSV: its "Last, First" authors one a cell even where no row has two (a
     ";" elsewhere was the only sign), a suffix after the given name, standalone notes and
     files (no papers), arXiv ids in Extra and in old preprints' "arXiv:1412.6980 [cs]",
-    a report's Number, rich text in titles, dates of a month, workshops."""
+    a report's Number, rich text in titles, dates of a month, workshops, an abstract's
+    paragraphs (a line each, as in Zotero's CSL JSON)."""
     header = ('"Key","Item Type","Publication Year","Author","Title","Publication Title",'
               '"Abstract Note","Date","Pages","Number","Extra","Publisher","Url"\n')
     rows = [
         '"K1","journalArticle","2021","Nguyễn, Thị Minh Anh","Clock mutants of '
-        '<i>Drosophila melanogaster</i>","Genetics","First part. Second part.","2021-05",'
+        '<i>Drosophila melanogaster</i>","Genetics","First part.\nSecond part.","2021-05",'
         '"10-19","","","",""',
         '"K2","note","","","","","A note to myself","","","","","",""',
         '"K3","attachment","","","slides-final.pdf","","","","","","","",""',
@@ -452,11 +453,12 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     (site / "zotero.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     result = run_cli("import", "csv", "zotero.csv", cwd=site)
     assert result.code == 0, result.err
-    assert result.lines == ["warning: zotero.csv:3: a Zotero note, not a paper; left out",
-                            "warning: zotero.csv:4: a Zotero attachment, not a paper; left out"]
+    assert result.lines == ["warning: zotero.csv:4: a Zotero note, not a paper; left out",
+                            "warning: zotero.csv:5: a Zotero attachment, not a paper; left out"]
     clock = paper(site, "clock-mutants-of-drosophila-melanogaster")
     assert clock["authors"] == ["Thị Minh Anh Nguyễn"]
     assert clock["title"] == "Clock mutants of Drosophila melanogaster"
+    assert clock["abstract"] == "First part.\n\nSecond part."   # a line a paragraph
     assert "month = may," in clock["bibtex"] and "pages = {10--19}" in clock["bibtex"]
     adam = paper(site, "adam-a-method-for-stochastic-optimization")
     assert (adam["arxiv"], adam["venue"]) == ("1412.6980", "arxiv")

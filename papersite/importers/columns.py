@@ -54,7 +54,7 @@ from ..names import person_name
 from ..outputs.names import PARTICLES, SUFFIXES
 from .common import (ARXIV_CELL, ARXIV_DOI, ARXIV_IN_EXTRA, ARXIV_IN_TEXT, ARXIV_ONLY,
                      DOI_URL, YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
-                     normalise_doi, plain_markup)
+                     line_paragraphs, normalise_doi, plain_markup)
 
 _DEFAULTS = {
     "paper_title": "title", "paper": "title",
@@ -419,6 +419,8 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         value = _convert(target, raw, data, session, cmap.semicolon_authors)
         if value is not None:
             data[target] = value
+    if cmap.zotero and isinstance(data.get("abstract"), str):   # as in its CSL JSON
+        data["abstract"] = line_paragraphs(data["abstract"])
     if (joined := data.pop("_one_name_with_and", None)) is not None and not cmap.zotero:
         diags.warning(source, line, "authors", f"'{joined}' is taken as one name, as the "
                       "file separates names by ';' (write 'A; B' for two)")

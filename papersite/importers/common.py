@@ -215,6 +215,12 @@ def plain_markup(text: str, paragraphs: bool = False) -> str:
     return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
+def line_paragraphs(text: str) -> str:
+    """Text of a paragraph a line, as Zotero keeps an abstract, as paragraphs parted by
+    a blank line (which the site reads as paragraphs; a single line break is a space)."""
+    return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
 def clean_text(value) -> str | None:
     """Whitespace collapsed to single spaces; None when nothing is left."""
     if value is None:
