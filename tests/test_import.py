@@ -1555,6 +1555,7 @@ def test_dblp_electronic_editions_and_eprint_types_are_kept(site, build):
     assert result.err == ""
     journal = paper(site, "a-journal-study-of-pretend-data")
     assert journal["links"] == {"paper": "https://www.example.org/jpds/12/3/201"}
+    assert "  url = {https://www.example.org/jpds/12/3/201},\n" in journal["bibtex"]
     old = paper(site, "an-old-conference-paper")
     assert old["doi"] == "10.1007/978-3-000-00000-0_9" and "links" not in old
     corr = paper(site, "sparse-widgets")

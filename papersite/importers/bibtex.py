@@ -745,13 +745,14 @@ def _says_more(entry: Entry, key: str) -> bool:
 def _kept_entry(entry: Entry, month: int | None, doi: str | None, year: int | None) -> str:
     """The entry as the paper's own BibTeX: its type and key, the fields of _KEPT as
     written (white space folded), the month as BibTeX's macro, the DOI as the paper's.
-    biblatex's `journaltitle`, `location` and `date` are also given as the `journal`,
-    `address`, `year` and `month` that BibTeX styles read; names in biblatex's extended format as "von Last, First", and
+    biblatex's `journaltitle`, `location` and `date` (and DBLP's `ee`) are also given as
+    the `journal`, `address`, `year` and `month` (and `url`) that BibTeX styles read; names in biblatex's extended format as "von Last, First", and
     without DBLP's homonym numbers."""
     written = dict(_as_written(entry))
-    for biblatex, bibtex in (("journaltitle", "journal"), ("location", "address")):
-        if bibtex not in written and biblatex in written:
-            written[bibtex] = written[biblatex]
+    for other, bibtex in (("journaltitle", "journal"), ("location", "address"),
+                          ("ee", "url")):   # biblatex's fields, and DBLP's older link
+        if bibtex not in written and other in written:
+            written[bibtex] = written[other]
     if "month" not in written and month:
         written["month"] = ""   # from biblatex's date (written as the macro below)
     if "year" not in written and year is not None:
