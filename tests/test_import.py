@@ -428,12 +428,13 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     """Zotero's CSV: its "Last, First" authors one a cell even where no row has two (a
     ";" elsewhere was the only sign), a suffix after the given name, standalone notes and
     files (no papers), arXiv ids in Extra and in old preprints' "arXiv:1412.6980 [cs]",
-    a report's Number, rich text in titles, dates of a month, workshops."""
+    a report's Number, rich text in titles, dates of a month, workshops, an abstract's
+    paragraphs (a line each, as in Zotero's CSL JSON)."""
     header = ('"Key","Item Type","Publication Year","Author","Title","Publication Title",'
               '"Abstract Note","Date","Pages","Number","Extra","Publisher","Url"\n')
     rows = [
         '"K1","journalArticle","2021","Nguyễn, Thị Minh Anh","Clock mutants of '
-        '<i>Drosophila melanogaster</i>","Genetics","First part. Second part.","2021-05",'
+        '<i>Drosophila melanogaster</i>","Genetics","First part.\nSecond part.","2021-05",'
         '"10-19","","","",""',
         '"K2","note","","","","","A note to myself","","","","","",""',
         '"K3","attachment","","","slides-final.pdf","","","","","","","",""',
@@ -452,11 +453,12 @@ def test_zotero_csv_as_zotero_writes_it(site, build):
     (site / "zotero.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     result = run_cli("import", "csv", "zotero.csv", cwd=site)
     assert result.code == 0, result.err
-    assert result.lines == ["warning: zotero.csv:3: a Zotero note, not a paper; left out",
-                            "warning: zotero.csv:4: a Zotero attachment, not a paper; left out"]
+    assert result.lines == ["warning: zotero.csv:4: a Zotero note, not a paper; left out",
+                            "warning: zotero.csv:5: a Zotero attachment, not a paper; left out"]
     clock = paper(site, "clock-mutants-of-drosophila-melanogaster")
     assert clock["authors"] == ["Thị Minh Anh Nguyễn"]
     assert clock["title"] == "Clock mutants of Drosophila melanogaster"
+    assert clock["abstract"] == "First part.\n\nSecond part."   # a line a paragraph
     assert "month = may," in clock["bibtex"] and "pages = {10--19}" in clock["bibtex"]
     adam = paper(site, "adam-a-method-for-stochastic-optimization")
     assert (adam["arxiv"], adam["venue"]) == ("1412.6980", "arxiv")
@@ -776,6 +778,126 @@ def test_a_theses_degree_and_a_reports_kind_are_in_its_citation(site, build):
     dense = paper(site, "dense-maps")["bibtex"]
     assert dense.startswith("@phdthesis{") and "  type = {Habilitation},\n" in dense
     assert build(site, "--strict").code == 0
+
+
+S2_RECORDS = [
+    {"paperId": "0f1e2d3c", "externalIds": {"DOI": "10.9999/jpds.2018.003", "CorpusId": 1},
+     "url": "https://www.semanticscholar.org/paper/0f1e2d3c",
+     "title": "A Journal Study of Pretend Data", "abstract": "We study data.",
+     "venue": "Journal of Pretend Data Science", "year": 2018, "citationCount": 12,
+     "publicationVenue": {"id": "aa", "name": "J. Pretend Data Sci.", "type": "journal"},
+     "publicationTypes": ["JournalArticle"], "publicationDate": "2018-03-15",
+     "journal": {"name": "Journal of Pretend Data Science", "volume": "12",
+                 "pages": "201-219"},
+     "authors": [{"authorId": "1", "name": "Amara Quillfeather"},
+                 {"authorId": "2", "name": "Jörg Müller"}]},
+    {"paperId": "1a2b3c4d", "externalIds": {"ArXiv": "2401.09876", "CorpusId": 2},
+     "url": "https://www.semanticscholar.org/paper/1a2b3c4d",
+     "title": "Diffusion Models for Imaginary Origami", "abstract": None,
+     "venue": "arXiv.org", "year": 2024, "publicationTypes": ["JournalArticle"],
+     "publicationDate": "2024-01-18", "openAccessPdf": {"url":
+                                                        "https://arxiv.org/pdf/2401.09876"},
+     "journal": {"name": "ArXiv", "volume": "abs/2401.09876"},
+     "authors": [{"authorId": "1", "name": "Amara Quillfeather"}]},
+    {"paperId": "2b3c4d5e", "externalIds": {"DOI": "10.1109/CVPR.2021.99999"},
+     "title": "Lattice Methods for Counting Imaginary Sheep", "year": 2021,
+     "venue": "Computer Vision and Pattern Recognition",
+     "publicationTypes": ["JournalArticle", "Conference"],
+     "authors": [{"authorId": "1", "name": "Amara Quillfeather"}]},
+]
+OPENALEX_PAGE = {"meta": {"count": 3, "page": 1}, "results": [
+    {"id": "https://openalex.org/W1", "doi": "https://doi.org/10.9999/jpds.2018.003",
+     "title": "A journal study of pretend data", "publication_year": 2018,
+     "type": "article", "primary_location": {"source": {
+         "display_name": "Journal of Pretend Data Science", "type": "journal"}},
+     "authorships": [{"author": {"display_name": "Amara Quillfeather"}}]},
+    {"id": "https://openalex.org/W2", "doi": "https://doi.org/10.48550/arxiv.2402.00001",
+     "title": "Folding <i>Imaginary</i> Cranes", "display_name": "Folding Imaginary Cranes",
+     "publication_year": 2024, "publication_date": "2024-02-01", "type": "preprint",
+     "primary_location": {"landing_page_url": "https://arxiv.org/abs/2402.00001",
+                          "source": {"display_name": "arXiv (Cornell University)",
+                                     "type": "repository"}},
+     "authorships": [{"author": {"display_name": "Tobias Brightwater"}},
+                     {"author": {"display_name": "Amara Quillfeather"}}],
+     "is_authors_truncated": True,
+     "abstract_inverted_index": {"Cranes": [0], "fold": [1, 3], "and": [2], ".": [4]},
+     "keywords": [{"id": "https://openalex.org/keywords/origami", "display_name": "Origami",
+                   "score": 0.5}],
+     "cited_by_count": 0},
+    {"id": "https://openalex.org/W3", "doi": "https://doi.org/10.1145/0000001",
+     "title": "Counting Sheep at a Conference", "publication_year": 2022,
+     "type": "article", "primary_location": {
+         "landing_page_url": "https://dl.example.org/doi/10.1145/0000001",
+         "pdf_url": "https://dl.example.org/doi/pdf/10.1145/0000001",
+         "source": {"display_name": "Proceedings of the Imaginary Conference",
+                    "type": "conference"}},
+     "locations": [{"landing_page_url": "https://arxiv.org/abs/2201.00002v2"}],
+     "authorships": [{"author": {"display_name": "Ngozi Okonkwo-Vale"},
+                      "institutions": [{"display_name": "University of Nowhere"}]}],
+     "biblio": {"volume": None, "issue": None, "first_page": "10", "last_page": "20"}},
+]}
+
+
+def test_semantic_scholar_and_openalex_records_as_their_apis_give_them(site, build):
+    """Semantic Scholar's DOI and arXiv id in `externalIds`, its `publicationDate` and
+    venue; OpenAlex's work URL as `id` (no paper id), `authorships` (a list cut at 100:
+    et al.), `primary_location`, inverted abstract and an arXiv copy among `locations`.
+    Both files dedupe against each other by DOI and arXiv id."""
+    (site / "s2.jsonl").write_text("".join(json.dumps(r) + "\n" for r in S2_RECORDS),
+                                   encoding="utf-8")
+    result = run_cli("import", "jsonl", "s2.jsonl", cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "ignored columns: paperId, citationCount (import them with --map COLUMN=FIELD)",
+        "Imported 3 new papers from s2.jsonl into content/papers/"]
+    journal = paper(site, "a-journal-study-of-pretend-data")
+    assert journal == {
+        "title": "A Journal Study of Pretend Data",
+        "authors": ["Amara Quillfeather", "Jörg Müller"],
+        "year": 2018, "date": dt.date(2018, 3, 15),
+        "venue": "Journal of Pretend Data Science", "type": "journal",
+        "abstract": "We study data.",
+        "links": {"semantic_scholar": "https://www.semanticscholar.org/paper/0f1e2d3c"},
+        "doi": "10.9999/jpds.2018.003",
+        "bibtex": journal["bibtex"]}
+    assert "  volume = {12},\n  pages = {201--219},\n" in journal["bibtex"]
+    preprint = paper(site, "diffusion-models-for-imaginary-origami")
+    assert (preprint["arxiv"], preprint["venue"]) == ("2401.09876", "arxiv")
+    assert "type" not in preprint and "bibtex" not in preprint   # no volume abs/2401...
+    assert list(preprint["links"]) == ["semantic_scholar"]     # the PDF is arXiv's
+    lattice = paper(site, "lattice-methods-for-counting-imaginary-sheep")
+    assert (lattice["venue"], lattice["type"], lattice["doi"]) == (
+        "Computer Vision and Pattern Recognition", "conference", "10.1109/CVPR.2021.99999")
+
+    (site / "openalex.json").write_text(json.dumps(OPENALEX_PAGE, indent=2), "utf-8")
+    result = run_cli("import", "jsonl", "openalex.json", "--map", "keywords=tags",
+                     cwd=site)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1:] == [
+        "skipped openalex.json:1 (record): same DOI as paper "
+        "'a-journal-study-of-pretend-data' in "
+        "content/papers/a-journal-study-of-pretend-data.yaml:2",
+        "Imported 2 new papers from openalex.json into content/papers/ "
+        "(1 duplicate skipped)"]
+    cranes = paper(site, "folding-imaginary-cranes")
+    assert cranes == {
+        "title": "Folding Imaginary Cranes",
+        "authors": ["Tobias Brightwater", "Amara Quillfeather"], "et_al": True,
+        "year": 2024, "date": dt.date(2024, 2, 1), "venue": "arxiv",
+        "abstract": "Cranes fold and fold .", "tags": ["Origami"],
+        "arxiv": "2402.00001", "doi": "10.48550/arxiv.2402.00001"}
+    sheep = paper(site, "counting-sheep-at-a-conference")
+    assert sheep["authors"] == ["Ngozi Okonkwo-Vale"]
+    assert (sheep["venue"], sheep["type"], sheep["arxiv"]) == (
+        "Proceedings of the Imaginary Conference", "conference", "2201.00002v2")
+    assert sheep["links"] == {"paper": "https://dl.example.org/doi/10.1145/0000001",
+                              "pdf": "https://dl.example.org/doi/pdf/10.1145/0000001"}
+    assert "  pages = {10--20},\n" in sheep["bibtex"]
+    # The same works again from the other service: all of them known by DOI or arXiv id
+    (site / "s2-again.jsonl").write_text(json.dumps(S2_RECORDS[1]) + "\n", "utf-8")
+    again = run_cli("import", "jsonl", "s2-again.jsonl", cwd=site)
+    assert "same arXiv id as paper 'diffusion-models-for-imaginary-origami'" in again.out
+    assert build(site).code == 0
 
 
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
@@ -1260,11 +1382,17 @@ def test_unknown_macro_is_kept_with_a_warning(site):
         @string{cvprname = "Computer Vision and Pattern Recognition"}
         @inproceedings{a, title = {Macro Paper}, author = {Ada Example},
           booktitle = conf, publisher = ieee, year = 2021, month = "mar"}
+        @article{b, title = {Journal Paper},
+          author = {Ada Example},
+          year = 2020,
+          journal = jmlr}
         """), encoding="utf-8")
     result = run_cli("import", "bibtex", "m.bib", cwd=site)
     assert result.code == 0, result.err
+    # each at the line of the field that names it
     assert result.lines == [
-        "warning: m.bib:3: unknown @string macro 'ieee' kept as text (entry 'a')"]
+        "warning: m.bib:4: publisher: unknown @string macro 'ieee' kept as text (entry 'a')",
+        "warning: m.bib:8: journal: unknown @string macro 'jmlr' kept as text (entry 'b')"]
     # conf → "Conference on " # cvprname, defined after it: BibTeX order does not matter
     # for us, and the alias names the cvpr series.
     assert paper(site, "macro-paper")["venue"] == "cvpr"
@@ -1300,7 +1428,7 @@ def test_syntax_slips_inside_an_entry_are_errors_and_nothing_is_written(site):
         "slips.bib:4: title: text after the value's closing brace (a brace too many, or a "
         "missing comma?) (entry 'b')",
         "slips.bib:6: title: the value needs braces or quotes around it (entry 'c')",
-        "warning: slips.bib:7: unknown @string macro 'jpami' kept as text (entry 'd')",
+        "warning: slips.bib:7: journal: unknown @string macro 'jpami' kept as text (entry 'd')",
         "nothing imported: 3 errors"]
     assert papers(site) == []
 
@@ -1370,6 +1498,79 @@ def test_remarks_jr_names_and_comma_lists(site):
     assert "bibtex" not in paper(site, "zotero-preprint")
     check = run_cli("check", "--strict", "--site", str(site))
     assert check.code == 0, check.err
+
+
+def test_dblp_electronic_editions_and_eprint_types_are_kept(site, build):
+    """DBLP's older `ee` is the paper's link, and a DOI's page there is its DOI; an
+    eprint's type and class (DBLP's CoRR entries, Better BibTeX's @online) stay with the
+    eprint in the kept entry, which would otherwise not say it is an arXiv id; biblatex's
+    `location` and the month of its `date` reach the kept entry as BibTeX's fields."""
+    (site / "dblp.bib").write_text(textwrap.dedent(r"""
+        @article{DBLP:journals/jpds/QuillfeatherM18,
+          author    = {Amara Quillfeather and J{\"{o}}rg M{\"{u}}ller},
+          title     = {A Journal Study of Pretend Data},
+          journal   = {J. Pretend Data Sci.},
+          volume    = {12},
+          year      = {2018},
+          ee        = {https://www.example.org/jpds/12/3/201},
+          bibsource = {DBLP, http://dblp.uni-trier.de}
+        }
+        @inproceedings{DBLP:conf/fake/Q09,
+          author    = {Amara Quillfeather},
+          title     = {An Old Conference Paper},
+          booktitle = {Proc. Fake Conference},
+          pages     = {1--8},
+          year      = {2009},
+          ee        = {http://dx.doi.org/10.1007/978-3-000-00000-0_9}
+        }
+        @article{DBLP:journals/corr/abs-2203-04567,
+          author       = {Tobias Brightwater},
+          title        = {Sparse Widgets},
+          journal      = {CoRR},
+          volume       = {abs/2203.04567},
+          year         = {2022},
+          eprinttype    = {arXiv},
+          eprint       = {2203.04567}
+        }
+        @online{bbtPreprint2024,
+          title = {Imaginary Origami},
+          author = {Quillfeather, Amara},
+          date = {2024-01-18},
+          eprint = {2401.09876},
+          eprinttype = {arxiv},
+          eprintclass = {cs.CV},
+          publisher = {arXiv}
+        }
+        @inproceedings{bbtConference2019,
+          title = {Fictional Quantities},
+          booktitle = {Imaginary Robotics},
+          author = {Okonkwo-Vale, Ngozi},
+          date = {2019-05},
+          pages = {55--60},
+          location = {Atlantis}
+        }
+        """), encoding="utf-8")
+    result = run_cli("import", "bibtex", "dblp.bib", cwd=site)
+    assert result.code == 0, result.err
+    assert result.err == ""
+    journal = paper(site, "a-journal-study-of-pretend-data")
+    assert journal["links"] == {"paper": "https://www.example.org/jpds/12/3/201"}
+    assert "  url = {https://www.example.org/jpds/12/3/201},\n" in journal["bibtex"]
+    old = paper(site, "an-old-conference-paper")
+    assert old["doi"] == "10.1007/978-3-000-00000-0_9" and "links" not in old
+    corr = paper(site, "sparse-widgets")
+    assert corr["arxiv"] == "2203.04567"
+    assert "  eprint = {2203.04567},\n  eprinttype = {arXiv},\n}" in corr["bibtex"]
+    online = paper(site, "imaginary-origami")
+    assert (online["date"], online["category"]) == (dt.date(2024, 1, 18), "cs.CV")
+    assert "  eprint = {2401.09876},\n  eprinttype = {arxiv},\n  eprintclass = {cs.CV},\n" \
+        in online["bibtex"]
+    conference = paper(site, "fictional-quantities")
+    assert conference["year"] == 2019 and "date" not in conference
+    assert "  address = {Atlantis},\n  pages = {55--60},\n  year = {2019},\n  month = may,\n" \
+        in conference["bibtex"]
+    assert build(site).code == 0
+    assert "  month = may,\n" in read(site, "papers/fictional-quantities.bib")
 
 
 def test_valid_files_the_differential_review_saw_misread(site):

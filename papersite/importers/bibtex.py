@@ -46,11 +46,12 @@ from .. import latex
 from ..diagnostics import Diagnostics
 from ..names import person_name
 from ..outputs.bibtex import split_names
-from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, ARXIV_URL, Candidate,
-                     ImportSession, arxiv_of, clean_text, normalise_doi, read_input)
+from .common import (ARXIV_DOI, ARXIV_ID, ARXIV_IN_TEXT, ARXIV_ONLY, ARXIV_URL, DOI_URL,
+                     Candidate, ImportSession, arxiv_of, clean_text, normalise_doi,
+                     read_input)
 
 # Fields kept exactly as written (no LaTeX decoding: '%' and '~' are URL characters).
-_VERBATIM = {"url", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
+_VERBATIM = {"url", "ee", "doi", "eprint", "pdf", "code", "file", "archiveprefix", "eprinttype",
              "primaryclass", "eprintclass", "crossref", "urldate", "project", "video",
              "slides", "poster", "github", "website"}
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -76,8 +77,8 @@ _URL_MACRO = re.compile(r"^\\url\s*\{(.*)\}$", re.S)
 # An entry with any of them, or with a month but no day, is kept in the paper's `bibtex`
 # field, so that the site's BibTeX of the paper still gives them.
 _DETAILS = {"volume", "number", "issue", "pages", "publisher", "editor", "address",
-            "edition", "series", "chapter", "school", "institution", "organization",
-            "isbn", "issn", "articleno", "numpages", "type"}
+            "location", "edition", "series", "chapter", "school", "institution",
+            "organization", "isbn", "issn", "articleno", "numpages", "type"}
 # Entry types the site would not write again from the paper's type (a master's thesis
 # would become @phdthesis): such an entry is kept too.
 _OWN_KINDS = {"mastersthesis", "unpublished", "booklet", "manual", "inbook"}
@@ -92,7 +93,7 @@ _KEPT = ("title", "author", "editor", "booktitle", "journal", "school", "institu
          "organization", "publisher", "address", "series", "edition", "volume", "number",
          "issue", "chapter", "pages", "articleno", "numpages", "year", "month", "note",
          "howpublished", "type", "isbn", "issn", "doi", "url", "eprint", "archiveprefix",
-         "primaryclass")
+         "eprinttype", "primaryclass", "eprintclass")
 
 
 # --- parse stack ------------------------------------------------------------------------
@@ -166,7 +167,9 @@ class _ResolveMacros(_InPlace):
                     if piece and not _enclosed(piece) and not piece.isdigit() \
                             and not _MACRO_NAME.fullmatch(piece):
                         malformed.append((fld.key, fld.start_line, piece))
+                before = len(unknown)
                 fld.value = "{" + self._resolve(pieces, strings, unknown, 0) + "}"
+                unknown[before:] = [(fld.start_line, fld.key, name) for name in unknown[before:]]
             if unknown:
                 entry.parser_metadata[self.metadata_key()] = unknown
             if malformed:
@@ -440,8 +443,8 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
         for field, line, piece in entry.parser_metadata.get("papersite_malformed", []):
             diags.error(source, (line or entry.start_line) + 1, field,
                         f"{_malformed(field, piece)} (entry '{entry.key}')")
-        for macro in entry.parser_metadata.get(_ResolveMacros.metadata_key(), []):
-            diags.warning(source, entry.start_line + 1, "",
+        for line, field, macro in entry.parser_metadata.get(_ResolveMacros.metadata_key(), []):
+            diags.warning(source, (line or entry.start_line) + 1, field,
                           f"unknown @string macro '{macro}' kept as text "
                           f"(entry '{entry.key}')")
         candidates.append(_candidate(entry, source, session, diags))
@@ -635,8 +638,9 @@ def _date(entry: Entry, source: str, diags: Diagnostics) -> tuple[int | None, st
 
 def _month(entry: Entry) -> int | None:
     f = entry.fields_dict.get("month")
-    if f is None:
-        return None
+    if f is None:   # biblatex's date of a month: 2019-05
+        m = re.match(r"^\s*\d{4}-(\d{2})", _text(entry, "date") or "")
+        return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 12 else None
     if isinstance(f.value, int):
         return f.value if 1 <= f.value <= 12 else None
     m = re.match(r"^\s*([a-z]{3})", str(f.value), re.I)  # 'October~2', 'oct.'
@@ -702,14 +706,17 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
         put("category", category, "primaryclass")
 
     links = {}
-    doi = _verbatim(_text(entry, "doi"))
+    doi, doi_field = _verbatim(_text(entry, "doi")), "doi"
     if doi:
         doi = normalise_doi(doi)
-    url = _verbatim(_text(entry, "url")) or _verbatim(_url_in(entry, "howpublished"))
+    url_field = "url" if _text(entry, "url") else "ee"   # DBLP's "electronic edition"
+    url = _verbatim(_text(entry, url_field)) or _verbatim(_url_in(entry, "howpublished"))
+    if url and not doi and DOI_URL.match(url):   # older DBLP: the DOI only as a link
+        doi, doi_field = normalise_doi(url), url_field
     if url and not _same_target(url, doi, arxiv):
         label = "pdf" if url.casefold().split("?")[0].endswith(".pdf") else "paper"
         links[label] = url
-        lines[f"links.{label}"] = _line(entry, "url")
+        lines[f"links.{label}"] = _line(entry, url_field)
     for bib_key, label in _LINK_FIELDS.items():
         value = _verbatim(_text(entry, bib_key))
         if value and label not in links:
@@ -717,7 +724,7 @@ def _candidate(entry: Entry, source: str, session: ImportSession,
             lines[f"links.{label}"] = _line(entry, bib_key)
     put("links", links)
     put("arxiv", arxiv, "eprint" if entry.fields_dict.get("eprint") else None)
-    put("doi", doi, "doi")
+    put("doi", doi, doi_field)
     if (_DETAILS - {venue_field}) & set(entry.fields_dict) or (_month(entry) and not date) \
             or kind in _OWN_KINDS or any(_says_more(entry, key) for key in _REMARKS):
         put("bibtex", _kept_entry(entry, _month(entry), doi, year))
@@ -738,12 +745,16 @@ def _says_more(entry: Entry, key: str) -> bool:
 def _kept_entry(entry: Entry, month: int | None, doi: str | None, year: int | None) -> str:
     """The entry as the paper's own BibTeX: its type and key, the fields of _KEPT as
     written (white space folded), the month as BibTeX's macro, the DOI as the paper's.
-    biblatex's `journaltitle` and `date` are also given as the `journal` and `year` that
-    BibTeX styles read; names in biblatex's extended format as "von Last, First", and
+    biblatex's `journaltitle`, `location` and `date` (and DBLP's `ee`) are also given as
+    the `journal`, `address`, `year` and `month` (and `url`) that BibTeX styles read; names in biblatex's extended format as "von Last, First", and
     without DBLP's homonym numbers."""
     written = dict(_as_written(entry))
-    if "journal" not in written and "journaltitle" in written:
-        written["journal"] = written["journaltitle"]
+    for other, bibtex in (("journaltitle", "journal"), ("location", "address"),
+                          ("ee", "url")):   # biblatex's fields, and DBLP's older link
+        if bibtex not in written and other in written:
+            written[bibtex] = written[other]
+    if "month" not in written and month:
+        written["month"] = ""   # from biblatex's date (written as the macro below)
     if "year" not in written and year is not None:
         written["year"] = str(year)
     for key in ("author", "editor"):   # as BibTeX styles can read them and print them

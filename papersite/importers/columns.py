@@ -53,8 +53,8 @@ from ..model import PAPER_FIELDS, PAPER_TYPES
 from ..names import person_name
 from ..outputs.names import PARTICLES, SUFFIXES
 from .common import (ARXIV_CELL, ARXIV_DOI, ARXIV_IN_EXTRA, ARXIV_IN_TEXT, ARXIV_ONLY,
-                     YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
-                     normalise_doi, plain_markup)
+                     DOI_URL, YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
+                     line_paragraphs, normalise_doi, plain_markup)
 
 _DEFAULTS = {
     "paper_title": "title", "paper": "title",
@@ -108,7 +108,6 @@ _ET_AL_END = re.compile(r"(?:\s+and\s+others|[,;]\s*others|(?:[,;]\s*|\s+)et\.?\
                         r"|[,;]?\s*(?:\.\.\.|…))\s*$", re.I)
 _ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}(?:v\d+)?)"
                         r"(?:\.pdf)?/?$", re.I)
-_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.I)
 _LABEL = re.compile(r"^links\.([A-Za-z0-9][A-Za-z0-9 _-]*)$")
 
 
@@ -420,6 +419,8 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         value = _convert(target, raw, data, session, cmap.semicolon_authors)
         if value is not None:
             data[target] = value
+    if cmap.zotero and isinstance(data.get("abstract"), str):   # as in its CSL JSON
+        data["abstract"] = line_paragraphs(data["abstract"])
     if (joined := data.pop("_one_name_with_and", None)) is not None and not cmap.zotero:
         diags.warning(source, line, "authors", f"'{joined}' is taken as one name, as the "
                       "file separates names by ';' (write 'A; B' for two)")
@@ -463,7 +464,7 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
         if m and data.get("arxiv") in (None, m.group(1)):
             data["arxiv"] = m.group(1)
             del links[name]
-        elif (m := _DOI_URL.match(str(url))) and data.get("doi") in (None, m.group(1)):
+        elif (m := DOI_URL.match(str(url))) and data.get("doi") in (None, m.group(1)):
             data["doi"] = m.group(1)
             del links[name]
     if links:

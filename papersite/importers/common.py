@@ -45,6 +45,8 @@ ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/" +
                        + r"(?:\.pdf)?/?$", re.I)
 ARXIV_DOI = re.compile(r"^10\.48550/arxiv\." + ARXIV_ID + "$", re.I)
 ARXIV_ONLY = re.compile(r"^(?:arxiv(?:\s+preprint|\s+e-prints)?|corr|arxiv\.org)$", re.I)
+# A link to a DOI's page: the DOI itself ("https://doi.org/10.1109/5.771073").
+DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.I)
 # Zotero's: a Number that is the id ("arXiv:1810.04805"), and an Extra that gives it among
 # other lines ("arXiv: 1412.6980", "arXiv:1810.04805 [cs.CL]"; a CSV joins the lines).
 ARXIV_CELL = re.compile(r"^\s*arxiv\s*:\s*" + ARXIV_ID + r"\s*$", re.I)
@@ -211,6 +213,12 @@ def plain_markup(text: str, paragraphs: bool = False) -> str:
     if not paragraphs:
         return " ".join(text.split())
     return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def line_paragraphs(text: str) -> str:
+    """Text of a paragraph a line, as Zotero keeps an abstract, as paragraphs parted by
+    a blank line (which the site reads as paragraphs; a single line break is a space)."""
+    return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 def clean_text(value) -> str | None:

@@ -23,7 +23,8 @@ import re
 from ..model import PAPER_TYPES
 from ..names import person_name
 from .columns import TYPE_NAMES
-from .common import ARXIV_IN_EXTRA, ARXIV_ONLY, YEAR_IN_TEXT, arxiv_of, plain_markup
+from .common import (ARXIV_IN_EXTRA, ARXIV_ONLY, YEAR_IN_TEXT, arxiv_of, line_paragraphs,
+                     plain_markup)
 
 # "arXiv id" is no CSL variable: `values` gives it from `note` (Zotero's Extra).
 ARXIV = "arXiv id"
@@ -97,7 +98,7 @@ def values(item: dict) -> dict:
     abstract = item.get("abstract")
     if isinstance(abstract, str):   # Crossref's JATS, or Zotero's text: a line a paragraph
         row["abstract"] = plain_markup(abstract, paragraphs=True) if "</" in abstract else \
-            "\n\n".join(line.strip() for line in abstract.split("\n") if line.strip())
+            line_paragraphs(abstract)
     for key in ("ISSN", "ISBN"):
         if isinstance(item.get(key), list):
             row[key] = ", ".join(str(v) for v in item[key] if v)

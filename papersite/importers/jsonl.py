@@ -3,7 +3,8 @@
 Values may be JSON types: `authors` a list of names (or of {name, affiliation, ...}
 mappings), `tags` a list, `links` an object of label → URL, numbers and booleans as
 such. Blank lines are skipped. CSL-JSON items (Zotero's and Mendeley's CSL JSON export,
-Pandoc, doi.org, a Papersite site's `papers.json`) are read as `csl.from_csl` says.
+Pandoc, doi.org, a Papersite site's `papers.json`) are read as `csl.values` says, and
+Semantic Scholar's and OpenAlex's records as `apis.values` does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostics
 from ..loading import describe
-from . import csl
+from . import apis, csl
 from .columns import ColumnMap, build_map, to_candidate
 from .common import Candidate, ImportSession, read_input
 
@@ -46,8 +47,11 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
         diags.error(source, message="file is empty; expected one JSON object per line, "
                                     "or a JSON array of objects")
         return [], None
-    as_csl = any(csl.is_csl(obj) for _, obj in records)
-    if as_csl:
+    from_api = any(apis.kind(obj) for _, obj in records)
+    as_csl = not from_api and any(csl.is_csl(obj) for _, obj in records)
+    if from_api:
+        records = [(number, apis.values(obj)) for number, obj in records]
+    elif as_csl:
         records = [(number, csl.values(obj)) for number, obj in records]
     columns = list(dict.fromkeys(str(k) for _, obj in records for k in obj))
     if as_csl:   # which of two columns for one field wins: the container, then the event
@@ -56,7 +60,7 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
     cmap = build_map(columns, mapping, source, diags, csl.COLUMNS if as_csl else None)
     if cmap is None:
         return [], None
-    cmap.exported_types = as_csl
+    cmap.exported_types = as_csl or from_api
     cmap.note_rows(obj for _, obj in records)
     candidates = []
     for number, obj in records:
@@ -70,12 +74,15 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
 
 def _unwrapped(obj: dict) -> list[dict]:
     """The records inside what web APIs wrap them in: Crossref's {"status", "message"}
-    (one work, or {"items": [...]}), Zotero's {"items": [...]}, a citation's
+    (one work, or {"items": [...]}), Zotero's {"items": [...]}, Semantic Scholar's
+    {"data": [...]}, OpenAlex's {"results": [...]}, a citation's
     {"citationItems": [{"itemData": ...}]}; else the object itself."""
     if "status" in obj and isinstance(obj.get("message"), dict):
         obj = obj["message"]
-    if isinstance(obj.get("items"), list) and "title" not in obj:
-        items = obj["items"]
+    wrapped = next((k for k in ("items", "data", "results") if isinstance(obj.get(k), list)),
+                   None)
+    if wrapped and "title" not in obj:
+        items = obj[wrapped]
     elif isinstance(obj.get("citationItems"), list):
         items = [c.get("itemData") for c in obj["citationItems"] if isinstance(c, dict)]
     else:
