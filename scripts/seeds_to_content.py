@@ -495,7 +495,7 @@ def parse_000(text: str):
         abstract = " ".join(p.pop("_abstract")).strip()
         abstract = re.sub(r"\s*\|$", "", abstract).strip()
         if abstract:
-            p["abstract"] = abstract
+            p["abstract"] = plain_to_markdown(abstract)
     return bio, papers, venue_forms
 
 
@@ -544,7 +544,7 @@ def parse_001(text: str):
         p["tags"] = [cat_name]
         if org:
             p["organization"] = org.strip()
-        p["abstract"] = abstract.strip()
+        p["abstract"] = plain_to_markdown(abstract.strip())
         papers.append(p)
     profile = {"name": name, "h_index": h_index, "citations": citations}
     return profile, papers, announced, undated
@@ -639,18 +639,34 @@ def parse_002(text: str, dehyphenate):
         if abstract:
             p["abstract"] = plain_to_markdown(dehyphenate(abstract))
         if introduction:
-            p["introduction"] = plain_to_markdown(dehyphenate(introduction))
+            p["introduction"] = plain_to_markdown(dehyphenate(introduction), math=False)
         papers.append((slug, p))
     assert set(CELL_JOINS_002) <= {s for s, _ in papers}
     assert set(TITLES_002) <= {s for s, _ in papers}
     return [p for _, p in papers]
 
 
-def plain_to_markdown(text: str) -> str:
-    """The seeds are plain text, the schema's abstracts markdown: a citation followed by
-    a parenthesis ("[55]( 7 6 9 9S P S )", PDF extraction debris) would read as a link,
-    so its brackets are escaped."""
-    return re.sub(r"\[([^\]\n]*)\]\(", r"\\[\1\\](", text)
+# Characters markdown would read as markup in the seeds' plain text: a backtick opens code
+# ("``content''" in a LaTeX-quoted arXiv abstract turned a sentence into a code span), an
+# asterisk emphasis ("*Corresponding author" ... "Xiong1*" in a PDF introduction lost both
+# stars), an underscore at a word's edge emphasis too (inside a word, as in "M_i", it is
+# text). A backslash is escaped only before a character markdown lets it escape.
+_MARKDOWN_MARK = re.compile(r"\\(?=[\\`*_{}\[\]()>#+.!-])|[`*]|(?<!\w)_|_(?!\w)")
+
+
+def plain_to_markdown(text: str, math: bool = True) -> str:
+    """The seeds are plain text, the schema's abstracts and introductions markdown: every
+    character markdown would read as markup is escaped, so the page shows the seed's
+    characters. A citation followed by a parenthesis ("[55]( 7 6 9 9S P S )", PDF
+    extraction debris) would read as a link, so its brackets are escaped too. In an
+    abstract (`math`) the site renders text between dollars as math before markdown sees
+    the text, so an escape there would show: none of the seeds' formulas needs one."""
+    out = _MARKDOWN_MARK.sub(lambda m: "\\" + m.group(0), text)
+    out = re.sub(r"\[([^\]\n]*)\]\(", r"\\[\1\\](", out)
+    if math:
+        for formula in re.findall(r"\$[^$\n]+\$", text):
+            assert formula in out, formula
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -692,7 +708,7 @@ def parse_003(text: str):
         if upvotes is not None:
             p["upvotes"] = upvotes
         p["tags"] = [DAILY_TAG]
-        p["abstract"] = abstract
+        p["abstract"] = plain_to_markdown(abstract)
         papers.append(p)
     return listing_date, papers
 
@@ -710,7 +726,7 @@ def parse_004(text: str):
         for piece in title.split(": "):
             assert piece in abstract, (title, piece)
         papers.append({"title": title, "authors": [], "note": NOTE_004,
-                       "abstract": abstract})
+                       "abstract": plain_to_markdown(abstract)})
     return papers
 
 
