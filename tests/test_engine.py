@@ -184,6 +184,18 @@ def test_coauthors_and_long_author_lists_truncated_on_lists_only(site):
     assert '>B Nine</a>, <a href="/lab/authors/b-ten/">B Ten</a></p>' in paper
 
 
+def test_list_entries_show_the_arxiv_subject(site):
+    """A profile of arXiv papers (no venue) tells its subjects apart on the list, as the
+    arXiv and alphaXiv lists do, not only on each paper's page."""
+    for page in ("authors/ada/index.html", "tags/vision/index.html", "years/2023/index.html"):
+        html = read(site, page)
+        entry = html[html.index('id="p-alpha"'):]
+        entry = entry[:entry.index("</article>")]
+        assert '<span class="badge category" title="arXiv subject">cs.CV</span>' in entry, page
+    beta = read(site, "authors/ada/index.html").split('id="p-beta"')[1].split("</article>")[0]
+    assert "badge category" not in beta
+
+
 def test_alias_resolves_to_profile_and_et_al(site):
     html = read(site, "papers/delta/index.html")
     assert 'href="/lab/authors/ada/"' in html and "et al." in html
