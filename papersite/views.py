@@ -190,6 +190,7 @@ class Views:
             "date_iso": p.date.isoformat() if p.date else None,
             "type": e.type,
             "track": p.track,
+            "category": p.category,
             "note": render_inline(p.note, self.base, math=False) if p.note else None,
             "links": self._links(e),
             "upvotes": p.upvotes,

@@ -495,7 +495,7 @@ def parse_000(text: str):
         abstract = " ".join(p.pop("_abstract")).strip()
         abstract = re.sub(r"\s*\|$", "", abstract).strip()
         if abstract:
-            p["abstract"] = abstract
+            p["abstract"] = plain_to_markdown(abstract)
     return bio, papers, venue_forms
 
 
@@ -513,7 +513,13 @@ def parse_001(text: str):
     h_index = int(re.fullmatch(r"h-index(\d+)", stats[1]).group(1))
     citations = int(re.fullmatch(r"([\d,]+)citations", stats[3]).group(1).replace(",", ""))
     announced = int(re.fullmatch(r"(\d+) Papers", blocks[2]).group(1))
-    papers, undated = [], []
+    # Not in the schema, so left out (each file's header says so): the subject printed
+    # under the name, the source site's own scores, and the "Code" mark, which gives no
+    # address to link.
+    assert re.fullmatch(r"[A-Z]{2}", stats[0]) and stats[2] == f"{announced}papers", stats
+    novelty = re.fullmatch(r"Novelty(\d+%)", stats[4]).group(1)
+    ai_score = re.fullmatch(r"AI Score(\d+)", stats[5]).group(1)
+    papers, undated, coded = [], [], 0
     body = blocks[3:]
     assert len(body) % 3 == 0, len(body)
     for i in range(0, len(body), 3):
@@ -521,6 +527,7 @@ def parse_001(text: str):
         meta, title = meta_title.split("\n")
         m = _META_001.match(meta)
         assert m, meta
+        coded += m.group("code") is not None
         code, cat_name = ARXIV_CATEGORIES[m.group("cat")]
         org = None
         if " · " in author_line:
@@ -544,10 +551,14 @@ def parse_001(text: str):
         p["tags"] = [cat_name]
         if org:
             p["organization"] = org.strip()
-        p["abstract"] = abstract.strip()
+        p["abstract"] = plain_to_markdown(abstract.strip())
         papers.append(p)
     profile = {"name": name, "h_index": h_index, "citations": citations}
-    return profile, papers, announced, undated
+    left_out = (f"Left out: the subject under the name ({stats[0]}), the source site's own "
+                f"scores (Novelty {novelty},\nAI Score {ai_score}), the 'Code' mark of "
+                f"{coded} papers (no address to link) and the year of\n{len(undated)} dates "
+                "printed without one (not guessed).")
+    return profile, papers, announced, undated, left_out
 
 
 # --------------------------------------------------------------------------------------
@@ -639,18 +650,34 @@ def parse_002(text: str, dehyphenate):
         if abstract:
             p["abstract"] = plain_to_markdown(dehyphenate(abstract))
         if introduction:
-            p["introduction"] = plain_to_markdown(dehyphenate(introduction))
+            p["introduction"] = plain_to_markdown(dehyphenate(introduction), math=False)
         papers.append((slug, p))
     assert set(CELL_JOINS_002) <= {s for s, _ in papers}
     assert set(TITLES_002) <= {s for s, _ in papers}
     return [p for _, p in papers]
 
 
-def plain_to_markdown(text: str) -> str:
-    """The seeds are plain text, the schema's abstracts markdown: a citation followed by
-    a parenthesis ("[55]( 7 6 9 9S P S )", PDF extraction debris) would read as a link,
-    so its brackets are escaped."""
-    return re.sub(r"\[([^\]\n]*)\]\(", r"\\[\1\\](", text)
+# Characters markdown would read as markup in the seeds' plain text: a backtick opens code
+# ("``content''" in a LaTeX-quoted arXiv abstract turned a sentence into a code span), an
+# asterisk emphasis ("*Corresponding author" ... "Xiong1*" in a PDF introduction lost both
+# stars), an underscore at a word's edge emphasis too (inside a word, as in "M_i", it is
+# text). A backslash is escaped only before a character markdown lets it escape.
+_MARKDOWN_MARK = re.compile(r"\\(?=[\\`*_{}\[\]()>#+.!-])|[`*]|(?<!\w)_|_(?!\w)")
+
+
+def plain_to_markdown(text: str, math: bool = True) -> str:
+    """The seeds are plain text, the schema's abstracts and introductions markdown: every
+    character markdown would read as markup is escaped, so the page shows the seed's
+    characters. A citation followed by a parenthesis ("[55]( 7 6 9 9S P S )", PDF
+    extraction debris) would read as a link, so its brackets are escaped too. In an
+    abstract (`math`) the site renders text between dollars as math before markdown sees
+    the text, so an escape there would show: none of the seeds' formulas needs one."""
+    out = _MARKDOWN_MARK.sub(lambda m: "\\" + m.group(0), text)
+    out = re.sub(r"\[([^\]\n]*)\]\(", r"\\[\1\\](", out)
+    if math:
+        for formula in re.findall(r"\$[^$\n]+\$", text):
+            assert formula in out, formula
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -692,7 +719,7 @@ def parse_003(text: str):
         if upvotes is not None:
             p["upvotes"] = upvotes
         p["tags"] = [DAILY_TAG]
-        p["abstract"] = abstract
+        p["abstract"] = plain_to_markdown(abstract)
         papers.append(p)
     return listing_date, papers
 
@@ -710,7 +737,7 @@ def parse_004(text: str):
         for piece in title.split(": "):
             assert piece in abstract, (title, piece)
         papers.append({"title": title, "authors": [], "note": NOTE_004,
-                       "abstract": abstract})
+                       "abstract": plain_to_markdown(abstract)})
     return papers
 
 
@@ -776,7 +803,7 @@ def main(argv: list[str]) -> int:
     dehyphenate = make_dehyphenator("\n".join(texts.values()))
 
     bio, p000, venue_forms = parse_000(texts["000"])
-    ge_profile, p001, announced_001, undated_001 = parse_001(texts["001"])
+    ge_profile, p001, announced_001, undated_001, left_001 = parse_001(texts["001"])
     p002 = parse_002(texts["002"], dehyphenate)
     listing_date, p003 = parse_003(texts["003"])
     p004 = parse_004(texts["004"])
@@ -817,14 +844,22 @@ def main(argv: list[str]) -> int:
     files = [
         ("sun-publications.yaml", "000", p000,
          "Qianru Sun's publication list (the bio paragraph is in authors/qianru-sun.yaml).\n"
-         "The paper also listed in seed 003 carries that listing's date and tag."),
+         "The paper also listed in seed 003 carries that listing's date and tag. Names the\n"
+         "list leaves out (', , and') make it partial (et_al). Left out: the link labels\n"
+         "([paper] [code] ...), printed without addresses; each line's name for the edition\n"
+         "('The Twelfth International Conference on ...') is kept as the series (venues.yaml)."),
         ("ge-papers.yaml", "001", p001,
-         f"Shiming Ge's paper profile: {announced_001} papers announced, {len(p001)} listed."),
+         f"Shiming Ge's paper profile: {announced_001} papers announced, {len(p001)} listed.\n"
+         + left_001),
         ("cvpr2023.yaml", "002", p002,
-         "CVPR 2023 papers: titles and first-author surnames recovered from the slugs."),
+         "CVPR 2023 papers: titles and first-author surnames recovered from the slugs (a\n"
+         "slug may cut a long title short). The PDF text's line-break hyphens are joined\n"
+         "where the seeds spell the word whole ('Neverthe-less')."),
         ("daily-papers.yaml", "003", p003,
          f"Daily-papers listing dated {listing_date} (captured November 2025); the paper\n"
-         "also in seed 000 is kept there (sun-publications.yaml)."),
+         "also in seed 000 is kept there (sun-publications.yaml). A date printed without\n"
+         "a year is in 2025. Left out: an organisation's handle (stepfun-ai), its shown\n"
+         "name kept."),
         ("abstracts.yaml", "004", p004, "Bare abstracts; titles are the method names they give."),
     ]
     for fname, seed, plist, what in files:
@@ -840,7 +875,8 @@ def main(argv: list[str]) -> int:
     ge["papers"] = [p["id"] for p in p001 if ge["name"] not in p["authors"]]
     for fname, seed, data in (("qianru-sun.yaml", "000", sun), ("shiming-ge.yaml", "001", ge)):
         assert set(data) <= AUTHOR_FIELDS
-        dump(out / "authors" / fname, f"Seed {seed} ({names[seed]}).\n{gen}", data)
+        what = left_001 + "\n" if seed == "001" else ""
+        dump(out / "authors" / fname, f"Seed {seed} ({names[seed]}).\n{what}{gen}", data)
 
     used_venues = sorted({p["venue"] for plist in (p000, p002) for p in plist})
     venues = []

@@ -184,6 +184,18 @@ def test_coauthors_and_long_author_lists_truncated_on_lists_only(site):
     assert '>B Nine</a>, <a href="/lab/authors/b-ten/">B Ten</a></p>' in paper
 
 
+def test_list_entries_show_the_arxiv_subject(site):
+    """A profile of arXiv papers (no venue) tells its subjects apart on the list, as the
+    arXiv and alphaXiv lists do, not only on each paper's page."""
+    for page in ("authors/ada/index.html", "tags/vision/index.html", "years/2023/index.html"):
+        html = read(site, page)
+        entry = html[html.index('id="p-alpha"'):]
+        entry = entry[:entry.index("</article>")]
+        assert '<span class="badge category" title="arXiv subject">cs.CV</span>' in entry, page
+    beta = read(site, "authors/ada/index.html").split('id="p-beta"')[1].split("</article>")[0]
+    assert "badge category" not in beta
+
+
 def test_alias_resolves_to_profile_and_et_al(site):
     html = read(site, "papers/delta/index.html")
     assert 'href="/lab/authors/ada/"' in html and "et al." in html
@@ -507,6 +519,29 @@ def test_sample_site_counts(tmp_path):
     assert daily.count('<article class="entry') == 50          # first page of 76
     assert report.warnings == []
     assert os.path.isfile(out / "404.html")
+
+
+def test_sample_texts_show_every_character_of_their_plain_text_sources():
+    """The sample's abstracts and introductions come from plain-text documents: markdown
+    must not read their backticks, asterisks or underscores as markup. ``Adapt and
+    Align'' (LaTeX quotes) became a code span, and a PDF's "*Corresponding author ...
+    Xiong1*" lost both stars, until scripts/seeds_to_content.py escaped them."""
+    import html as html_
+    import yaml
+    from papersite.markup import render_markdown
+
+    root = Path(__file__).resolve().parent.parent
+    unescape = re.compile(r"\\([\\`*_{}\[\]()>#+.!-])")
+    lost = []
+    for path in sorted((root / "content/papers").glob("*.yaml")):
+        for p in yaml.safe_load(path.read_text(encoding="utf-8")):
+            for field in ("abstract", "introduction"):
+                if p.get(field):
+                    shown = html_.unescape(re.sub(r"<[^>]+>", "", render_markdown(
+                        p[field], math=False)))
+                    if shown.split() != unescape.sub(r"\1", p[field]).split():
+                        lost.append(f"{p['id']} {field}")
+    assert lost == []
 
 
 def test_listing_ranks_by_sort_with_missing_values_last(site):
