@@ -303,3 +303,23 @@ def test_social_cards_and_canonical(site):
         [BASE + "papers/"]
     assert listing.one("og:type") == "website"
     assert listing.one("twitter:card") == "summary"
+
+
+def test_a_pdf_link_labelled_in_capitals_is_the_papers_pdf(make_site, build):
+    """`PDF:` is as much the paper's PDF as `pdf:`: Google Scholar's citation_pdf_url, the
+    JSON-LD's file and the BibTeX url give it, and the page's button reads PDF."""
+    site = make_site({"content/papers/caps.yaml": """\
+        title: Capital Labels
+        authors: [Ada Lovelace]
+        year: 2020
+        links: {PDF: "https://example.org/caps.pdf", Code: "https://example.org/code"}
+        """})
+    assert build(site).code == 0
+    p = Page(read(site, "papers/caps/index.html"))
+    assert p.one("citation_pdf_url") == "https://example.org/caps.pdf"
+    (data,) = p.jsonld()
+    assert data["encoding"]["contentUrl"] == "https://example.org/caps.pdf"
+    assert "url = {https://example.org/caps.pdf}" in read(site, "papers/caps.bib")
+    buttons = re.findall(r'<a class="button" href="https://example.org/[^"]*">([^<]*)</a>',
+                         read(site, "papers/caps/index.html"))
+    assert buttons == ["PDF", "Code"]

@@ -42,7 +42,7 @@ def script_json(data) -> str:
 def pdf_url(entry, router) -> str | None:
     """The paper's PDF as an absolute URL: its `pdf` link, made absolute when it is on
     this site."""
-    url = entry.paper.links.get("pdf")
+    url = entry.paper.link("pdf")
     if not url:
         return None
     return router.origin + router.url(url) if url.startswith("/") else url
