@@ -323,3 +323,41 @@ def test_a_pdf_link_labelled_in_capitals_is_the_papers_pdf(make_site, build):
     buttons = re.findall(r'<a class="button" href="https://example.org/[^"]*">([^<]*)</a>',
                          read(site, "papers/caps/index.html"))
     assert buttons == ["PDF", "Code"]
+
+
+def test_jsonld_types_a_thesis_book_chapter_and_report_and_names_their_publisher(
+        make_site, build):
+    """A thesis is no article that is part of its university: schema.org's Thesis, Book,
+    Chapter and Report, a thesis's university, a report's institution and a book's
+    publisher as its publisher, and a chapter part of its Book (as their CSL-JSON has
+    them)."""
+    site = make_site({
+        "content/venues.yaml": """\
+            - {id: eth, name: ETH Zürich, type: thesis}
+            - {id: mit, name: MIT CSAIL, type: report}
+            - {id: springer, name: Springer, type: book}
+            - {id: lncs, name: Lecture Notes in Computer Science, type: chapter}
+            - {id: tpami, name: IEEE Transactions on Pattern Analysis and Machine Intelligence, type: journal}
+            """,
+        "content/papers/p.yaml": """\
+            - {id: thesis, title: A Thesis, authors: [Ada Lovelace], year: 2020, venue: eth}
+            - {id: report, title: A Report, authors: [Ada Lovelace], year: 2020, venue: mit}
+            - {id: book, title: A Book, authors: [Ada Lovelace], year: 2020, venue: springer}
+            - {id: chapter, title: A Chapter, authors: [Ada Lovelace], year: 2020, venue: lncs}
+            - {id: article, title: An Article, authors: [Ada Lovelace], year: 2020, venue: tpami}
+            """})
+    assert build(site).code == 0
+
+    def jsonld(pid):
+        (data,) = Page(read(site, f"papers/{pid}/index.html")).jsonld()
+        return data["@type"], data.get("publisher"), data.get("isPartOf")
+
+    org = {"@type": "Organization"}
+    assert jsonld("thesis") == ("Thesis", {**org, "name": "ETH Zürich"}, None)
+    assert jsonld("report") == ("Report", {**org, "name": "MIT CSAIL"}, None)
+    assert jsonld("book") == ("Book", {**org, "name": "Springer"}, None)
+    assert jsonld("chapter") == ("Chapter", None, {"@type": "Book",
+                                                   "name": "Lecture Notes in Computer Science"})
+    assert jsonld("article") == ("ScholarlyArticle", None, {
+        "@type": "Periodical",
+        "name": "IEEE Transactions on Pattern Analysis and Machine Intelligence"})
