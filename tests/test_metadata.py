@@ -361,3 +361,21 @@ def test_jsonld_types_a_thesis_book_chapter_and_report_and_names_their_publisher
     assert jsonld("article") == ("ScholarlyArticle", None, {
         "@type": "Periodical",
         "name": "IEEE Transactions on Pattern Analysis and Machine Intelligence"})
+
+
+def test_an_abstract_with_no_text_gives_no_empty_abstract(make_site, build):
+    """A placeholder abstract (an HTML comment, white space) has no text: the JSON-LD,
+    the CSL-JSON and the feed's entry leave it out rather than give an empty one."""
+    site = make_site({"content/papers/p.yaml": """\
+        - {id: todo, title: Placeholder, authors: [Ada Lovelace], date: 2020-01-02,
+           abstract: "<!-- TODO: paste the abstract -->"}
+        - {id: blank, title: Blank, authors: [Ada Lovelace], date: 2020-01-03, abstract: "  "}
+        - {id: given, title: Given, authors: [Ada Lovelace], date: 2020-01-04, abstract: Text.}
+        """})
+    assert build(site).code == 0
+    for pid in ("todo", "blank"):
+        (data,) = Page(read(site, f"papers/{pid}/index.html")).jsonld()
+        assert "abstract" not in data, pid
+    items = json.loads(read(site, "papers.json"))
+    assert [item.get("abstract") for item in items] == ["Text.", None, None]
+    assert re.findall(r"<summary>(.*?)</summary>", read(site, "feed.xml")) == ["Text."]

@@ -130,8 +130,8 @@ def paper_jsonld(entry, catalog, router) -> str:
         data["datePublished"] = p.date.isoformat()
     elif p.year is not None:
         data["datePublished"] = str(p.year)
-    if p.abstract:
-        data["abstract"] = plain_text(p.abstract)
+    if p.abstract and (text := plain_text(p.abstract)):   # not a placeholder <!-- -->
+        data["abstract"] = text
     series = _venue(entry, catalog)
     if series is not None and entry.type in _PUBLISHED_BY_VENUE:
         data["publisher"] = {"@type": "Organization", "name": series.name}
@@ -240,8 +240,8 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
         item["number"] = f"arXiv:{p.arxiv}"
         if entry.type == "preprint" and series is None:
             item["publisher"] = "arXiv"
-    if p.abstract and abstract:
-        item["abstract"] = plain_text(p.abstract)
+    if abstract and p.abstract and (text := plain_text(p.abstract)):
+        item["abstract"] = text
     if p.note:
         item["note"] = p.note
     if entry.tags:
