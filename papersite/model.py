@@ -234,6 +234,14 @@ class Paper(_Data):
     def author_entries(self) -> list[AuthorEntry]:
         return [a if isinstance(a, AuthorEntry) else AuthorEntry(name=a) for a in self.authors]
 
+    def link(self, label: str) -> str | None:
+        """The URL of the link with this (lower-case) label, however its case was written:
+        `PDF:` is the paper's pdf link as `pdf:` is."""
+        url = self.links.get(label)
+        if url is None and self.links:
+            url = next((u for k, u in self.links.items() if k.lower() == label), None)
+        return url
+
 
 class Profile(_Data):
     """An author profile, content/authors/<id>.yaml."""

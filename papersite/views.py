@@ -231,7 +231,7 @@ class Views:
 
     def _links(self, e: Entry) -> list[dict]:
         p = e.paper
-        links = [{"label": LINK_LABELS.get(k, k.replace("_", " ").capitalize()),
+        links = [{"label": LINK_LABELS.get(k.lower(), k.replace("_", " ").capitalize()),
                   "url": self._site_url(v) if v.startswith("/") else v}
                  for k, v in p.links.items()]
         labels = {k.lower() for k in p.links}

@@ -297,6 +297,23 @@ def test_groups_and_names_of_han_kana_and_hangul_are_cited_as_they_stand(tmp_pat
     assert item["id"].startswith("atlascollaboration2012")
 
 
+def test_a_name_joined_by_and_or_ampersand_is_a_group(tmp_path):
+    """'Johnson & Johnson' is one group, not a person named Johnson whose given name is
+    'Johnson &': braced whole in BibTeX, a literal in CSL-JSON (and so in RIS)."""
+    site = write_files(tmp_path / "s", {
+        "site.yaml": "title: T\nbase_url: https://e.org/\n",
+        "content/papers/r.yaml": "title: A Report\nauthors: "
+                                 "[Johnson & Johnson, Barnes and Noble, Ann Lee]\n"
+                                 "year: 2012\n"})
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    assert ("  author = {{Johnson \\& Johnson} and {Barnes and Noble} and Lee, Ann},\n"
+            in read(site, "papers/r.bib"))
+    (item,) = json.loads(read(site, "papers.json"))
+    assert item["author"] == [{"literal": "Johnson & Johnson"},
+                              {"literal": "Barnes and Noble"},
+                              {"family": "Lee", "given": "Ann"}]
+
+
 def test_raw_bibtex_keys_are_kept_and_kept_unique(tmp_path):
     raw = "bibtex: |\n  @misc{{{key},\n    title = {{X}},\n  }}\n"
     files = {

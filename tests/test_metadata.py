@@ -303,3 +303,79 @@ def test_social_cards_and_canonical(site):
         [BASE + "papers/"]
     assert listing.one("og:type") == "website"
     assert listing.one("twitter:card") == "summary"
+
+
+def test_a_pdf_link_labelled_in_capitals_is_the_papers_pdf(make_site, build):
+    """`PDF:` is as much the paper's PDF as `pdf:`: Google Scholar's citation_pdf_url, the
+    JSON-LD's file and the BibTeX url give it, and the page's button reads PDF."""
+    site = make_site({"content/papers/caps.yaml": """\
+        title: Capital Labels
+        authors: [Ada Lovelace]
+        year: 2020
+        links: {PDF: "https://example.org/caps.pdf", Code: "https://example.org/code"}
+        """})
+    assert build(site).code == 0
+    p = Page(read(site, "papers/caps/index.html"))
+    assert p.one("citation_pdf_url") == "https://example.org/caps.pdf"
+    (data,) = p.jsonld()
+    assert data["encoding"]["contentUrl"] == "https://example.org/caps.pdf"
+    assert "url = {https://example.org/caps.pdf}" in read(site, "papers/caps.bib")
+    buttons = re.findall(r'<a class="button" href="https://example.org/[^"]*">([^<]*)</a>',
+                         read(site, "papers/caps/index.html"))
+    assert buttons == ["PDF", "Code"]
+
+
+def test_jsonld_types_a_thesis_book_chapter_and_report_and_names_their_publisher(
+        make_site, build):
+    """A thesis is no article that is part of its university: schema.org's Thesis, Book,
+    Chapter and Report, a thesis's university, a report's institution and a book's
+    publisher as its publisher, and a chapter part of its Book (as their CSL-JSON has
+    them)."""
+    site = make_site({
+        "content/venues.yaml": """\
+            - {id: eth, name: ETH Zürich, type: thesis}
+            - {id: mit, name: MIT CSAIL, type: report}
+            - {id: springer, name: Springer, type: book}
+            - {id: lncs, name: Lecture Notes in Computer Science, type: chapter}
+            - {id: tpami, name: IEEE Transactions on Pattern Analysis and Machine Intelligence, type: journal}
+            """,
+        "content/papers/p.yaml": """\
+            - {id: thesis, title: A Thesis, authors: [Ada Lovelace], year: 2020, venue: eth}
+            - {id: report, title: A Report, authors: [Ada Lovelace], year: 2020, venue: mit}
+            - {id: book, title: A Book, authors: [Ada Lovelace], year: 2020, venue: springer}
+            - {id: chapter, title: A Chapter, authors: [Ada Lovelace], year: 2020, venue: lncs}
+            - {id: article, title: An Article, authors: [Ada Lovelace], year: 2020, venue: tpami}
+            """})
+    assert build(site).code == 0
+
+    def jsonld(pid):
+        (data,) = Page(read(site, f"papers/{pid}/index.html")).jsonld()
+        return data["@type"], data.get("publisher"), data.get("isPartOf")
+
+    org = {"@type": "Organization"}
+    assert jsonld("thesis") == ("Thesis", {**org, "name": "ETH Zürich"}, None)
+    assert jsonld("report") == ("Report", {**org, "name": "MIT CSAIL"}, None)
+    assert jsonld("book") == ("Book", {**org, "name": "Springer"}, None)
+    assert jsonld("chapter") == ("Chapter", None, {"@type": "Book",
+                                                   "name": "Lecture Notes in Computer Science"})
+    assert jsonld("article") == ("ScholarlyArticle", None, {
+        "@type": "Periodical",
+        "name": "IEEE Transactions on Pattern Analysis and Machine Intelligence"})
+
+
+def test_an_abstract_with_no_text_gives_no_empty_abstract(make_site, build):
+    """A placeholder abstract (an HTML comment, white space) has no text: the JSON-LD,
+    the CSL-JSON and the feed's entry leave it out rather than give an empty one."""
+    site = make_site({"content/papers/p.yaml": """\
+        - {id: todo, title: Placeholder, authors: [Ada Lovelace], date: 2020-01-02,
+           abstract: "<!-- TODO: paste the abstract -->"}
+        - {id: blank, title: Blank, authors: [Ada Lovelace], date: 2020-01-03, abstract: "  "}
+        - {id: given, title: Given, authors: [Ada Lovelace], date: 2020-01-04, abstract: Text.}
+        """})
+    assert build(site).code == 0
+    for pid in ("todo", "blank"):
+        (data,) = Page(read(site, f"papers/{pid}/index.html")).jsonld()
+        assert "abstract" not in data, pid
+    items = json.loads(read(site, "papers.json"))
+    assert [item.get("abstract") for item in items] == ["Text.", None, None]
+    assert re.findall(r"<summary>(.*?)</summary>", read(site, "feed.xml")) == ["Text."]

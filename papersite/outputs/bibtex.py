@@ -556,7 +556,7 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
         fields += [("eprint", p.arxiv), ("archiveprefix", "arXiv")]
         if p.category:
             fields.append(("primaryclass", p.category))
-    url = p.links.get("pdf") or p.links.get("paper")
+    url = p.link("pdf") or p.link("paper")
     if url and url.startswith(("http://", "https://")):
         fields.append(("url", url))
     lines = [f"@{kind}{{{key},"]

@@ -100,8 +100,8 @@ def entry_xml(e, router) -> str:
                f"    <updated>{_stamp(e)}</updated>",
                f"    <published>{_stamp(e)}</published>"]
         out += [f"    <author><name>{escape(b.name)}</name></author>" for b in e.bylines]
-        if p.abstract:
-            out.append(f"    <summary>{escape(plain_text(p.abstract))}</summary>")
+        if p.abstract and (summary := plain_text(p.abstract)):   # not a blank one
+            out.append(f"    <summary>{escape(summary)}</summary>")
         out += [f"    <category term={quoteattr(t)}/>" for t in e.tags]
         out.append("  </entry>")
         text = made[e.id] = "\n".join(out)

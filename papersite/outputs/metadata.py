@@ -22,6 +22,12 @@ _CSL_TYPES = {"conference": "paper-conference", "workshop": "paper-conference",
               "journal": "article-journal", "preprint": "article", "thesis": "thesis",
               "book": "book", "chapter": "chapter", "report": "report", "other": "document"}
 
+# schema.org's type of each kind of paper (ScholarlyArticle for the others), and the kinds
+# whose venue is their publisher (a university, an institution, a book's publisher) in
+# CSL-JSON and JSON-LD, rather than the work they are part of.
+_SCHEMA_TYPES = {"thesis": "Thesis", "book": "Book", "chapter": "Chapter", "report": "Report"}
+_PUBLISHED_BY_VENUE = {"thesis", "report", "book"}
+
 # The Highwire tag that names the venue, by paper type (none for preprints and others).
 _CONTAINER_TAGS = {"journal": "citation_journal_title",
                    "conference": "citation_conference_title",
@@ -42,7 +48,7 @@ def script_json(data) -> str:
 def pdf_url(entry, router) -> str | None:
     """The paper's PDF as an absolute URL: its `pdf` link, made absolute when it is on
     this site."""
-    url = entry.paper.links.get("pdf")
+    url = entry.paper.link("pdf")
     if not url:
         return None
     return router.origin + router.url(url) if url.startswith("/") else url
@@ -109,11 +115,13 @@ def _person(b, catalog, router) -> dict:
 
 
 def paper_jsonld(entry, catalog, router) -> str:
-    """schema.org ScholarlyArticle for a paper page."""
+    """schema.org ScholarlyArticle for a paper page (a Thesis, Book, Chapter or Report
+    for those kinds of paper)."""
     p = entry.paper
     title = plain_text(p.title)
     url = router.absolute(f"papers/{p.id}/")
-    data = {"@context": "https://schema.org", "@type": "ScholarlyArticle",
+    kind = _SCHEMA_TYPES.get(entry.type, "ScholarlyArticle")
+    data = {"@context": "https://schema.org", "@type": kind,
             "@id": url, "url": url, "name": title,
             "headline": title if len(title) <= 110 else title[:109].rstrip() + "…"}
     if entry.bylines:
@@ -122,14 +130,16 @@ def paper_jsonld(entry, catalog, router) -> str:
         data["datePublished"] = p.date.isoformat()
     elif p.year is not None:
         data["datePublished"] = str(p.year)
-    if p.abstract:
-        data["abstract"] = plain_text(p.abstract)
+    if p.abstract and (text := plain_text(p.abstract)):   # not a placeholder <!-- -->
+        data["abstract"] = text
     series = _venue(entry, catalog)
-    if series is not None:
-        data["isPartOf"] = {"@type": "Periodical" if entry.type == "journal"
-                            else "CreativeWork", "name": series.name}
+    if series is not None and entry.type in _PUBLISHED_BY_VENUE:
+        data["publisher"] = {"@type": "Organization", "name": series.name}
+    elif series is not None:
+        data["isPartOf"] = {"@type": {"journal": "Periodical", "chapter": "Book"}.get(
+            entry.type, "CreativeWork"), "name": series.name}
     details = own_details(p.bibtex)
-    if "first_page" in details:
+    if "first_page" in details and kind not in ("Book", "Thesis"):   # no pages of a whole
         data["pageStart"] = details["first_page"]
         if "last_page" in details:
             data["pageEnd"] = details["last_page"]
@@ -212,8 +222,7 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
         item["issued"] = {"date-parts": [[p.year]]}
     series = _venue(entry, catalog)
     if series is not None:
-        field = {"thesis": "publisher", "report": "publisher", "book": "publisher"}.get(
-            entry.type, "container-title")
+        field = "publisher" if entry.type in _PUBLISHED_BY_VENUE else "container-title"
         item[field] = series.name
         if series.short and field == "container-title" and series.short != series.name:
             item["container-title-short"] = series.short
@@ -231,8 +240,8 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
         item["number"] = f"arXiv:{p.arxiv}"
         if entry.type == "preprint" and series is None:
             item["publisher"] = "arXiv"
-    if p.abstract and abstract:
-        item["abstract"] = plain_text(p.abstract)
+    if abstract and p.abstract and (text := plain_text(p.abstract)):
+        item["abstract"] = text
     if p.note:
         item["note"] = p.note
     if entry.tags:

@@ -33,12 +33,13 @@ def split_name(name: str) -> NameParts:
 
     'Last, First' and 'Last, Jr., First' are understood too, as is a trailing 'Jr.' or
     'III'; a single word is a family name, and so is a group's whole name ('ATLAS
-    Collaboration', 'The Qwen Team'); in Han, kana or Hangul the family name comes
+    Collaboration', 'The Qwen Team', 'Johnson & Johnson', 'Barnes and Noble'); in Han, kana or Hangul the family name comes
     first ('山田 太郎'), and a name without a space ('李华') is one family name.
     """
     suffix = ""
     words = name.split()
-    if len(words) > 1 and words[-1].strip(".,").casefold() in GROUP_WORDS:
+    if len(words) > 1 and (words[-1].strip(".,").casefold() in GROUP_WORDS
+                           or any(w == "&" or w.casefold() == "and" for w in words[1:-1])):
         return NameParts("", "", " ".join(words), "")
     if len(words) > 1 and all(map(written_unspaced, words)):   # 山田 太郎: family first
         return NameParts(" ".join(words[1:]), "", words[0], "")
