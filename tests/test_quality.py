@@ -233,7 +233,10 @@ class Tab:
         self.failed: list[str] = []   # answered with an error status, or not at all
         self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
             f"{r.status} {r.url}"))
-        self.page.on("requestfailed", lambda r: self.failed.append(f"failed {r.url}"))
+        # (a request the next navigation cancelled, as a late tab icon's on a loaded
+        # machine, is not a missing file: one of those is answered 404 above)
+        self.page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED"
+                     and self.failed.append(f"failed {r.url}: {r.failure}"))
 
     def open(self, path: str):
         self.page.goto(self.origin + path, wait_until="load")
