@@ -16,7 +16,7 @@ from itertools import chain
 from typing import Iterable
 
 from .diagnostics import Diagnostics
-from .model import AuthorEntry, Paper, Profile, TagInfo, Venue, default_type
+from .model import PAPER_TYPES, AuthorEntry, Paper, Profile, TagInfo, Venue, default_type
 from .names import is_single_word, normalise, slugify, unique_slugs
 from .pickling import by_fields
 from .validate import Content
@@ -276,17 +276,22 @@ class Catalog:
             items = self.listings[spec.slug]
             at = next((i for i, e in enumerate(items) if e is entry), None)
             if at is not None and (
-                    (at > 0 and not self._listed_before(items[at - 1], moved, spec.sort))
+                    (at > 0 and not self._listed_before(items[at - 1], moved, spec))
                     or (at + 1 < len(items)
-                        and not self._listed_before(moved, items[at + 1], spec.sort))):
+                        and not self._listed_before(moved, items[at + 1], spec))):
                 return False
         entry.paper = paper
         return True
 
-    def _listed_before(self, a: Entry, b: Entry, sort: list[str]) -> bool:
-        """Whether `select` puts a before b: by each sort field in turn, missing values
-        last, then in the order of `entries`."""
-        for spec in sort:
+    def _listed_before(self, a: Entry, b: Entry, listing) -> bool:
+        """Whether `select` puts a before b: by their groups, then by each sort field in
+        turn, missing values last, then in the order of `entries`."""
+        by = listing.group_by
+        if by != "none":
+            x, y = (group_rank(group_value(e, by), by, self.series) for e in (a, b))
+            if x != y:
+                return x < y
+        for spec in listing.sort:
             name = spec.lstrip("+-")
             x, y = _sortable(field_value(a, name)), _sortable(field_value(b, name))
             if x is None or y is None:
@@ -634,8 +639,8 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
                 continue
             redirects[old] = entry.id
 
-    listings = {spec.slug: select(entries, spec.filter, spec.sort, series, tag_of)
-                for spec in config.listings}
+    listings = {spec.slug: select(entries, spec.filter, spec.sort, series, tag_of,
+                                  spec.group_by) for spec in config.listings}
     return Catalog(config, entries, by_id, dict(sorted(people.items())),
                    dict(sorted(series.items())), dict(sorted(tags.items())),
                    dict(sorted(years.items(), reverse=True)), undated, listings,
@@ -687,7 +692,11 @@ class _Last:
 
 
 def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
-           tag_of: dict) -> list[Entry]:
+           tag_of: dict, group_by: str = "none") -> list[Entry]:
+    """A listing's papers in the order it shows them: group by group (see group_rank),
+    and by `sort` within a group. Pages are cut from this order, so a group runs on over
+    consecutive pages: a listing ranked by upvotes and grouped by month shows its newest
+    month first, ranked, and page 2 goes on from there."""
     chosen = [e for e in entries
               if all(_matches(e, k, v, series, tag_of) for k, v in filters.items())]
     # Stable sorts from the last key to the first; missing values always last.
@@ -698,7 +707,45 @@ def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
         missing = [e for e in chosen if _sortable(field_value(e, name)) is None]
         present.sort(key=lambda e: _sortable(field_value(e, name)), reverse=descending)
         chosen = present + missing
+    if group_by != "none":
+        chosen.sort(key=lambda e: group_rank(group_value(e, group_by), group_by, series))
     return chosen
+
+
+def group_value(entry: Entry, by: str):
+    """The value a list groups an entry by: its year, month ("2025-11"), date, venue
+    series key or type (None: "Undated" or "Other")."""
+    if by == "year":
+        return entry.year
+    if by == "month":
+        return entry.month
+    if by == "date":
+        return entry.date
+    if by == "venue":
+        return entry.venue
+    if by == "type":
+        return entry.type
+    return field_value(entry, by)
+
+
+def group_rank(value, by: str, series: dict) -> tuple:
+    """Where a group comes in a list: years, months and dates newest first, venues by
+    name, types in the order of PAPER_TYPES (conference papers, journal articles, ...);
+    "Undated" and "Other" last."""
+    if value is None:
+        return (1, 0)
+    if by == "year":
+        return (0, -value)
+    if by == "date":
+        return (0, -value.toordinal())
+    if by == "month":
+        year, month = value.split("-")
+        return (0, -(int(year) * 12 + int(month)))
+    if by == "venue":
+        return (0, series[value].name.casefold(), value)
+    if by == "type":
+        return (0, PAPER_TYPES.index(value) if value in PAPER_TYPES else len(PAPER_TYPES))
+    return (0, str(value))
 
 
 def _sortable(value):

@@ -8,11 +8,10 @@ entry once and reuses it on every page that lists it.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from array import array
 
-from .catalog import Catalog, Entry, Person, Series, field_value
+from .catalog import Catalog, Entry, Person, Series, group_rank, group_value
 from .markup import plain_text, render_inline, render_markdown, render_title
 from .names import normalise, slugify, written_unspaced
 from .outputs import metadata
@@ -259,30 +258,22 @@ class Views:
         # (a listing ranked by upvotes and grouped by month stays ranked in each month).
         buckets: dict[object, list[str]] = {}
         for e in entries:
-            buckets.setdefault(self._group_value(e, by), []).append(e.id)
-        keys = list(buckets)
-        if by in ("year", "month", "date"):
-            keys.sort(key=lambda k: (k is None, _order_key(k)), reverse=False)
+            buckets.setdefault(group_value(e, by), []).append(e.id)
+        keys = sorted(buckets, key=lambda k: group_rank(k, by, self.catalog.series))
         spread = self._spread(part[0], by, part[2]) if part else None
         out = []
         for value in keys:
             heading, anchor = self._heading(value, by)
             group = {"heading": heading, "anchor": anchor, "ids": buckets[value],
                      "count": len(buckets[value]), "continued": False, "more": None}
-            if spread is not None:
+            if spread is not None:   # a list keeps a group's papers together (select)
                 _, start, path, per = part
                 at = spread[value]          # where this group's papers are in the list
-                end = start + len(entries)
                 group["count"] = len(at)
                 group["continued"] = at[0] < start
-                later = bisect.bisect_left(at, end)
-                if later < len(at):
-                    page = at[later] // per + 1
-                    here = start // per + 1
-                    group["more"] = {
-                        "text": f"{heading} continues on "
-                                + ("the next page" if page == here + 1 else f"page {page}"),
-                        "url": self.router.paged(path, page)}
+                if at[-1] >= start + len(entries):
+                    group["more"] = {"text": f"{heading} continues on the next page",
+                                     "url": self.router.paged(path, start // per + 2)}
             out.append(group)
         return out
 
@@ -294,22 +285,9 @@ class Views:
         if got is None:
             got = {}
             for i, e in enumerate(entries):
-                got.setdefault(self._group_value(e, by), array("l")).append(i)
+                got.setdefault(group_value(e, by), array("l")).append(i)
             self._spreads[key] = got
         return got
-
-    def _group_value(self, e: Entry, by: str):
-        if by == "year":
-            return e.year
-        if by == "month":
-            return e.month
-        if by == "date":
-            return e.date
-        if by == "venue":
-            return e.venue
-        if by == "type":
-            return e.type
-        return field_value(e, by)
 
     def _heading(self, value, by: str) -> tuple[str, str]:
         if value is None:
@@ -700,14 +678,3 @@ def bar_chart(counts: list[tuple[int, int]], title: str) -> dict | None:
     return {"title": title, "bars": bars, "width": len(years) * (width + gap) - gap,
             "height": height, "rows": [{"year": y, "count": by_year.get(y, 0)} for y in years]}
 
-
-def _order_key(value):
-    """Newest first for years, months and dates (used ascending, so negated)."""
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return -value
-    if isinstance(value, dt.date):
-        return -value.toordinal()
-    year, month = value.split("-")
-    return -(int(year) * 12 + int(month))

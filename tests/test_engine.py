@@ -211,8 +211,8 @@ def test_authors_not_given_and_count(site):
 def test_listing_filter_sort_group_and_paginate(site):
     first = read(site, "ranked/index.html")
     second = read(site, "ranked/page/2/index.html")
-    # sort -upvotes: beta (9), alpha (5) on page 1; gamma (no upvotes) last, on page 2;
-    # on a page, months are newest first and each keeps the ranking
+    # grouped by month, newest first, each ranked by upvotes: alpha (March 2023) and beta
+    # (May 2022) on page 1; gamma (undated, no upvotes) last, on page 2
     assert "papers/gamma/" in second and "papers/gamma/" not in first
     assert first.index("March 2023") < first.index("papers/alpha/") < first.index(
         "May 2022") < first.index("papers/beta/")
@@ -259,13 +259,41 @@ def test_paginated_groups_count_the_whole_list_and_say_where_they_go_on(make_sit
     assert _group_headings(read(site, "tags/t/page/2/index.html")) == [
         h.replace("/papers/", "/tags/t/") for h in _group_headings(pages[1])]
     assert _group_headings(read(site, "index.html")) == _group_headings(pages[0])
-    # Ranked by upvotes, a month's papers may be pages apart: the note names the page.
+    # A listing ranked by upvotes and grouped by year is ranked within each year, and its
+    # pages are cut from that order: a year runs on to the next page. (Cut from the
+    # ranking itself, 2024 was on pages 1 and 3, 2023 on pages 1 and 2.)
     ranked = [read(site, f"ranked/{p}index.html") for p in ("", "page/2/", "page/3/")]
-    assert _group_headings(ranked[0]) == [
-        "2024 5 papers", "2024 continues on page 3 → [/ranked/page/3/]",
-        "2023 2 papers", "2023 continues on the next page → [/ranked/page/2/]"]
-    assert _group_headings(ranked[1]) == ["2023 (continued) 2 papers", "Undated 2 papers"]
-    assert _group_headings(ranked[2]) == ["2024 (continued) 5 papers"]
+    assert [_group_headings(h) for h in ranked] == [
+        [h.replace("/papers/", "/ranked/") for h in _group_headings(page)] for page in pages]
+    assert [re.findall(r'<a href="/papers/(\w+)/">', h) for h in ranked] == [
+        ["a0", "a1", "a2"], ["a3", "a4", "b0"], ["b1", "c0", "c1"]]
+
+
+def test_grouped_listings_show_their_groups_in_a_fixed_order(make_site):
+    """Venues by name and types in the schema's order, whatever the ranking brings first
+    (a group was placed where the ranking met its first paper); papers ranked inside."""
+    papers = [f"- {{id: {pid}, title: {pid}, year: 2020, venue: {venue}, type: {kind}, "
+              f"upvotes: {n}}}" for pid, venue, kind, n in [
+                  ("w1", "Zeta Workshop", "workshop", 30), ("j1", "Alpha Journal", "journal", 20),
+                  ("c1", "Zeta Workshop", "workshop", 25), ("c2", "Beta Conference",
+                                                            "conference", 10),
+                  ("j2", "Alpha Journal", "journal", 40)]]
+    site = make_site({"site.yaml": """\
+        title: Grouped
+        base_url: https://example.org/
+        listings:
+          - {slug: by-venue, title: By venue, sort: [-upvotes], group_by: venue}
+          - {slug: by-type, title: By type, sort: [-upvotes], group_by: type}
+        """, "content/papers/p.yaml": "\n".join(papers)})
+    result = run_cli("build", "--site", str(site), "--no-search")
+    assert result.code == 0, result.err
+    by_venue = read(site, "by-venue/index.html")
+    assert _group_headings(by_venue) == ["Alpha Journal 2 papers", "Beta Conference 1 paper",
+                                         "Zeta Workshop 2 papers"]
+    assert re.findall(r'<a href="/papers/(\w+)/">', by_venue) == ["j2", "j1", "c2", "w1", "c1"]
+    by_type = read(site, "by-type/index.html")
+    assert _group_headings(by_type) == ["Conference paper 1 paper",
+                                        "Journal article 2 papers", "Workshop paper 2 papers"]
 
 
 MINIMAL_PAGED = """\
@@ -545,9 +573,14 @@ def test_sample_texts_show_every_character_of_their_plain_text_sources():
 
 
 def test_listing_ranks_by_sort_with_missing_values_last(site):
+    from papersite.catalog import select
     from papersite.pipeline import prepare
     catalog = prepare(site, use_cache=False).catalog
-    assert [e.id for e in catalog.listings["ranked"]] == ["beta", "alpha", "gamma"]
+    # grouped by month: March 2023, May 2022, undated
+    assert [e.id for e in catalog.listings["ranked"]] == ["alpha", "beta", "gamma"]
+    ranking = select(catalog.entries, {"tags": "ranked"}, ["-upvotes", "-date"],
+                     catalog.series, {t: t for t in catalog.tags})
+    assert [e.id for e in ranking] == ["beta", "alpha", "gamma"]
 
 
 def test_repository_schemas_match_the_models(tmp_path):

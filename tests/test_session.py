@@ -29,6 +29,7 @@ SITE = {
         listings:
           - {slug: popular, title: Popular, sort: [-upvotes, -date], group_by: none}
           - {slug: seen, title: Vision, filter: {tags: vision}, group_by: month}
+          - {slug: by-venue, title: By venue, sort: [-upvotes], group_by: venue}
         """,
     "content/authors/ada.yaml": "name: Ada Lovelace\naliases: [A. Lovelace]\n",
     "content/authors/grace.yaml": "name: Grace Hopper\npapers: [list-b]\n",
@@ -141,6 +142,9 @@ def test_text_edits_render_only_the_pages_that_show_the_paper(edits):
     edits.replace("content/papers/alpha.yaml", "Alpha learning", "Alpha, better learning")
     report = edits.rebuild()
     assert report.rendered < everything / 3
+    # In "By venue", list-a (7 upvotes) comes after beta (5): first in the next group.
+    assert [e.id for e in edits.session.site.catalog.listings["by-venue"]][:3] == [
+        "alpha", "beta", "list-a"]
     edits.replace("content/papers/list.yaml", "Listed A", "Listed A, revised")
     assert edits.rebuild("content/papers/list.yaml").rendered < everything / 3
 
