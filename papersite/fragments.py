@@ -21,7 +21,7 @@ def make(site, renderer, entries) -> list[Row]:
     """The pieces of these papers, to send to another process."""
     catalog, router = site.catalog, site.router
     return [(e.id, renderer.entry(e.id, "entry"), renderer.entry(e.id, "entry_compact"),
-             feeds.entry_xml(e, router) if feeds.in_feeds(e) else None,
+             feeds.entry_xml(e, router, catalog.tags) if feeds.in_feeds(e) else None,
              bibtex.paper_bibtex(e, catalog))
             for e in entries]
 

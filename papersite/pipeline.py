@@ -217,18 +217,19 @@ def produce_file(task: Route, catalog: Catalog, router: Router) -> bytes | list[
         scope, key = task.key
         title = catalog.config.title
         if scope == "site":
-            return atom_feed(title, "feed.xml", "", catalog.entries, router, title).encode()
+            return atom_feed(title, "feed.xml", "", catalog.entries, router, title,
+                             catalog.tags).encode()
         if scope == "person":
             p = catalog.people[key]
             return atom_feed(f"{p.name} — {title}", task.output, f"authors/{key}/", p.papers,
-                             router, title).encode()
+                             router, title, catalog.tags).encode()
         if scope == "series":
             s = catalog.series[key]
             return atom_feed(f"{s.name} — {title}", task.output, f"venues/{key}/", s.papers,
-                             router, title).encode()
+                             router, title, catalog.tags).encode()
         t = catalog.tags[key]
         return atom_feed(f"{t.name} — {title}", task.output, f"tags/{key}/", t.papers,
-                         router, title).encode()
+                         router, title, catalog.tags).encode()
     raise ValueError(f"unknown file kind {kind}")  # pragma: no cover
 
 

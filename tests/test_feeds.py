@@ -30,7 +30,7 @@ SITE = {
           authors: [Ada Lovelace, Grace Hopper]
           date: 2024-05-02
           venue: CVPR
-          tags: [vision]
+          tags: [vision, "C++ & Rust"]
           abstract: The *newest* paper, with `code` & [a link](https://example.com/).
         - id: middle
           title: Middle
@@ -96,7 +96,9 @@ def test_site_feed_is_valid_newest_first_without_undated_papers(site):
     assert newest.title == "Newest: Fast & a < b"
     assert newest.summary == "The newest paper, with code & a link."
     assert [a.name for a in newest.authors] == ["Ada Lovelace", "Grace Hopper"]
-    assert [t.term for t in newest.tags] == ["vision"]
+    # a category's term is the tag's slug, its label the tag's name
+    assert [(t.term, t.label) for t in newest.tags] == [("vision", "vision"),
+                                                        ("c-rust", "C++ & Rust")]
     assert "summary" not in feed.entries[2]  # no abstract, no summary
     assert feed.feed.updated.startswith("2024-05-02")  # from the content, not the clock
     links = {link.rel: link.href for link in feed.feed.links}
@@ -141,7 +143,8 @@ def test_each_page_links_its_feed(site, page, own):
 def test_feed_size_keeps_the_newest(site, monkeypatch):
     s = prepare(site, use_cache=False)
     monkeypatch.setattr(feeds, "FEED_SIZE", 2)
-    text = feeds.atom_feed("T", "feed.xml", "", s.catalog.entries, s.router, "T")
+    text = feeds.atom_feed("T", "feed.xml", "", s.catalog.entries, s.router, "T",
+                           s.catalog.tags)
     parsed = feedparser.parse(text)
     assert not parsed.bozo
     assert ids(parsed) == ["newest", "middle"]

@@ -56,7 +56,7 @@ def _newest(entry) -> tuple:
 
 
 def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
-              site_title: str) -> str:
+              site_title: str, tags: dict) -> str:
     """An Atom document for the newest dated entries of a list."""
     dated = heapq.nlargest(FEED_SIZE, (e for e in entries if e.paper.year is not None),
                            key=_newest)
@@ -72,7 +72,7 @@ def atom_feed(title: str, feed_path: str, page_path: str, entries, router,
            f"  <updated>{updated}</updated>",
            f"  <author><name>{escape(site_title)}</name></author>",
            "  <generator>Papersite</generator>"]
-    out += [entry_xml(e, router) for e in dated]
+    out += [entry_xml(e, router, tags) for e in dated]
     out.append("</feed>")
     return "\n".join(out) + "\n"
 
@@ -85,9 +85,10 @@ def in_feeds(e) -> bool:
     return _stamp(e) is not None
 
 
-def entry_xml(e, router) -> str:
+def entry_xml(e, router, tags: dict) -> str:
     """A paper's <entry>, made once per build (keyed by the build's router): the same
-    entry is in the site's feed and in its authors', venue's and tags' feeds."""
+    entry is in the site's feed and in its authors', venue's and tags' feeds. `tags`:
+    the catalog's, for each category's label (its term is the tag's slug)."""
     made = memo.of(router)
     text = made.get(e.id)
     if text is None:
@@ -102,7 +103,8 @@ def entry_xml(e, router) -> str:
         out += [f"    <author><name>{escape(b.name)}</name></author>" for b in e.bylines]
         if p.abstract and (summary := plain_text(p.abstract)):   # not a blank one
             out.append(f"    <summary>{escape(summary)}</summary>")
-        out += [f"    <category term={quoteattr(t)}/>" for t in e.tags]
+        out += [f"    <category term={quoteattr(t)} label={quoteattr(tags[t].name)}/>"
+                for t in e.tags]
         out.append("  </entry>")
         text = made[e.id] = "\n".join(out)
     return text
