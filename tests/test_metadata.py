@@ -153,6 +153,9 @@ def test_highwire_tags_of_a_conference_paper(site):
         "IEEE/CVF Conference on Computer Vision and Pattern Recognition"
     assert p.values("citation_journal_title") == []
     assert p.one("citation_pdf_url") == BASE + "files/solvers.pdf"
+    # the BibTeX names the PDF on this site by its address too (it had no url at all)
+    assert "  url = {https://user.github.io/repo/files/solvers.pdf},\n" in read(
+        site, "papers/solvers.bib")
     assert p.one("citation_doi") == "10.1000/xyz_1"
     assert p.one("citation_arxiv_id") == "2301.00001"
     assert p.one("citation_abstract_html_url") == BASE + "papers/solvers/"

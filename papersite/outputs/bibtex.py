@@ -503,7 +503,8 @@ def _paper_bibtex(entry, catalog) -> str:
         return raw + "\n"
     series = catalog.series.get(entry.venue) if entry.venue else None
     return made_entry(key, entry.type, p, [b.name for b in entry.bylines],
-                      series.name if series is not None else None)
+                      series.name if series is not None else None,
+                      site_url=catalog.config.base_url)
 
 
 _DETAILS = ("editor", "volume", "type", "number", "series", "pages", "publisher", "address",
@@ -513,7 +514,8 @@ _MASTERS = re.compile(r"\bmaster|\bm\.?\s?sc?\b|\bm\.?\s?a\.?\s+thesis|\bmagist|
 
 
 def made_entry(key: str, paper_type: str | None, p, names: list[str],
-               venue_name: str | None, details: dict[str, str] | None = None) -> str:
+               venue_name: str | None, details: dict[str, str] | None = None,
+               site_url: str | None = None) -> str:
     """The entry the site writes for paper p (a Paper) under key, its authors printed
     as names, its venue as venue_name. details (editor: printed names joined by " and ";
     volume, number, series, pages, publisher, address, edition, isbn, issn: plain text;
@@ -557,6 +559,8 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
         if p.category:
             fields.append(("primaryclass", p.category))
     url = p.link("pdf") or p.link("paper")
+    if url and url.startswith("/") and not url.startswith("//") and site_url:
+        url = site_url.rstrip("/") + url   # a PDF on this site (site_url: its base_url)
     if url and url.startswith(("http://", "https://")):
         fields.append(("url", url))
     lines = [f"@{kind}{{{key},"]
