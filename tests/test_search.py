@@ -487,6 +487,21 @@ def test_keyboard_reaches_and_toggles_a_facet(sample, page):
     assert page.locator('label[for="search-q"]').count() == 1
 
 
+def test_clearing_a_filter_that_matches_nothing_keeps_focus_in_the_search(sample, page):
+    # "0 papers": the chosen year is listed only because it is chosen, so clearing it
+    # from the keyboard takes its checkbox away. Focus goes to the query box, not to the
+    # page (where the next Tab would land in the footer).
+    page.goto(sample["root"] + "/search/?q=zzqqxxnothing&year=2024")
+    assert settled(page) == "0 papers for “zzqqxxnothing” with year 2024."
+    facet_box(page, "year", "2024").focus()
+    page.keyboard.press("Space")
+    wait_status(page, r"^0 papers for “zzqqxxnothing”\.$")
+    assert facet_box(page, "year", "2024").count() == 0
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "search-sort"
+
+
 def test_author_facet_find_box(sample, page):
     page.goto(sample["root"] + "/search/")
     status = settled(page)

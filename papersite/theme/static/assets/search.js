@@ -316,7 +316,12 @@ function orderValues(f, counts) {
 }
 
 function renderFacets() {
+  const active = document.activeElement;
+  const inFacets = Boolean(active) && facetsEl.contains(active);
   for (const f of FACETS) renderFacet(f);
+  // A value that matches nothing is listed only while chosen: clearing it (the way out of
+  // "0 papers") takes its box away. Focus then goes to the query, not to the page's top.
+  if (inFacets && !facetsEl.contains(document.activeElement)) input.focus();
 }
 
 function renderFacet(f) {
