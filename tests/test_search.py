@@ -662,6 +662,27 @@ def test_filters_fold_above_results_on_a_phone(sample, browser):
     context.close()
 
 
+def test_without_scripts_the_page_offers_the_lists_and_no_dead_controls(sample, browser):
+    # The form, sort, Search button and (on a phone) the Filters expander all work
+    # through the script: without it they would reload the page or open onto nothing.
+    for width in (1280, 360):
+        context = browser.new_context(java_script_enabled=False,
+                                      viewport={"width": width, "height": 740})
+        try:
+            pg = context.new_page()
+            pg.goto(sample["root"] + "/search/?q=learning")
+            shown = [s for s in ("#search-q", "#search-sort", ".search-form button",
+                                 "#search-filters > summary") if pg.locator(s).is_visible()]
+            assert shown == [], width
+            note = pg.locator("#search p", has_text="Search needs JavaScript")
+            assert note.is_visible()
+            assert note.locator("a").all_inner_texts() == ["all papers", "authors", "venues"]
+            # The header's box still leads here, where the note says what to do instead.
+            assert pg.locator("#site-search").is_visible()
+        finally:
+            context.close()
+
+
 def test_site_without_papers_says_so(fixture_site, page):
     page.goto(f"{fixture_site}/empty/search/")
     assert settled(page) == "This site has no papers to search yet."
