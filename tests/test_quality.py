@@ -470,6 +470,38 @@ def test_papers_come_before_the_summary_column(kind, browser, server):
             context.close()
 
 
+UNDER_HEADING = """(el) => {
+    // The stuck group heading (at the top of the window) that covers any of el, if any.
+    const r = el.getBoundingClientRect();
+    for (const h of document.querySelectorAll('.group-heading')) {
+      const q = h.getBoundingClientRect();
+      if (getComputedStyle(h).position === 'sticky' && q.top <= 1 && r.top < q.bottom)
+        return h.textContent.trim();
+    }
+    return null;
+}"""
+
+
+def test_sticky_year_headings_do_not_cover_what_is_focused_or_linked(tabs):
+    """A wide screen keeps the year's heading at the top while its papers scroll under it:
+    Shift+Tab back up the list, and an address ending in #p-<paper>, stop below it."""
+    page = tabs("light").open(PAGES["papers"])
+    for _ in range(80):
+        page.keyboard.press("Tab")
+    covered = []
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab")
+        heading = page.evaluate(f"({UNDER_HEADING})(document.activeElement)")
+        if heading:
+            covered.append(f"{page.evaluate('document.activeElement.textContent')!r} "
+                           f"under {heading!r}")
+    assert not covered, covered
+    target = page.locator(".entries > li article").nth(12).get_attribute("id")
+    page.goto(tabs("light").origin + PAGES["papers"] + "#" + target)
+    assert page.evaluate("window.scrollY") > 0
+    assert page.evaluate(f"({UNDER_HEADING})(document.getElementById('{target}'))") is None
+
+
 def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
     page = tabs("dark").open(PAGES["author-profile"])
     page.emulate_media(media="print")
