@@ -523,6 +523,40 @@ def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
         page.emulate_media(media="screen")
 
 
+PRINTED_LINKS = """() => [...document.querySelectorAll('.paper > header .entry-links a')]
+    .filter(a => getComputedStyle(a).display !== 'none'
+                 && getComputedStyle(a.parentElement).display !== 'none')
+    .map(a => a.textContent + getComputedStyle(a, '::after').content.replace(/^"|"$/g, '')
+                                                                  .replace(/^none$/, ''))"""
+
+
+def test_printed_paper_page_keeps_its_links_with_their_addresses(tabs):
+    # A printout without the PDF, code and DOI links would not say where the paper is.
+    page = tabs("light").open(PAGES["paper-full"])
+    page.emulate_media(media="print")
+    try:
+        printed = page.evaluate(PRINTED_LINKS)
+        assert "PDF: https://example.org/showcase.pdf" in printed
+        assert "DOI: https://doi.org/10.1234/showcase" in printed
+        assert "Project" in printed      # a link on this site has no address worth printing
+        assert not page.locator(".cite-actions").is_visible()
+        assert not page.locator(".site-header").is_visible()
+    finally:
+        page.emulate_media(media="screen")
+
+
+def test_printed_search_keeps_the_results_and_drops_the_controls(tabs):
+    page = tabs("light").open(PAGES["search"])
+    page.emulate_media(media="print")
+    try:
+        assert page.locator("#search-results > li").first.is_visible()
+        assert page.locator("#search-status").is_visible()    # what was searched for
+        for control in ("#search-q", "#search-sort", "#search-facets", "#search-more"):
+            assert not page.locator(control).is_visible(), control
+    finally:
+        page.emulate_media(media="screen")
+
+
 def test_edition_expands_and_collapses_every_abstract(tabs):
     page = tabs("light").open(PAGES["edition"])
     count = page.locator("details.entry-abstract").count()
