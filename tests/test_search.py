@@ -483,6 +483,10 @@ def test_keyboard_reaches_and_toggles_a_facet(sample, page):
     assert "venue" not in query(page)
     # The live region and the fieldsets are there for assistive technology.
     assert page.get_attribute("#search-status", "role") == "status"
+    # The header's box and the page's form are two search landmarks, each with its name.
+    assert page.get_by_role("search").count() == 2
+    assert page.get_by_role("search", name="Site", exact=True).locator("#site-search").count() == 1
+    assert page.get_by_role("search", name="Papers", exact=True).locator("#search-q").count() == 1
     assert page.locator("#search-facets fieldset legend", has_text="Venue").count() == 1
     assert page.locator('label[for="search-q"]').count() == 1
 
