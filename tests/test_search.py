@@ -442,6 +442,28 @@ def test_results_follow_typing_without_eating_spaces(sample, page):
     assert query(page) == {"q": ["image editing"]}
 
 
+def test_back_returns_to_the_previous_query_typed_with_a_pause(sample, page):
+    # Results follow typing; a reader who pauses (the results show) and then presses
+    # Enter has made a search of their own, which Back undoes: it does not overwrite
+    # the one before it, and its keystrokes are not entries of their own.
+    page.goto(sample["root"] + "/search/?q=learning")
+    settled(page)
+    page.fill("#search-q", "")
+    page.locator("#search-q").press_sequentially("image")
+    wait_status(page, "for “image”")
+    page.locator("#search-q").press_sequentially(" editing")
+    wait_status(page, "for “image editing”")
+    page.press("#search-q", "Enter")
+    page.go_back()
+    assert "/search/" in page.url       # still searching, not back before the search page
+    wait_status(page, "for “learning”")
+    assert query(page) == {"q": ["learning"]}
+    assert page.input_value("#search-q") == "learning"
+    page.go_forward()
+    wait_status(page, "for “image editing”")
+    assert page.input_value("#search-q") == "image editing"
+
+
 def test_sort_by_date_is_in_the_url_and_orders_results(sample, page):
     page.goto(sample["root"] + "/search/?q=learning")
     settled(page)
