@@ -473,6 +473,38 @@ def test_papers_come_before_the_summary_column(kind, browser, server):
             context.close()
 
 
+UNDER_HEADING = """(el) => {
+    // The stuck group heading (at the top of the window) that covers any of el, if any.
+    const r = el.getBoundingClientRect();
+    for (const h of document.querySelectorAll('.group-heading')) {
+      const q = h.getBoundingClientRect();
+      if (getComputedStyle(h).position === 'sticky' && q.top <= 1 && r.top < q.bottom)
+        return h.textContent.trim();
+    }
+    return null;
+}"""
+
+
+def test_sticky_year_headings_do_not_cover_what_is_focused_or_linked(tabs):
+    """A wide screen keeps the year's heading at the top while its papers scroll under it:
+    Shift+Tab back up the list, and an address ending in #p-<paper>, stop below it."""
+    page = tabs("light").open(PAGES["papers"])
+    for _ in range(80):
+        page.keyboard.press("Tab")
+    covered = []
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab")
+        heading = page.evaluate(f"({UNDER_HEADING})(document.activeElement)")
+        if heading:
+            covered.append(f"{page.evaluate('document.activeElement.textContent')!r} "
+                           f"under {heading!r}")
+    assert not covered, covered
+    target = page.locator(".entries > li article").nth(12).get_attribute("id")
+    page.goto(tabs("light").origin + PAGES["papers"] + "#" + target)
+    assert page.evaluate("window.scrollY") > 0
+    assert page.evaluate(f"({UNDER_HEADING})(document.getElementById('{target}'))") is None
+
+
 def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
     page = tabs("dark").open(PAGES["author-profile"])
     page.emulate_media(media="print")
@@ -490,6 +522,40 @@ def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
         assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == \
             "rgb(255, 255, 255)"
+    finally:
+        page.emulate_media(media="screen")
+
+
+PRINTED_LINKS = """() => [...document.querySelectorAll('.paper > header .entry-links a')]
+    .filter(a => getComputedStyle(a).display !== 'none'
+                 && getComputedStyle(a.parentElement).display !== 'none')
+    .map(a => a.textContent + getComputedStyle(a, '::after').content.replace(/^"|"$/g, '')
+                                                                  .replace(/^none$/, ''))"""
+
+
+def test_printed_paper_page_keeps_its_links_with_their_addresses(tabs):
+    # A printout without the PDF, code and DOI links would not say where the paper is.
+    page = tabs("light").open(PAGES["paper-full"])
+    page.emulate_media(media="print")
+    try:
+        printed = page.evaluate(PRINTED_LINKS)
+        assert "PDF: https://example.org/showcase.pdf" in printed
+        assert "DOI: https://doi.org/10.1234/showcase" in printed
+        assert "Project" in printed      # a link on this site has no address worth printing
+        assert not page.locator(".cite-actions").is_visible()
+        assert not page.locator(".site-header").is_visible()
+    finally:
+        page.emulate_media(media="screen")
+
+
+def test_printed_search_keeps_the_results_and_drops_the_controls(tabs):
+    page = tabs("light").open(PAGES["search"])
+    page.emulate_media(media="print")
+    try:
+        assert page.locator("#search-results > li").first.is_visible()
+        assert page.locator("#search-status").is_visible()    # what was searched for
+        for control in ("#search-q", "#search-sort", "#search-facets", "#search-more"):
+            assert not page.locator(control).is_visible(), control
     finally:
         page.emulate_media(media="screen")
 

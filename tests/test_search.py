@@ -442,6 +442,28 @@ def test_results_follow_typing_without_eating_spaces(sample, page):
     assert query(page) == {"q": ["image editing"]}
 
 
+def test_back_returns_to_the_previous_query_typed_with_a_pause(sample, page):
+    # Results follow typing; a reader who pauses (the results show) and then presses
+    # Enter has made a search of their own, which Back undoes: it does not overwrite
+    # the one before it, and its keystrokes are not entries of their own.
+    page.goto(sample["root"] + "/search/?q=learning")
+    settled(page)
+    page.fill("#search-q", "")
+    page.locator("#search-q").press_sequentially("image")
+    wait_status(page, "for “image”")
+    page.locator("#search-q").press_sequentially(" editing")
+    wait_status(page, "for “image editing”")
+    page.press("#search-q", "Enter")
+    page.go_back()
+    assert "/search/" in page.url       # still searching, not back before the search page
+    wait_status(page, "for “learning”")
+    assert query(page) == {"q": ["learning"]}
+    assert page.input_value("#search-q") == "learning"
+    page.go_forward()
+    wait_status(page, "for “image editing”")
+    assert page.input_value("#search-q") == "image editing"
+
+
 def test_sort_by_date_is_in_the_url_and_orders_results(sample, page):
     page.goto(sample["root"] + "/search/?q=learning")
     settled(page)
@@ -483,8 +505,27 @@ def test_keyboard_reaches_and_toggles_a_facet(sample, page):
     assert "venue" not in query(page)
     # The live region and the fieldsets are there for assistive technology.
     assert page.get_attribute("#search-status", "role") == "status"
+    # The header's box and the page's form are two search landmarks, each with its name.
+    assert page.get_by_role("search").count() == 2
+    assert page.get_by_role("search", name="Site", exact=True).locator("#site-search").count() == 1
+    assert page.get_by_role("search", name="Papers", exact=True).locator("#search-q").count() == 1
     assert page.locator("#search-facets fieldset legend", has_text="Venue").count() == 1
     assert page.locator('label[for="search-q"]').count() == 1
+
+
+def test_clearing_a_filter_that_matches_nothing_keeps_focus_in_the_search(sample, page):
+    # "0 papers": the chosen year is listed only because it is chosen, so clearing it
+    # from the keyboard takes its checkbox away. Focus goes to the query box, not to the
+    # page (where the next Tab would land in the footer).
+    page.goto(sample["root"] + "/search/?q=zzqqxxnothing&year=2024")
+    assert settled(page) == "0 papers for “zzqqxxnothing” with year 2024."
+    facet_box(page, "year", "2024").focus()
+    page.keyboard.press("Space")
+    wait_status(page, r"^0 papers for “zzqqxxnothing”\.$")
+    assert facet_box(page, "year", "2024").count() == 0
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "search-sort"
 
 
 def test_author_facet_find_box(sample, page):
@@ -645,6 +686,27 @@ def test_filters_fold_above_results_on_a_phone(sample, browser):
     pg.click("#search-filters > summary")
     assert facet_box(pg, "venue", "CVPR").is_visible()
     context.close()
+
+
+def test_without_scripts_the_page_offers_the_lists_and_no_dead_controls(sample, browser):
+    # The form, sort, Search button and (on a phone) the Filters expander all work
+    # through the script: without it they would reload the page or open onto nothing.
+    for width in (1280, 360):
+        context = browser.new_context(java_script_enabled=False,
+                                      viewport={"width": width, "height": 740})
+        try:
+            pg = context.new_page()
+            pg.goto(sample["root"] + "/search/?q=learning")
+            shown = [s for s in ("#search-q", "#search-sort", ".search-form button",
+                                 "#search-filters > summary") if pg.locator(s).is_visible()]
+            assert shown == [], width
+            note = pg.locator("#search p", has_text="Search needs JavaScript")
+            assert note.is_visible()
+            assert note.locator("a").all_inner_texts() == ["all papers", "authors", "venues"]
+            # The header's box still leads here, where the note says what to do instead.
+            assert pg.locator("#site-search").is_visible()
+        finally:
+            context.close()
 
 
 def test_site_without_papers_says_so(fixture_site, page):

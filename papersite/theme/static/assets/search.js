@@ -42,6 +42,8 @@ const facetUi = {};       // key → {list, find, more, expanded}
 const ids = {};           // facet value → stable element id, so focus survives redraws
 let idCounter = 0;
 let lastCounts = {};
+let typing = null;          // the pause timer while the query is typed
+let typedEntry = false;     // the query being typed has its history entry already
 
 function readState(search) {
   const params = new URLSearchParams(search);
@@ -63,12 +65,14 @@ function stateUrl(s) {
   return location.pathname + (text ? "?" + text : "");
 }
 
+// Puts the state in the address (a new history entry when push) and searches; says
+// whether the address changed.
 function commit(push) {
   const url = stateUrl(state);
-  if (url !== location.pathname + location.search) {
-    history[push ? "pushState" : "replaceState"](null, "", url);
-  }
+  const changed = url !== location.pathname + location.search;
+  if (changed) history[push ? "pushState" : "replaceState"](null, "", url);
   run();
+  return changed;
 }
 
 function el(tag, props, ...children) {
@@ -299,6 +303,7 @@ function buildFacets() {
       if (box.checked) values.add(box.value); else values.delete(box.value);
       state.filters = { ...state.filters, [f.key]: [...values] };
       if (!values.size) delete state.filters[f.key];
+      typedEntry = false;
       commit(true);
     });
     const wrap = el("div", { class: "facet", "data-facet": f.key }, fieldset);
@@ -316,7 +321,12 @@ function orderValues(f, counts) {
 }
 
 function renderFacets() {
+  const active = document.activeElement;
+  const inFacets = Boolean(active) && facetsEl.contains(active);
   for (const f of FACETS) renderFacet(f);
+  // A value that matches nothing is listed only while chosen: clearing it (the way out of
+  // "0 papers") takes its box away. Focus then goes to the query, not to the page's top.
+  if (inFacets && !facetsEl.contains(document.activeElement)) input.focus();
 }
 
 function renderFacet(f) {
@@ -365,20 +375,32 @@ function renderFacet(f) {
 
 // --- start -------------------------------------------------------------------------------
 
-let typing = null;
+// Results follow typing. The first pause in a new query adds a history entry and later
+// ones replace it, so Back returns to the previous search, not to each keystroke (and a
+// query typed with a pause before Enter does not overwrite the one before it).
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   clearTimeout(typing);
   state = { ...state, q: input.value.trim() };
+  typedEntry = false;
   commit(true);
 });
 input.addEventListener("input", () => {
   clearTimeout(typing);
-  typing = setTimeout(() => { state = { ...state, q: input.value.trim() }; commit(false); }, 250);
+  typing = setTimeout(() => {
+    state = { ...state, q: input.value.trim() };
+    if (commit(!typedEntry)) typedEntry = true;
+  }, 250);
 });
-sortSelect.addEventListener("change", () => { state = { ...state, sort: sortSelect.value }; commit(true); });
+sortSelect.addEventListener("change", () => {
+  state = { ...state, sort: sortSelect.value };
+  typedEntry = false;
+  commit(true);
+});
 moreButton.addEventListener("click", () => showMore(true));
 window.addEventListener("popstate", () => {
+  clearTimeout(typing);
+  typedEntry = false;
   state = readState(location.search);
   input.value = state.q;
   sortSelect.value = state.sort;
