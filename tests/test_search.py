@@ -399,6 +399,8 @@ def test_header_search_facets_and_shared_url(sample, page):
     page.fill("#search-q", "learning")
     page.press("#search-q", "Enter")
     wait_status(page, "for “learning”")
+    # the header's box follows: it said InstructPix2Pix while the page searched "learning"
+    assert page.input_value("#site-search") == "learning"
     everything = int(re.match(r"([\d,]+)", settled(page)).group(1).replace(",", ""))
     facet_box(page, "venue", "CVPR").check()
     narrowed = wait_status(page, "with venue CVPR")

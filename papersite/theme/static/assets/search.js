@@ -135,8 +135,15 @@ async function search(filters, countsOnly = false) {
   return { results, filters: counts };
 }
 
+// The header's search box says what this page searches for, as the page's own box does.
+function showQueryInHeader() {
+  const header = document.getElementById("site-search");
+  if (header && document.activeElement !== header) header.value = state.q;
+}
+
 async function run() {
   const id = ++runId;
+  showQueryInHeader();
   if (!shards) return;
   const main = await search(pagefindFilters(state.filters));
   if (id !== runId || !main) return;
@@ -412,8 +419,7 @@ async function start() {
   if (window.matchMedia("(min-width: 721px)").matches) document.getElementById("search-filters").open = true;
   input.value = state.q;
   sortSelect.value = state.sort;
-  const header = document.getElementById("site-search");
-  if (header) header.value = state.q;
+  showQueryInHeader();
   buildFacets();
   statusEl.textContent = "Loading search…";
   const base = root.dataset.base;
