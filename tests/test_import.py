@@ -1034,10 +1034,17 @@ def test_never_overwrites_without_force(site):
     assert path.read_text("utf-8") == edited
     forced = run_cli("import", "bibtex", "scholar.bib", "--force", cwd=site)
     assert forced.code == 0, forced.err
+    # the edited file is written again (with its note kept); the three others would be
+    # written as they are, so they are left alone (all four were reported updated)
     assert forced.out.splitlines()[-1] == ("Imported 0 new papers from scholar.bib into "
-                                           "content/papers/ (4 updated)")
+                                           "content/papers/ (1 updated, 3 unchanged)")
     assert paper(site, "token-merging-without-retraining")["note"] == "Spotlight"
     assert len(papers(site)) == 4
+    stamps = {p: p.stat().st_mtime_ns for p in (site / "content/papers").iterdir()}
+    again = run_cli("import", "bibtex", "scholar.bib", "--force", cwd=site)
+    assert again.out.splitlines()[-1] == ("Imported 0 new papers from scholar.bib into "
+                                          "content/papers/ (4 unchanged)")
+    assert {p: p.stat().st_mtime_ns for p in (site / "content/papers").iterdir()} == stamps
 
 
 def test_force_updates_from_the_input_and_keeps_what_was_added_by_hand(site, build):

@@ -86,6 +86,7 @@ class Planned:
     path: Path
     data: dict
     overwrite: bool = False
+    unchanged: bool = False   # an overwrite whose file already says the same: not written
 
 
 @dataclass
@@ -587,6 +588,9 @@ class ImportSession:
             if isinstance(data.get("date"), str):
                 data["date"] = dt.date.fromisoformat(data["date"])
             text = dump_paper(data, header)
+            if p.overwrite and _reads(p.path) == text:   # --force on the same input
+                p.unchanged = True
+                continue
             tmp = p.path.with_name(f".{p.path.name}.{os.getpid()}.tmp")
             try:
                 p.path.parent.mkdir(parents=True, exist_ok=True)
@@ -597,6 +601,13 @@ class ImportSession:
                     tmp.unlink(missing_ok=True)
                 raise _stopped(exc, p, written, len(planned), self.site_dir) from None
             written += 1
+
+
+def _reads(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def with_hand_additions(new: dict, old: dict, input_cites: bool) -> dict:
@@ -741,12 +752,15 @@ def print_report(planned: list[Planned], skipped: list[Skipped], input_name: str
     for s in skipped:
         print(f"skipped {s.candidate.where} ({s.candidate.label}): {s.reason}")
     new = sum(1 for p in planned if not p.overwrite)
-    over = len(planned) - new
+    same = sum(1 for p in planned if p.unchanged)
+    over = len(planned) - new - same
     text = (f"Imported {new:,} new paper{'s' if new != 1 else ''} from {input_name} "
             f"into {PAPERS_DIR}/")
     extras = []
     if over:
         extras.append(f"{over:,} updated")
+    if same:
+        extras.append(f"{same:,} unchanged")
     if skipped:
         extras.append(f"{len(skipped):,} duplicate{'s' if len(skipped) != 1 else ''} "
                       "skipped")
