@@ -288,7 +288,7 @@ class Catalog:
         turn, missing values last, then in the order of `entries`."""
         by = listing.group_by
         if by != "none":
-            x, y = (group_rank(group_value(e, by), by, self.series) for e in (a, b))
+            x, y = (group_rank(field_value(e, by), by, self.series) for e in (a, b))
             if x != y:
                 return x < y
         for spec in listing.sort:
@@ -708,30 +708,15 @@ def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
         present.sort(key=lambda e: _sortable(field_value(e, name)), reverse=descending)
         chosen = present + missing
     if group_by != "none":
-        chosen.sort(key=lambda e: group_rank(group_value(e, group_by), group_by, series))
+        chosen.sort(key=lambda e: group_rank(field_value(e, group_by), group_by, series))
     return chosen
 
 
-def group_value(entry: Entry, by: str):
-    """The value a list groups an entry by: its year, month ("2025-11"), date, venue
-    series key or type (None: "Undated" or "Other")."""
-    if by == "year":
-        return entry.year
-    if by == "month":
-        return entry.month
-    if by == "date":
-        return entry.date
-    if by == "venue":
-        return entry.venue
-    if by == "type":
-        return entry.type
-    return field_value(entry, by)
-
-
 def group_rank(value, by: str, series: dict) -> tuple:
-    """Where a group comes in a list: years, months and dates newest first, venues by
-    name, types in the order of PAPER_TYPES (conference papers, journal articles, ...);
-    "Undated" and "Other" last."""
+    """Where the group of papers whose field `by` has this value (field_value: a year, a
+    month "2025-11", a date, a venue series key, a type) comes in a list: years, months
+    and dates newest first, venues by name, types in the order of PAPER_TYPES (conference
+    papers, journal articles, ...); "Undated" and "Other" last."""
     if value is None:
         return (1, 0)
     if by == "year":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 
-from .catalog import Catalog, Entry, Person, Series, group_rank, group_value
+from .catalog import Catalog, Entry, Person, Series, field_value, group_rank
 from .markup import plain_text, render_inline, render_markdown, render_title
 from .names import normalise, slugify, written_unspaced
 from .outputs import metadata
@@ -258,7 +258,7 @@ class Views:
         # (a listing ranked by upvotes and grouped by month stays ranked in each month).
         buckets: dict[object, list[str]] = {}
         for e in entries:
-            buckets.setdefault(group_value(e, by), []).append(e.id)
+            buckets.setdefault(field_value(e, by), []).append(e.id)
         keys = sorted(buckets, key=lambda k: group_rank(k, by, self.catalog.series))
         spread = self._spread(part[0], by, part[2]) if part else None
         out = []
@@ -285,7 +285,7 @@ class Views:
         if got is None:
             got = {}
             for i, e in enumerate(entries):
-                got.setdefault(group_value(e, by), array("l")).append(i)
+                got.setdefault(field_value(e, by), array("l")).append(i)
             self._spreads[key] = got
         return got
 
