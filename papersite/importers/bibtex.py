@@ -746,8 +746,9 @@ def _kept_entry(entry: Entry, month: int | None, doi: str | None, year: int | No
     """The entry as the paper's own BibTeX: its type and key, the fields of _KEPT as
     written (white space folded), the month as BibTeX's macro, the DOI as the paper's.
     biblatex's `journaltitle`, `location` and `date` (and DBLP's `ee`) are also given as
-    the `journal`, `address`, `year` and `month` (and `url`) that BibTeX styles read; names in biblatex's extended format as "von Last, First", and
-    without DBLP's homonym numbers."""
+    the `journal`, `address`, `year` and `month` (and `url`) that BibTeX styles read;
+    names in biblatex's extended format as "von Last, First", and without DBLP's homonym
+    numbers."""
     written = dict(_as_written(entry))
     for other, bibtex in (("journaltitle", "journal"), ("location", "address"),
                           ("ee", "url")):   # biblatex's fields, and DBLP's older link

@@ -33,8 +33,9 @@ def split_name(name: str) -> NameParts:
 
     'Last, First' and 'Last, Jr., First' are understood too, as is a trailing 'Jr.' or
     'III'; a single word is a family name, and so is a group's whole name ('ATLAS
-    Collaboration', 'The Qwen Team', 'Johnson & Johnson', 'Barnes and Noble'); in Han, kana or Hangul the family name comes
-    first ('山田 太郎'), and a name without a space ('李华') is one family name.
+    Collaboration', 'The Qwen Team', 'Johnson & Johnson', 'Barnes and Noble'); in Han,
+    kana or Hangul the family name comes first ('山田 太郎'), and a name without a space
+    ('李华') is one family name.
     """
     suffix = ""
     words = name.split()
