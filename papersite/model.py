@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
                       ValidationInfo, field_validator, model_validator)
@@ -156,6 +157,13 @@ Year = Annotated[int, Field(ge=1000, le=2999)]
 ArxivId = Annotated[str, StringConstraints(
     pattern=r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")]
 Doi = Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")]
+
+
+def doi_url(doi: str) -> str:
+    """The DOI's address at doi.org, with what a URL cannot hold as it is percent-encoded
+    (an old SICI DOI's '<' and '>', a '#' or '?' that would end the path); '%' is left as
+    written, for a DOI given encoded already."""
+    return "https://doi.org/" + quote(doi, safe="/:;()[]@!$&'*+,=._~-%")
 Category = Annotated[str, StringConstraints(pattern=r"^[a-z-]+(\.[A-Za-z-]+)?$")]
 Orcid = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")]
 

@@ -13,6 +13,7 @@ from array import array
 
 from .catalog import Catalog, Entry, Person, Series, field_value, group_rank
 from .markup import plain_text, render_inline, render_markdown, render_title
+from .model import doi_url
 from .names import normalise, slugify, written_unspaced
 from .outputs import metadata
 from .outputs.bibtex import own_details, paper_bibtex
@@ -237,7 +238,7 @@ class Views:
         if p.arxiv and "arxiv" not in labels:
             links.append({"label": "arXiv", "url": f"https://arxiv.org/abs/{p.arxiv}"})
         if p.doi and "doi" not in labels:
-            links.append({"label": "DOI", "url": f"https://doi.org/{p.doi}"})
+            links.append({"label": "DOI", "url": doi_url(p.doi)})
         return links
 
     # --- grouping -------------------------------------------------------------------------

@@ -382,3 +382,22 @@ def test_an_abstract_with_no_text_gives_no_empty_abstract(make_site, build):
     items = json.loads(read(site, "papers.json"))
     assert [item.get("abstract") for item in items] == ["Text.", None, None]
     assert re.findall(r"<summary>(.*?)</summary>", read(site, "feed.xml")) == ["Text."]
+
+
+def test_a_doi_with_characters_a_url_cannot_hold_is_linked_encoded(make_site, build):
+    """An old SICI DOI holds '<' and '>', and a '#' would end the link's path: its
+    doi.org link and the JSON-LD's sameAs encode them; the DOI itself stays as written."""
+    sici = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"
+    site = make_site({"content/papers/p.yaml": f"""\
+        - {{id: sici, title: Old, authors: [Ada Lovelace], year: 1998, doi: "{sici}"}}
+        - {{id: hash, title: Hash, authors: [Ada Lovelace], year: 2001, doi: "10.1000/a#b"}}
+        """})
+    assert build(site).code == 0
+    encoded = ("https://doi.org/10.1002/(SICI)1097-4571(199806)49:8%3C693::AID-ASI4%3E3.0."
+               "CO;2-0")
+    page = Page(read(site, "papers/sici/index.html"))
+    assert f'href="{encoded}"' in read(site, "papers/sici/index.html")
+    (data,) = page.jsonld()
+    assert encoded in data["sameAs"] and data["identifier"]["value"] == sici
+    assert page.one("citation_doi") == sici
+    assert 'href="https://doi.org/10.1000/a%23b"' in read(site, "papers/hash/index.html")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 from ..markup import plain_text
+from ..model import doi_url
 from .bibtex import citation_keys, own_details
 from .names import split_name
 
@@ -146,7 +147,7 @@ def paper_jsonld(entry, catalog, router) -> str:
     same = []
     if p.doi:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": p.doi}
-        same.append(f"https://doi.org/{p.doi}")
+        same.append(doi_url(p.doi))
     if p.arxiv:
         same.append(f"https://arxiv.org/abs/{p.arxiv}")
     if same:
