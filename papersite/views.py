@@ -349,7 +349,8 @@ class Views:
         if home == "owner" and self._owner:
             ctx = self.view_person(route, self._owner, home=True)
             ctx["page"] = self._page(route, self.config.title, jsonld=ctx["page"]["jsonld"],
-                                     feeds=ctx["page"]["feeds"], og_type="profile")
+                                     feeds=ctx["page"]["feeds"], og_type="profile",
+                                     image=ctx["page"]["image"])
             return ctx
         spec = next((s for s in self.config.listings if s.slug == home), None)
         if spec is not None:
@@ -522,7 +523,8 @@ class Views:
             "page": self._page(route, person.name,
                                f"Papers by {person.name}" + (f", {prof.affiliation}"
                                                              if prof and prof.affiliation else ""),
-                               feeds=[(person.name, feed)], jsonld=jsonld, og_type="profile"),
+                               feeds=[(person.name, feed)], jsonld=jsonld, og_type="profile",
+                               image=r.absolute(prof.photo) if prof and prof.photo else None),
         }
 
     def view_people(self, route: Route) -> dict:

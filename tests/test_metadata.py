@@ -29,7 +29,9 @@ SITE = {
         affiliation: Analytical Engines Ltd
         homepage: https://ada.example.org/
         scholar: AbCdEf123
+        photo: img/ada.jpg
         """,
+    "static/img/ada.jpg": b"\xff\xd8\xff\xe0",
     "content/venues.yaml": """\
         - {id: cvpr, short: CVPR, name: IEEE/CVF Conference on Computer Vision and Pattern Recognition, type: conference}
         - {id: tpami, short: TPAMI, name: IEEE Transactions on Pattern Analysis and Machine Intelligence, type: journal}
@@ -306,6 +308,12 @@ def test_social_cards_and_canonical(site):
         [BASE + "papers/"]
     assert listing.one("og:type") == "website"
     assert listing.one("twitter:card") == "summary"
+    # An author's photo is the card's image on their page and on the owner's home page,
+    # as a small card (a portrait, not a banner).
+    for rel in ("authors/ada/index.html", "index.html"):
+        profile = page(site, rel)
+        assert profile.one("og:image") == BASE + "img/ada.jpg", rel
+        assert profile.one("twitter:card") == "summary", rel
 
 
 def test_a_pdf_link_labelled_in_capitals_is_the_papers_pdf(make_site, build):
