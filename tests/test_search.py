@@ -130,6 +130,11 @@ def test_a_note_is_its_text_and_a_paper_without_abstract_has_no_excerpt(make_sit
     meta = _meta(_doc(site, "z"))
     assert (meta["note"], meta["excerpt"]) == ("Oral, best paper", "none")
     assert "excerpt" not in _meta(_doc(site, "alpha"))
+    # A placeholder abstract is none: no empty paragraph, and no excerpt either.
+    site = make_site({**fixture_files(), "content/papers/t.yaml":
+                      "title: Todo\nabstract: '<!-- TODO: the abstract -->'\n"})
+    doc = _doc(site, "t")
+    assert "<p></p>" not in doc and _meta(doc)["excerpt"] == "none"
 
 
 def test_author_facet_uses_the_persons_name_and_profile_claims(make_site):

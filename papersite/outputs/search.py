@@ -90,9 +90,11 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     title = esc(plain_text(p.title))
     out = [f"<html><head><title>{title}</title></head><body>",
            f'<h1 data-pagefind-meta="title">{title}</h1>']
-    # The abstract right after the title, so that excerpts come from it.
-    if p.abstract:
-        out.append(f"<p>{esc(plain_text(p.abstract))}</p>")
+    # The abstract right after the title, so that excerpts come from it (a placeholder
+    # such as <!-- TODO --> has no text: no abstract).
+    abstract = plain_text(p.abstract) if p.abstract else ""
+    if abstract:
+        out.append(f"<p>{esc(abstract)}</p>")
     if printed or also:
         out.append(f"<p>{esc(', '.join(printed + also))}</p>")
     if venue_words:
@@ -110,7 +112,7 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
         out.append(f'<span data-pagefind-meta="title_html">{esc(title_html)}</span>')
     # Without an abstract the excerpt would be the title and authors again, which the
     # result shows already.
-    excerpt = None if p.abstract else "none"
+    excerpt = None if abstract else "none"
     for key, value in (("authors", authors), ("venue", venue_meta), ("date", when),
                        ("type", TYPE_LABELS.get(entry.type, entry.type)),
                        ("note", plain_text(p.note) if p.note else None),
