@@ -574,6 +574,21 @@ def test_a_venue_spelled_another_way_takes_the_spelling_the_site_has(make_site):
     assert paper(site, "new-three")["venue"] == "Journal of tests"
 
 
+def test_csv_links_to_arxiv_on_any_of_its_hosts_give_the_id(site):
+    """An abs or pdf link at arxiv.org, www. or export., with a new or an old-style id,
+    is the paper's arXiv id, as in a BibTeX import (the table's own rule knew arxiv.org
+    and new-style ids only, and kept the others as links)."""
+    (site / "links.csv").write_text(
+        "title,year,url\n"
+        "Old Style,2006,https://export.arxiv.org/abs/cs/0601001v2\n"
+        "New Style,2023,https://www.arxiv.org/pdf/2301.00001.pdf\n", encoding="utf-8")
+    result = run_cli("import", "csv", "links.csv", cwd=site)
+    assert result.code == 0, result.err
+    old, new = paper(site, "old-style"), paper(site, "new-style")
+    assert (old["arxiv"], "links" in old) == ("cs/0601001v2", False)
+    assert (new["arxiv"], "links" in new) == ("2301.00001", False)
+
+
 def test_csv_map_option(site):
     (site / "mine.csv").write_text(textwrap.dedent("""\
         Paper Name;Who;When;Repo;Notes;Where

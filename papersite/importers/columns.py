@@ -53,8 +53,8 @@ from ..model import PAPER_FIELDS, PAPER_TYPES
 from ..names import person_name
 from ..outputs.names import PARTICLES, SUFFIXES
 from .common import (ARXIV_CELL, ARXIV_DOI, ARXIV_IN_EXTRA, ARXIV_IN_TEXT, ARXIV_ONLY,
-                     DOI_URL, YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of, clean_text,
-                     line_paragraphs, normalise_doi, plain_markup)
+                     ARXIV_URL, DOI_URL, YEAR_IN_TEXT, Candidate, ImportSession, arxiv_of,
+                     clean_text, line_paragraphs, normalise_doi, plain_markup)
 
 _DEFAULTS = {
     "paper_title": "title", "paper": "title",
@@ -106,8 +106,6 @@ _ET_AL = re.compile(r"^(?:others|et\.?\s*al\.?|\.\.\.|…)$", re.I)
 # A cell's closing "and others", "et al." or "...", whatever separates its names.
 _ET_AL_END = re.compile(r"(?:\s+and\s+others|[,;]\s*others|(?:[,;]\s*|\s+)et\.?\s*al\.?"
                         r"|[,;]?\s*(?:\.\.\.|…))\s*$", re.I)
-_ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}(?:v\d+)?)"
-                        r"(?:\.pdf)?/?$", re.I)
 _LABEL = re.compile(r"^links\.([A-Za-z0-9][A-Za-z0-9 _-]*)$")
 
 
@@ -460,9 +458,9 @@ def to_candidate(values: dict, cmap: ColumnMap, source: str, line: int, label: s
     if "links" in data and isinstance(data["links"], dict):
         links = {**data["links"], **links}
     for name, url in list(links.items()):  # a link that only repeats the arXiv id or DOI
-        m = _ARXIV_URL.match(str(url))
-        if m and data.get("arxiv") in (None, m.group(1)):
-            data["arxiv"] = m.group(1)
+        m = ARXIV_URL.match(str(url))
+        if m and data.get("arxiv") in (None, arxiv_of(m)):
+            data["arxiv"] = arxiv_of(m)
             del links[name]
         elif (m := DOI_URL.match(str(url))) and data.get("doi") in (None, m.group(1)):
             data["doi"] = m.group(1)
