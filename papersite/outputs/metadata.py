@@ -52,7 +52,7 @@ def pdf_url(entry, router) -> str | None:
     url = entry.paper.link("pdf")
     if not url:
         return None
-    return router.origin + router.url(url) if url.startswith("/") else url
+    return router.absolute(url) if url.startswith("/") else url
 
 
 def _venue(entry, catalog):
@@ -172,7 +172,7 @@ def person_jsonld(person, router, config) -> str:
         same = []
         if prof.homepage:   # a path of this site is made absolute
             same.append(prof.homepage if prof.homepage.startswith(("http://", "https://"))
-                        else router.origin + router.url(prof.homepage))
+                        else router.absolute(prof.homepage))
         if prof.orcid:
             same.append(f"https://orcid.org/{prof.orcid}")
         if prof.scholar:
