@@ -256,21 +256,21 @@ def make_app(preview):
             status = preview.status       # read before the file: a newer file is harmless
             base = status.base_path
             raw = self.request.path
-            query = self.request.query
+            # (a redirect keeps the query)
+            query = f"?{self.request.query}" if self.request.query else ""
             if base != "/" and (raw == "/" or raw + "/" == base):
-                return self.redirect(base + (f"?{query}" if query else ""))
+                return self.redirect(base + query)
             if not raw.startswith(base):
                 former = next((old for old in preview.former_base_paths
                                if raw.startswith(old)), None)
                 if former is not None:     # a page of the site before base_url changed
-                    return self.redirect(base + raw[len(former):]
-                                         + (f"?{query}" if query else ""))
+                    return self.redirect(base + raw[len(former):] + query)
                 return self._not_found(status, body)
             if not status.built:
                 return self._placeholder(status, body)
             kind, path = resolve_url(preview.output, raw[len(base):])
             if kind == "slash":
-                return self.redirect(raw + "/" + (f"?{query}" if query else ""), permanent=True)
+                return self.redirect(raw + "/" + query, permanent=True)
             if kind == "missing":
                 return self._not_found(status, body)
             try:
