@@ -261,14 +261,15 @@ class Views:
         for e in entries:
             buckets.setdefault(field_value(e, by), []).append(e.id)
         keys = sorted(buckets, key=lambda k: group_rank(k, by, self.catalog.series))
-        spread = self._spread(part[0], by, part[2]) if part else None
+        if part:
+            whole, start, path, per = part
+            spread = self._spread(whole, by, path)
         out = []
         for value in keys:
             heading, anchor = self._heading(value, by)
             group = {"heading": heading, "anchor": anchor, "ids": buckets[value],
                      "count": len(buckets[value]), "continued": False, "more": None}
-            if spread is not None:   # a list keeps a group's papers together (select)
-                _, start, path, per = part
+            if part:   # a list keeps a group's papers together (select)
                 at = spread[value]          # where this group's papers are in the list
                 group["count"] = len(at)
                 group["continued"] = at[0] < start
