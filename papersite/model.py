@@ -157,6 +157,8 @@ Year = Annotated[int, Field(ge=1000, le=2999)]
 ArxivId = Annotated[str, StringConstraints(
     pattern=r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")]
 Doi = Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")]
+Category = Annotated[str, StringConstraints(pattern=r"^[a-z-]+(\.[A-Za-z-]+)?$")]
+Orcid = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")]
 
 
 def doi_url(doi: str) -> str:
@@ -164,8 +166,6 @@ def doi_url(doi: str) -> str:
     (an old SICI DOI's '<' and '>', a '#' or '?' that would end the path); '%' is left as
     written, for a DOI given encoded already."""
     return "https://doi.org/" + quote(doi, safe="/:;()[]@!$&'*+,=._~-%")
-Category = Annotated[str, StringConstraints(pattern=r"^[a-z-]+(\.[A-Za-z-]+)?$")]
-Orcid = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")]
 
 
 def _empty(kind: type):
