@@ -570,6 +570,18 @@ def test_edition_expands_and_collapses_every_abstract(tabs):
     assert page.locator("details.entry-abstract[open]").count() == 0
 
 
+def test_edition_page_leaves_out_the_venue_badge_that_names_itself(tabs):
+    """On CVPR 2023's page every entry's "CVPR 2023" badge would link to that page; the
+    venue's page, grouped by year, keeps them: they lead to each edition."""
+    page = tabs("light").open(PAGES["edition"])
+    badges = page.locator(".entry-meta > a.venue")
+    assert badges.count() > 100
+    assert not any(badges.nth(i).is_visible() for i in range(0, badges.count(), 25))
+    assert page.locator(".entry-meta > .category, .entry-abstract").first.is_visible()
+    page = tabs("light").open(PAGES["venue"])
+    assert page.locator(".entry-meta > a.venue").first.is_visible()
+
+
 def test_copy_button_copies_the_bibtex(browser, server):
     context = browser.new_context()
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
