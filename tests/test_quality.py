@@ -542,6 +542,7 @@ def test_printed_paper_page_keeps_its_links_with_their_addresses(tabs):
         assert "PDF: https://example.org/showcase.pdf" in printed
         assert "DOI: https://doi.org/10.1234/showcase" in printed
         assert "Project" in printed      # a link on this site has no address worth printing
+        assert "Cite" not in printed     # the jump to the citation below
         assert not page.locator(".cite-actions").is_visible()
         assert not page.locator(".site-header").is_visible()
     finally:
@@ -580,6 +581,18 @@ def test_edition_page_leaves_out_the_venue_badge_that_names_itself(tabs):
     assert page.locator(".entry-meta > .category, .entry-abstract").first.is_visible()
     page = tabs("light").open(PAGES["venue"])
     assert page.locator(".entry-meta > a.venue").first.is_visible()
+
+
+def test_paper_page_header_leads_to_its_citation_past_a_long_introduction(tabs):
+    page = tabs("light").open(PAGES["paper"])
+    intro = page.locator(".introduction")
+    assert len(intro.inner_text()) > 5000
+    page.locator(".paper > header .entry-links").get_by_role("link", name="Cite").click()
+    page.wait_for_function("location.hash === '#cite-h'")
+    assert page.locator("#bibtex").is_visible()
+    assert page.evaluate("scrollY") > 3000     # past the introduction
+    top = page.evaluate("document.getElementById('cite-h').getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"] - 100
 
 
 def test_copy_button_copies_the_bibtex(browser, server):
