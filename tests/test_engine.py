@@ -836,6 +836,20 @@ def test_a_venue_that_nearly_names_a_known_one_is_a_warning(make_site, build):
     assert build(site, "--strict").lines == []
 
 
+def test_a_dated_paper_without_a_venue_has_no_year_badge_beside_its_date(make_site, build):
+    """"2025" beside "Oct 16, 2025" said the year twice; "arXiv 2025" says more, and stays."""
+    site = make_site({"content/papers/p.yaml": """\
+        - {id: a, title: A, date: 2025-10-16, authors: [Ann Lee]}
+        - {id: b, title: B, date: 2025-10-17, arxiv: "2510.00001", authors: [Ann Lee]}
+        """})
+    assert build(site).code == 0
+    listing = (site / "_site/papers/index.html").read_text("utf-8")
+    first, second = listing.split('id="p-a"')[1], listing.split('id="p-b"')[1]
+    assert '<time datetime="2025-10-16">Oct 16, 2025</time>' in first.split("</article>")[0]
+    assert 'class="badge year"' not in first.split("</article>")[0]
+    assert '<span class="badge year">arXiv 2025</span>' in second.split("</article>")[0]
+
+
 def test_a_preprint_without_a_venue_is_labelled_arxiv(make_site, build):
     """Its badge read "2020" alone; a paper with neither venue nor arXiv id keeps it."""
     site = make_site({"content/papers/p.yaml": """\
