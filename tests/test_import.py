@@ -885,11 +885,13 @@ def test_semantic_scholar_and_openalex_records_as_their_apis_give_them(site, bui
         "Computer Vision and Pattern Recognition", "conference", "10.1109/CVPR.2021.99999")
 
     (site / "openalex.json").write_text(json.dumps(OPENALEX_PAGE, indent=2), "utf-8")
+    first_result = json.dumps(OPENALEX_PAGE, indent=2).split("\n").index("    {") + 1
+    assert first_result > 5                       # not the line where the page starts
     result = run_cli("import", "jsonl", "openalex.json", "--map", "keywords=tags",
                      cwd=site)
     assert result.code == 0, result.err
     assert result.out.splitlines()[1:] == [
-        "skipped openalex.json:1 (record): same DOI as paper "
+        f"skipped openalex.json:{first_result} (record 1): same DOI as paper "
         "'a-journal-study-of-pretend-data' in "
         "content/papers/a-journal-study-of-pretend-data.yaml:2",
         "Imported 2 new papers from openalex.json into content/papers/ "
@@ -1290,7 +1292,17 @@ def test_jsonl_bad_lines(site):
                                                               "(column 3)"),
             ('[{"title": "Fine"}]\n]\n', "2: not valid JSON: text after the array's end"),
             ('[{"title": "Fine"},\n {"year": 2020}]', "2: title: record has no title; "
-                                                      "every paper needs one")]:
+                                                      "every paper needs one"),
+            # Records an API wraps: each its number (a minified answer is one line), and
+            # its own line when the answer is printed over several.
+            ('{"data": [{"title": "Fine"}, {"year": 2020}], "total": 2}',
+             "1: title: record 2 has no title; every paper needs one"),
+            ('{\n "meta": {"count": 2},\n "results": [\n  {"title": "Fine"},\n  {"year": 2020}'
+             '\n ]\n}\n', "5: title: record 2 has no title; every paper needs one"),
+            ('{"status": "ok", "message": {"items": [\n{"title": "Fine"},\n\n{"year": 2020}]}}',
+             "4: title: record 2 has no title; every paper needs one"),
+            ('{"data": [{"title": "A"}]}\n{"data": [{"title": "B"}, {"year": 2020}]}\n',
+             "2: title: record 2 has no title; every paper needs one")]:
         (site / "p.json").write_text(text, encoding="utf-8")
         result = run_cli("import", "jsonl", "p.json", cwd=site)
         assert_clean_failure(result)
