@@ -917,6 +917,30 @@ def test_semantic_scholar_and_openalex_records_as_their_apis_give_them(site, bui
     assert build(site).code == 0
 
 
+def test_semantic_scholar_venue_found_by_its_other_names(site):
+    """Semantic Scholar names CVPR "Computer Vision and Pattern Recognition", which
+    venues.yaml does not spell; its `alternate_names` hold "CVPR". A venue none of whose
+    names is known keeps the name given first, and "ArXiv" as the journal of a
+    conference paper's preprint is not taken for its venue."""
+    records = [
+        {"paperId": "a1", "title": "Sheep in the Lattice", "year": 2023,
+         "venue": "Computer Vision and Pattern Recognition",
+         "publicationVenue": {"id": "v1", "name": "Computer Vision and Pattern Recognition",
+                              "type": "conference",
+                              "alternate_names": ["CVPR", "Comput Vis Pattern Recognit"]},
+         "journal": {"name": "ArXiv"}, "authors": [{"name": "Amara Quillfeather"}]},
+        {"paperId": "a2", "title": "Goats in the Lattice", "year": 2023,
+         "venue": "Workshop on Imaginary Animals",
+         "publicationVenue": {"id": "v2", "name": "Workshop on Imaginary Animals",
+                              "alternate_names": ["WIA"]},
+         "journal": {"name": "ArXiv"}, "authors": [{"name": "Amara Quillfeather"}]}]
+    (site / "s2.json").write_text(json.dumps({"total": 2, "data": records}), "utf-8")
+    result = run_cli("import", "jsonl", "s2.json", cwd=site)
+    assert result.code == 0, result.err
+    assert paper(site, "sheep-in-the-lattice")["venue"] == "cvpr"
+    assert paper(site, "goats-in-the-lattice")["venue"] == "Workshop on Imaginary Animals"
+
+
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
     """The site's own CSL-JSON export (/papers.json, a JSON array) imports back into the
     same papers: names, dates, venues, tracks, arXiv ids and DOIs (CSL has no et al.)."""

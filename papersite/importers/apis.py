@@ -38,11 +38,12 @@ def kind(item: dict) -> str | None:
     return None
 
 
-def values(item: dict) -> dict:
-    """The record as a table's row (the item itself if it is neither service's)."""
+def values(item: dict, known_venue=lambda text: None) -> dict:
+    """The record as a table's row (the item itself if it is neither service's).
+    `known_venue(text)` tells whether a venue name is one of the site's series."""
     found = kind(item)
     if found == "s2":
-        return _s2(item)
+        return _s2(item, known_venue)
     if found == "openalex":
         return _openalex(item)
     return item
@@ -52,16 +53,24 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _s2(item: dict) -> dict:
+def _s2(item: dict, known_venue) -> dict:
     ids, journal = _dict(item.get("externalIds")), _dict(item.get("journal"))
     venue = _dict(item.get("publicationVenue"))
+    # Its venue's other names ("CVPR" for "Computer Vision and Pattern Recognition")
+    # find the site's series when the name it gives first does not.
+    # (The journal's name is a last resort: "ArXiv" for a conference paper's preprint.)
+    alternates = venue.get("alternate_names")
+    names = [n for n in [item.get("venue"), venue.get("name"),
+                         *(alternates if isinstance(alternates, list) else [])]
+             if isinstance(n, str) and n.strip()] or [journal.get("name")]
     row = {k: v for k, v in item.items() if k not in (
         "externalIds", "journal", "publicationVenue", "publicationDate", "openAccessPdf",
         "publicationTypes", "url", "venue")}
     row.update(title=item.get("title"), authors=item.get("authors"), year=item.get("year"),
                date=item.get("publicationDate"), abstract=item.get("abstract"),
                doi=ids.get("DOI"), arxiv=ids.get("ArXiv"),
-               venue=item.get("venue") or venue.get("name") or journal.get("name"),
+               venue=next((n for n in names if isinstance(n, str) and known_venue(n)),
+                          names[0]),
                pdf=_dict(item.get("openAccessPdf")).get("url"), type=_s2_type(item, venue))
     if not ARXIV_ONLY.match(str(journal.get("name", ""))):   # ArXiv's "abs/2401.09876"
         row.update(volume=journal.get("volume"), pages=journal.get("pages"))

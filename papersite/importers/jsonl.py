@@ -50,7 +50,8 @@ def read(path: Path, session: ImportSession, diags: Diagnostics,
     from_api = any(apis.kind(obj) for _, _, obj in records)
     as_csl = not from_api and any(csl.is_csl(obj) for _, _, obj in records)
     if from_api:
-        records = [(number, label, apis.values(obj)) for number, label, obj in records]
+        records = [(number, label, apis.values(obj, session.resolve_venue))
+                   for number, label, obj in records]
     elif as_csl:
         records = [(number, label, csl.values(obj)) for number, label, obj in records]
     columns = list(dict.fromkeys(str(k) for _, _, obj in records for k in obj))
