@@ -153,12 +153,8 @@ def _resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: 
              strict: bool, base_url: str | None, timings: dict | None) -> Site:
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
-    content = validate_content(loaded, diags, drafts=drafts, static=site_dir / "static")
-    if base_url:
-        try:
-            content.config = content.config.with_base_url(base_url)
-        except ValueError as exc:
-            diags.error("--base-url", message=str(exc))
+    content = validate_content(loaded, diags, drafts=drafts, static=site_dir / "static",
+                               base_url=base_url)
     timings["validate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     catalog = build_catalog(content, diags)
