@@ -33,7 +33,7 @@ from .outputs.feeds import atom_feed
 from .outputs.metadata import csl_item
 from .outputs.sitemap import host_files, sitemap_files
 from .rendering import THEME, Renderer, make_environment
-from .routing import Route, Router, plan_routes
+from .routing import Route, Router, home_shows, plan_routes
 from .validate import Content, validate_content
 from .views import Views
 
@@ -588,7 +588,8 @@ def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: d
     t = time.perf_counter()
     rendered = render_all(site, writer, jobs, pages, renderer)
     timings["render"] = time.perf_counter() - t
-    for rel, data in sorted(sitemap_files(site.routes, site.router).items()):
+    for rel, data in sorted(sitemap_files(site.routes, site.router,
+                                                 home_shows(site.catalog)[2]).items()):
         writer.put(rel, data)
     for rel, data in sorted(host_files(site.config, site.router).items()):
         writer.put(rel, data)
