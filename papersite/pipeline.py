@@ -588,8 +588,8 @@ def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: d
     t = time.perf_counter()
     rendered = render_all(site, writer, jobs, pages, renderer)
     timings["render"] = time.perf_counter() - t
-    for rel, data in sorted(sitemap_files(site.routes, site.router,
-                                                 home_shows(site.catalog)[2]).items()):
+    repeated = home_shows(site.catalog)[2]   # canonical to the home page: not listed
+    for rel, data in sorted(sitemap_files(site.routes, site.router, repeated).items()):
         writer.put(rel, data)
     for rel, data in sorted(host_files(site.config, site.router).items()):
         writer.put(rel, data)

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .loading import SOURCE, LoadedContent, Record, describe
-from .model import (PAPER_TYPES, SITE_PATHS, Page, Paper, Profile, TagInfo, Venue, from_site_root,
-                    looks_like_web_address)
+from .model import (PAPER_TYPES, SITE_PATHS, Page, Paper, Profile, TagInfo, Venue,
+                    from_site_root, looks_like_web_address)
 from .outputs.bibtex import entry_problem, stale_fields
 
 
@@ -443,10 +443,9 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
             diags.error("--base-url", message=str(exc))
     base = None if config.base_path == "/" else BasePath(
         config.base_path, lambda: _top_names(config, loaded.pages, static))
-    site_record = loaded.site
-    for i, item in enumerate(config.nav or ()):
-        if site_record is not None:
-            warn_base_path(item.url, site_record, f"nav[{i}].url", diags, base)
+    if loaded.site is not None:
+        for i, item in enumerate(config.nav or ()):
+            warn_base_path(item.url, loaded.site, f"nav[{i}].url", diags, base)
     origins: dict[str, Record] = {}
 
     def unique(key: str, record: Record, what: str, field_name: str = "id") -> bool:
