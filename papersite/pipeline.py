@@ -33,7 +33,7 @@ from .outputs.feeds import atom_feed
 from .outputs.metadata import csl_item
 from .outputs.sitemap import host_files, sitemap_files
 from .rendering import THEME, Renderer, make_environment
-from .routing import Route, Router, plan_routes
+from .routing import Route, Router, home_shows, plan_routes
 from .validate import Content, validate_content
 from .views import Views
 
@@ -153,12 +153,8 @@ def _resolve(site_dir: Path, loaded: LoadedContent, diags: Diagnostics, drafts: 
              strict: bool, base_url: str | None, timings: dict | None) -> Site:
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
-    content = validate_content(loaded, diags, drafts=drafts, static=site_dir / "static")
-    if base_url:
-        try:
-            content.config = content.config.with_base_url(base_url)
-        except ValueError as exc:
-            diags.error("--base-url", message=str(exc))
+    content = validate_content(loaded, diags, drafts=drafts, static=site_dir / "static",
+                               base_url=base_url)
     timings["validate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     catalog = build_catalog(content, diags)
@@ -592,7 +588,8 @@ def write_site(site: Site, writer, options: BuildOptions, pages, say, timings: d
     t = time.perf_counter()
     rendered = render_all(site, writer, jobs, pages, renderer)
     timings["render"] = time.perf_counter() - t
-    for rel, data in sorted(sitemap_files(site.routes, site.router).items()):
+    repeated = home_shows(site.catalog)[2]   # canonical to the home page: not listed
+    for rel, data in sorted(sitemap_files(site.routes, site.router, repeated).items()):
         writer.put(rel, data)
     for rel, data in sorted(host_files(site.config, site.router).items()):
         writer.put(rel, data)

@@ -79,6 +79,21 @@ class Router:
         return self.url(path if page == 1 else f"{path}page/{page}/")
 
 
+def home_shows(catalog: Catalog) -> tuple[str, str | None, str]:
+    """What the home page shows (per `home` in site.yaml), as (kind, key, path): the
+    owner's author page ("person", key, "authors/<key>/"), a listing's first page
+    ("listing", slug, "<slug>/") or the papers' ("papers", None, "papers/"). That page
+    shows the same content at its own address; its canonical address is the home page's
+    (a personal site's main address), and the sitemap leaves it out."""
+    config = catalog.config
+    home = config.home or ("owner" if catalog.owner else "papers")
+    if home == "owner" and catalog.owner:
+        return "person", catalog.owner, f"authors/{catalog.owner}/"
+    if any(spec.slug == home for spec in config.listings):
+        return "listing", home, f"{home}/"
+    return "papers", None, "papers/"
+
+
 def _pages(count: int, per_page: int) -> int:
     return max(1, math.ceil(count / per_page)) if per_page else 1
 

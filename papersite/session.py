@@ -231,7 +231,8 @@ class Session:
             diags = Diagnostics()
             part = validate_content(LoadedContent(
                 self._site_record(), load.records, [], [], [], [], {}, set()), diags,
-                drafts=options.drafts, static=site.site_dir / "static")
+                drafts=options.drafts, static=site.site_dir / "static",
+                base_url=options.base_url)
             if options.strict:
                 diags.apply_strict()
             mine = [d for d in diags.items if d.path == rel]

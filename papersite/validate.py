@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .loading import SOURCE, LoadedContent, Record, describe
-from .model import PAPER_TYPES, Page, Paper, Profile, TagInfo, Venue, looks_like_web_address
+from .model import (PAPER_TYPES, SITE_PATHS, Page, Paper, Profile, TagInfo, Venue,
+                    from_site_root, looks_like_web_address)
 from .outputs.bibtex import entry_problem, stale_fields
 
 
@@ -224,23 +225,89 @@ _MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^\s)>]+)|^ {0,3}\[[^\]\n]+\]:[ \t]*<?([
                             r"|\b(?:href|src)\s*=\s*[\"']?([^\s\"'>]+)", re.M | re.I)
 
 
-def warn_web_addresses(text: str | None, record: Record, field_name: str,
-                       diags: Diagnostics) -> None:
+class BasePath:
+    """Site links written with the base path already: on a site at /repo/, a link
+    '/repo/files/a.pdf' (or 'repo/files/a.pdf', read from the root) is given the base path
+    like every site link, and leads to /repo/repo/files/a.pdf, a 404. `instead` names
+    the link to write.
+
+    A link is taken as written when the base's first folder is itself a name at the
+    site's top (`names`: the engine's own, listings, pages, static/'s), as with a base
+    /papers/, where '/papers/x/' is paper x's page, unless what follows the base is one
+    too ('/papers/files/a.pdf')."""
+
+    def __init__(self, base: str, names):
+        self.base = base                       # '/repo/'
+        self.word = base.strip("/")            # 'repo': the cheap test, before any parsing
+        self._names = names                    # () → the names at the site's top
+        self._top: set[str] | None = None
+
+    def instead(self, link: str) -> str | None:
+        link = from_site_root(link)
+        path = re.split(r"[?#]", link, maxsplit=1)[0]
+        if not (path.startswith(self.base) or path == self.base[:-1]):
+            return None
+        rest = link[len(self.base) - 1:]
+        rest = rest if rest.startswith("/") else "/" + rest
+        if self._top is None:
+            self._top = set(self._names())
+        after = re.split(r"[?#]", rest, maxsplit=1)[0].strip("/").split("/")[0]
+        if self.word.split("/")[0] in self._top and after not in self._top:
+            return None
+        return rest
+
+    def message(self, link: str, instead: str) -> str:
+        return (f"the link '{link}' starts with the site's base path {self.base}, which "
+                f"the site adds to its links itself (it would lead to "
+                f"{self.base[:-1]}{from_site_root(link)}): write {instead}")
+
+
+def warn_text_links(text: str | None, record: Record, field_name: str,
+                    diags: Diagnostics, base: BasePath | None = None) -> None:
     """A markdown link written without its scheme ([code](github.com/x/y)): it would be
-    read as a path of this site and lead nowhere. In `links` the same is an error; in
-    text a warning (an error under --strict), since the page is otherwise fine. The line
-    is the link's own in a page's body, the field's in YAML (whose block styles move it)."""
+    read as a path of this site and lead nowhere; or one that carries the site's base
+    path (BasePath). In `links` the first is an error; in text both are warnings (errors
+    under --strict), since the page is otherwise fine. The line is the link's own in a
+    page's body, the field's in YAML (whose block styles move it)."""
     if not text or ("]" not in text and "<" not in text):   # (memchr: 0.1 µs an abstract)
         return
+    if base is not None and base.word not in text:
+        base = None
     for match in _MARKDOWN_LINK.finditer(text):
         link = match.group(match.lastindex)
         if looks_like_web_address(link):
-            line = record.line_of(field_name)
-            if field_name == "body":
-                line += text.count("\n", 0, match.start())
-            diags.warning(record.path, line, field_name,
-                          f"the link '{link}' looks like a web address but would be read "
-                          f"as a path of this site: write https://{link}", strict=True)
+            message = (f"the link '{link}' looks like a web address but would be read "
+                       f"as a path of this site: write https://{link}")
+        elif base is not None and (instead := base.instead(link)) is not None:
+            message = base.message(link, instead)
+        else:
+            continue
+        line = record.line_of(field_name)
+        if field_name == "body":
+            line += text.count("\n", 0, match.start())
+        diags.warning(record.path, line, field_name, message, strict=True)
+
+
+def warn_base_path(link: str | None, record: Record, field_name: str, diags: Diagnostics,
+                   base: BasePath | None) -> None:
+    """A link field (a paper's links, a homepage, a venue's or nav item's url) that
+    carries the site's base path: a warning (an error under --strict)."""
+    if link and base is not None and base.word in link:
+        instead = base.instead(link)
+        if instead is not None:
+            diags.warning(record.path, record.line_of(field_name), field_name,
+                          base.message(link, instead), strict=True)
+
+
+def _top_names(config: SiteConfig, pages: list[Record], static: Path | None) -> set[str]:
+    """The names at the top of the site's output: the engine's own, listings', pages'
+    (as written: a page refused for its slug is still one the link may mean) and
+    static/'s files and folders."""
+    names = set(SITE_PATHS) | {spec.slug for spec in config.listings}
+    names |= {str(record.data.get("slug") or _stem(record)) for record in pages}
+    if static is not None and static.is_dir():
+        names |= {entry.name for entry in static.iterdir()}
+    return names
 
 
 def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
@@ -355,10 +422,11 @@ def validate_config(record: Record | None, diags: Diagnostics) -> SiteConfig:
 
 
 def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = False,
-                     static: Path | None = None) -> Content:
+                     static: Path | None = None, base_url: str | None = None) -> Content:
     """Validate every record; duplicates and unknown fields reported with positions.
     `static`: the site's static/ folder, where a paper's image and a profile's photo
-    must be (a missing one was only found by `--check-links`)."""
+    must be (a missing one was only found by `--check-links`). `base_url`: the build's
+    --base-url, which replaces site.yaml's."""
 
     def in_static(path: str | None, record: Record, field_name: str) -> None:
         if path and static is not None and not (static / path).is_file():
@@ -368,6 +436,16 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
                         f"static/{path} not found{hint}")
 
     config = validate_config(loaded.site, diags)
+    if base_url:
+        try:
+            config = config.with_base_url(base_url)
+        except ValueError as exc:
+            diags.error("--base-url", message=str(exc))
+    base = None if config.base_path == "/" else BasePath(
+        config.base_path, lambda: _top_names(config, loaded.pages, static))
+    if loaded.site is not None:
+        for i, item in enumerate(config.nav or ()):
+            warn_base_path(item.url, loaded.site, f"nav[{i}].url", diags, base)
     origins: dict[str, Record] = {}
 
     def unique(key: str, record: Record, what: str, field_name: str = "id") -> bool:
@@ -396,7 +474,10 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
             warn_stale_bibtex(paper, record, diags)
         in_static(paper.image, record, "image")
         for name in ("title", "abstract", "introduction", "note"):
-            warn_web_addresses(getattr(paper, name), record, name, diags)
+            warn_text_links(getattr(paper, name), record, name, diags, base)
+        if base is not None:
+            for label, link in paper.links.items():
+                warn_base_path(link, record, f"links.{label}", diags, base)
         if paper.draft and not drafts:
             continue
         papers.append(paper)
@@ -408,12 +489,14 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
             rejected.add(f"profile:{data['id']}")
         elif profile is not None and unique(f"profile:{profile.id}", record, "author id"):
             in_static(profile.photo, record, "photo")
-            warn_web_addresses(profile.bio, record, "bio", diags)
+            warn_text_links(profile.bio, record, "bio", diags, base)
+            warn_base_path(profile.homepage, record, "homepage", diags, base)
             profiles.append(profile)
     venues: list[Venue] = []
     for record in loaded.venues:
         venue = _validate(Venue, record, diags, "venue")
         if venue is not None and unique(f"venue:{venue.id}", record, "venue id"):
+            warn_base_path(venue.url, record, "url", diags, base)
             venues.append(venue)
     tags: list[TagInfo] = []
     for record in loaded.tags:
@@ -441,7 +524,7 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
                         f"'{page.slug}' is also the slug of a listing in site.yaml; "
                         "choose another slug")
             continue
-        warn_web_addresses(page.body, record, "body", diags)
+        warn_text_links(page.body, record, "body", diags, base)
         if page.draft and not drafts:
             continue
         pages.append(page)

@@ -17,7 +17,7 @@ from .model import doi_url
 from .names import normalise, slugify, written_unspaced
 from .outputs import metadata
 from .outputs.bibtex import own_details, paper_bibtex
-from .routing import Route, Router
+from .routing import Route, Router, home_shows
 
 LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project", "data": "Data",
                "video": "Video", "slides": "Slides", "poster": "Poster",
@@ -89,6 +89,7 @@ class Views:
         self.config = catalog.config
         self.base = router.base
         self._owner = catalog.people.get(catalog.owner) if catalog.owner else None
+        self._home = home_shows(catalog)
         self._site: dict | None = None
         self._last_entry: tuple | None = None   # (paper, its entry): see entry()
         self._spreads: dict[tuple, dict] = {}     # see _spread()
@@ -129,10 +130,15 @@ class Views:
             return url
         return self.router.url(url)
 
+    def canonical(self, path: str) -> str:
+        """A page's canonical address: its own, but the home page's for the page that the
+        home page repeats (routing.home_shows)."""
+        return self.router.absolute("" if path == self._home[2] else path)
+
     def _page(self, route: Route, title: str, description: str = "", feeds=(),
               meta=(), jsonld: str | None = None, noindex: bool = False,
               image: str | None = None, og_type: str = "website") -> dict:
-        canonical = self.router.absolute(route.path)
+        canonical = self.canonical(route.path)
         full_title = title if title == self.config.title else f"{title} · {self.config.title}"
         return {
             "kind": route.kind,
@@ -346,15 +352,15 @@ class Views:
         return ctx
 
     def view_home(self, route: Route) -> dict:
-        home = self.config.home or ("owner" if self._owner else "papers")
-        if home == "owner" and self._owner:
-            ctx = self.view_person(route, self._owner, home=True)
+        kind, key, _ = self._home
+        if kind == "person":
+            ctx = self.view_person(route, self.catalog.people[key], home=True)
             ctx["page"] = self._page(route, self.config.title, jsonld=ctx["page"]["jsonld"],
                                      feeds=ctx["page"]["feeds"], og_type="profile",
                                      image=ctx["page"]["image"])
             return ctx
-        spec = next((s for s in self.config.listings if s.slug == home), None)
-        if spec is not None:
+        if kind == "listing":
+            spec = next(s for s in self.config.listings if s.slug == key)
             entries = self.catalog.listings[spec.slug]
             per = spec.paginate if spec.paginate is not None else self.config.paginate
             first = Route("home", None, "index.html", 1, 1)
@@ -491,7 +497,7 @@ class Views:
         # `selected` marks the owner's featured papers (DESIGN.md): not a co-author's.
         selected = ([e.id for e in person.papers if e.paper.selected]
                     if person.key == c.owner else [])
-        jsonld = metadata.person_jsonld(person, r, self.config)
+        jsonld = metadata.person_jsonld(person, r, self.canonical(f"authors/{person.key}/"))
         return {
             "heading": person.name,
             "person": {

@@ -894,6 +894,80 @@ def test_a_web_address_without_https_in_markdown_warns(site):
     assert fails(site, "--strict") == WEB_ADDRESS_LINES
 
 
+BASE_PATH_IN_LINKS = {
+    "site.yaml": GOOD["site.yaml"].replace("https://example.org/",
+                                           "https://ada.github.io/repo/").rstrip(" ") + """\
+        nav:
+          - {title: Papers, url: /repo/papers/}
+          - {title: About, url: /about/}
+        """,
+    "content/papers/more.yaml": """\
+        - id: b
+          title: Second paper
+          abstract: |
+            [Slides](/repo/files/b.pdf#page=2), [the list](repo/papers/), [home](/repo)
+            and, right, [slides](/files/b.pdf) and [another site](/repository/x).
+          links: {slides: /repo/files/b.pdf, code: https://github.com/ada/repo/}
+        """,
+    "content/authors/ada.yaml": "name: Ada Lovelace\nhomepage: /repo/about/\n",
+    "content/pages/about.md": "---\ntitle: About\n---\nHello.\n\nSee [b](/repo/papers/b/).\n",
+    "static/files/b.pdf": b"%PDF-1.4"}
+
+
+def base_path_line(path: str, line: int, field: str, link: str, instead: str) -> str:
+    return (f"{path}:{line}: {field}: the link '{link}' starts with the site's base path "
+            f"/repo/, which the site adds to its links itself (it would lead to "
+            f"/repo{'/' + link.lstrip('/')}): write {instead}")
+
+
+BASE_PATH_LINES = [
+    base_path_line("content/authors/ada.yaml", 2, "homepage", "/repo/about/", "/about/"),
+    base_path_line("content/pages/about.md", 6, "body", "/repo/papers/b/", "/papers/b/"),
+    base_path_line("content/papers/more.yaml", 3, "abstract", "/repo", "/"),
+    base_path_line("content/papers/more.yaml", 3, "abstract", "/repo/files/b.pdf#page=2",
+                   "/files/b.pdf#page=2"),
+    base_path_line("content/papers/more.yaml", 3, "abstract", "repo/papers/", "/papers/"),
+    base_path_line("content/papers/more.yaml", 6, "links.slides", "/repo/files/b.pdf",
+                   "/files/b.pdf"),
+    base_path_line("site.yaml", 10, "nav[0].url", "/repo/papers/", "/papers/")]
+
+
+def test_a_site_link_written_with_the_base_path_warns(site):
+    """On a site at /repo/, '/repo/files/b.pdf' was given the base path like every site
+    link and led to /repo/repo/files/b.pdf, a 404 said only by `check --links`."""
+    change(site, BASE_PATH_IN_LINKS)
+    code, err = invoke("build", "--site", str(site), "--no-search")
+    assert code == 0, err
+    assert err.splitlines() == ["warning: " + line for line in BASE_PATH_LINES]
+    assert fails(site, "--strict") == BASE_PATH_LINES
+    # The build's --base-url is the base path that counts (the Pages workflow gives it).
+    code, err = invoke("build", "--site", str(site), "--no-search", "--base-url",
+                       "https://ada.example.org/")
+    assert (code, err) == (0, "")
+
+
+def test_a_base_path_that_is_a_folder_of_the_site_leaves_its_links_alone(site):
+    """At https://ada.github.io/papers/, '/papers/b/' is paper b's page, written as a
+    site path should be; '/papers/files/b.pdf' is still the base path written twice."""
+    change(site, {
+        "site.yaml": GOOD["site.yaml"].replace("https://example.org/",
+                                               "https://ada.github.io/papers/"),
+        "content/papers/more.yaml": """\
+            - id: b
+              title: Second paper
+              abstract: "[all](/papers/), [c](/papers/c/), [pdf](/papers/files/b.pdf)"
+            - id: c
+              title: Third paper
+            """,
+        "static/files/b.pdf": b"%PDF-1.4"})
+    code, err = invoke("build", "--site", str(site), "--no-search")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: content/papers/more.yaml:3: abstract: the link '/papers/files/b.pdf' "
+        "starts with the site's base path /papers/, which the site adds to its links "
+        "itself (it would lead to /papers/papers/files/b.pdf): write /files/b.pdf"]
+
+
 def test_what_content_holds_and_papersite_does_not_read_is_named(site):
     """A paper put in content/paper/ (a typo), a venues.yaml that is a folder, a notes
     file: each was left out of the site without a word."""

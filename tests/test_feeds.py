@@ -163,12 +163,15 @@ def _locs(path: Path, tag: str = "url") -> list[str]:
 
 
 def _expected_pages(out: Path) -> set[str]:
+    """Every page whose canonical address is its own (a redirect's is its target's, the
+    one the home page repeats is the home page's), but 404."""
     pages = set()
     for path in out.rglob("*.html"):
         rel = path.relative_to(out).as_posix()
-        if rel == "404.html" or 'http-equiv="refresh"' in path.read_text("utf-8"):
-            continue
-        pages.add(BASE + rel.removesuffix("index.html"))
+        url = BASE + rel.removesuffix("index.html")
+        if rel != "404.html" and f'<link rel="canonical" href="{url}">' in \
+                path.read_text("utf-8"):
+            pages.add(url)
     return pages
 
 
@@ -179,6 +182,8 @@ def test_sitemap_lists_every_page_but_404_and_redirects(site):
     assert set(urls) == _expected_pages(out)
     assert BASE + "papers/old-id/" not in urls and BASE + "404.html" not in urls
     assert BASE + "venues/cvpr/page/2/" in urls
+    # The home page shows /papers/ again: it is listed, /papers/ (canonical to it) is not.
+    assert BASE in urls and BASE + "papers/" not in urls and BASE + "papers/page/2/" in urls
     assert read(site, "robots.txt") == f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
     redirect = read(site, "papers/old-id/index.html")
     assert '<meta name="robots" content="noindex">' in redirect

@@ -316,6 +316,50 @@ def test_social_cards_and_canonical(site):
         assert profile.one("twitter:card") == "summary", rel
 
 
+def canonical_of(p: Page) -> str:
+    (href,) = [a["href"] for a in p.links if a.get("rel") == "canonical"]
+    assert p.one("og:url") == href
+    return href
+
+
+@pytest.mark.parametrize("home, repeated", [("owner", "authors/ada/"),
+                                            ("papers", "papers/"), ("recent", "recent/")])
+def test_the_page_the_home_page_repeats_is_canonical_to_it(make_site, build, home,
+                                                           repeated):
+    """The home page and the page it shows again (the owner's profile, /papers/ or a
+    listing) each named itself canonical: the same content at two addresses for search
+    engines. The home page is the site's main address: the other names it, and the
+    sitemap lists the home page only; later pages of a list stay their own."""
+    site = make_site({
+        "site.yaml": f"""\
+            title: Ada's papers
+            base_url: {BASE}
+            owner: ada
+            home: {home}
+            paginate: 1
+            listings: [{{slug: recent, title: Recent, filter: {{year: 2023}}}}]
+            """,
+        "content/authors/ada.yaml": "name: Ada Lovelace\n",
+        "content/papers/a.yaml": "title: A\nauthors: [Ada Lovelace]\nyear: 2023\n",
+        "content/papers/b.yaml": "title: B\nauthors: [Ada Lovelace]\nyear: 2023\n"})
+    result = build(site)
+    assert result.code == 0, result.err
+    home_page, twin = page(site, "index.html"), page(site, repeated + "index.html")
+    assert canonical_of(home_page) == canonical_of(twin) == BASE
+    sitemap = read(site, "sitemap.xml")
+    assert f"<loc>{BASE}</loc>" in sitemap and f"<loc>{BASE}{repeated}</loc>" not in sitemap
+    others = {"owner": "papers/", "papers": "recent/", "recent": "papers/"}[home]
+    for rel in (others, "authors/ada/" if home != "owner" else "papers/page/2/"):
+        assert canonical_of(page(site, rel + "index.html")) == BASE + rel
+        assert f"<loc>{BASE}{rel}</loc>" in sitemap
+    if home != "owner":
+        assert canonical_of(page(site, repeated + "page/2/index.html")) == \
+            BASE + repeated + "page/2/"
+    else:   # the profile's JSON-LD names the same address
+        assert [d["url"] for d in home_page.jsonld()] == [d["url"] for d in twin.jsonld()] \
+            == [BASE]
+
+
 def test_a_pdf_link_labelled_in_capitals_is_the_papers_pdf(make_site, build):
     """`PDF:` is as much the paper's PDF as `pdf:`: Google Scholar's citation_pdf_url, the
     JSON-LD's file and the BibTeX url give it, and the page's button reads PDF."""

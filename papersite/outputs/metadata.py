@@ -163,8 +163,9 @@ def paper_jsonld(entry, catalog, router) -> str:
     return script_json(data)
 
 
-def person_jsonld(person, router, config) -> str:
-    """schema.org ProfilePage whose main entity is the Person."""
+def person_jsonld(person, router, url: str) -> str:
+    """schema.org ProfilePage whose main entity is the Person; `url`: the page's
+    canonical address."""
     prof = person.profile
     data = {"@type": "Person", "name": person.name,
             "url": router.absolute(f"authors/{person.key}/")}
@@ -190,7 +191,7 @@ def person_jsonld(person, router, config) -> str:
     if person.variants:
         data["alternateName"] = list(person.variants)
     return script_json({"@context": "https://schema.org", "@type": "ProfilePage",
-                        "url": router.absolute(f"authors/{person.key}/"),
+                        "url": url,
                         "mainEntity": data})
 
 

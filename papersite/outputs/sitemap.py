@@ -8,8 +8,12 @@ LIMIT = 50_000
 _NOT_LISTED = {"notfound", "redirect"}
 
 
-def sitemap_files(routes, router) -> dict[str, bytes]:
-    urls = [router.absolute(r.path) for r in routes if r.kind not in _NOT_LISTED]
+def sitemap_files(routes, router, home_repeats: str | None = None) -> dict[str, bytes]:
+    """Every page's address but 404's, redirects' and that of the page the home page
+    repeats (`home_repeats`, its path: routing.home_shows), whose canonical address is
+    the home page's."""
+    urls = [router.absolute(r.path) for r in routes
+            if r.kind not in _NOT_LISTED and r.path != home_repeats]
     chunks = [urls[i:i + LIMIT] for i in range(0, len(urls), LIMIT)] or [[]]
     if len(chunks) == 1:
         return {"sitemap.xml": _urlset(chunks[0])}
