@@ -249,6 +249,38 @@ def test_latex_encoding():
     assert latex_encode("Sets $\\{x\\}$ and $f(x)}$") == "Sets $\\{x\\}$ and \\$f(x)\\}\\$"
 
 
+def test_braces_in_a_url_or_doi_do_not_break_the_entry(tmp_path):
+    """A `}` in a PDF's URL would end the `url` value (and the entry with it); braces are
+    percent-encoded, the URL's `%`, `#` and `~` left as written (biblatex reads `url` and
+    `doi` verbatim: `\\%` would stay in the link)."""
+    root = write_files(tmp_path / "s", {
+        "site.yaml": "title: T\nbase_url: https://e.org/\n",
+        "content/papers/a.yaml": """\
+            title: Odd Links
+            authors: [Ada Lovelace]
+            year: 2020
+            doi: 10.1000/a}b
+            links: {pdf: "https://x.org/~ada/a}b{c%20d.pdf#page=2"}
+            """,
+        "content/papers/b.yaml": """\
+            title: Site Files
+            authors: [Ada Lovelace]
+            year: 2021
+            links: {pdf: "/files/{draft}.pdf"}
+            """})
+    assert run_cli("build", "--site", str(root), "--no-search").code == 0
+    library = bibtexparser.parse_string(read(root, "papers.bib"))   # URLs as written
+    assert library.failed_blocks == []
+    entries = {e.key: e for e in library.entries}
+    assert sorted(entries) == ["lovelace2020odd", "lovelace2021site"]
+    odd = entries["lovelace2020odd"].fields_dict
+    assert odd["url"].value == "https://x.org/~ada/a%7Db%7Bc%20d.pdf#page=2"
+    assert odd["doi"].value == "10.1000/a%7Db"
+    assert odd["year"].value == "2020"   # the fields after them are read too
+    assert entries["lovelace2021site"].fields_dict["url"].value == \
+        "https://e.org/files/%7Bdraft%7D.pdf"
+
+
 # --- citation keys --------------------------------------------------------------------------
 
 

@@ -256,6 +256,7 @@ def _imported_back(make_site, build, fmt: str, export: str) -> dict[str, dict]:
         authors: [María de la Cruz]
         year: 2021
         arxiv: "2101.01234"
+        links: {pdf: "https://files.example.org/~cruz/{v2}/a}b%20c.pdf"}
         """, "content/papers/c.yaml": """\
         title: Quiet Theses
         authors: [Ann Lee]
@@ -295,6 +296,10 @@ def test_export_then_import_round_trip(make_site, build):
                             "山田太郎"]
     assert (a["et_al"], a["doi"], a["year"], a["venue"]) == (True, "10.1000/abc.123", 2023,
                                                              "cvpr")
+    # A URL's braces, which would end its BibTeX value, come back percent-encoded: the
+    # same address, as a browser sends it.
+    assert got["Straße Scenes"]["links"] == {
+        "pdf": "https://files.example.org/~cruz/%7Bv2%7D/a%7Db%20c.pdf"}
 
 
 # --- CSV and JSON Lines ------------------------------------------------------------------
