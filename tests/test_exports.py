@@ -518,6 +518,11 @@ def test_papers_json_validates_against_the_csl_schema(site):
     assert solvers["issued"] == {"date-parts": [[2023, 6, 18]]}
     assert solvers["DOI"] == "10.1000/xyz_1"
     assert by_id["lovelace2021robust"]["type"] == "article-journal"
+    # A partial list ends as Pandoc reads BibTeX's `and others` (its citeproc: "et al.").
+    assert by_id["lovelace2021robust"]["author"] == [
+        {"given": "Ada", "family": "Lovelace"}, {"given": "Grace", "family": "Hopper"},
+        {"literal": "others"}]
+    assert {"literal": "others"} not in solvers["author"]
     assert by_id["lovelace2019thesis"]["type"] == "thesis"
     assert "genre" not in by_id["lovelace2019thesis"]
     # a report's kind, which only its own BibTeX entry gives

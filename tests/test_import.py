@@ -922,11 +922,13 @@ def test_semantic_scholar_and_openalex_records_as_their_apis_give_them(site, bui
 
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
     """The site's own CSL-JSON export (/papers.json, a JSON array) imports back into the
-    same papers: names, dates, venues, tracks, arXiv ids and DOIs (CSL has no et al.)."""
+    same papers: names, dates, venues, tracks, arXiv ids, DOIs, and et al. (a last name
+    {"literal": "others"})."""
     got = _imported_back(make_site, build, "jsonl", "papers.json")
     a = got["Über CNNs & 50% Fewer Labels"]
     assert a["authors"] == ["Zoë Müller", "Jan van der Berg", "ATLAS Collaboration",
                             "山田太郎"]
+    assert a["et_al"] is True   # the list's last name {"literal": "others"}
     assert (a["date"], a["venue"], a["track"], a["doi"]) == (
         dt.date(2023, 6, 18), "cvpr", "Workshop", "10.1000/abc.123")
 
