@@ -329,6 +329,33 @@ def test_groups_and_names_of_han_kana_and_hangul_are_cited_as_they_stand(tmp_pat
     assert item["id"].startswith("atlascollaboration2012")
 
 
+def test_a_particle_with_a_capital_is_part_of_the_family_name(tmp_path):
+    """'van' in Anna van der Berg is a particle (CSL styles may show her as "Berg, Anna
+    van der"); the 'Van' of Luc Van Gool, the 'Di' of "Di Caprio, Leo" and the 'La' of
+    Jean de La Fontaine begin the family name, as citeproc-js and BibTeX read them: no
+    "Gool, Luc Van". A name given "Family, Given" keeps its family name whole."""
+    site = write_files(tmp_path / "s", {
+        "site.yaml": "title: T\nbase_url: https://e.org/\n",
+        "content/papers/p.yaml": """\
+            title: Particles
+            authors: [Luc Van Gool, "Di Caprio, Leo", Jean de La Fontaine,
+                      Anna van der Berg, "García Márquez, Gabriel"]
+            year: 2020
+            """})
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    (item,) = json.loads(read(site, "papers.json"))
+    assert item["author"] == [
+        {"family": "Van Gool", "given": "Luc"}, {"family": "Di Caprio", "given": "Leo"},
+        {"family": "La Fontaine", "given": "Jean", "non-dropping-particle": "de"},
+        {"family": "Berg", "given": "Anna", "non-dropping-particle": "van der"},
+        {"family": "García Márquez", "given": "Gabriel"}]
+    (entry,) = parse_bib(read(site, "papers/p.bib")).entries
+    assert [(" ".join(n.von), " ".join(n.last)) for n in entry.fields_dict["author"].value] \
+        == [("", "Van Gool"), ("", "Di Caprio"), ("de", "La Fontaine"), ("van der", "Berg"),
+            ("", "García Márquez")]
+    assert item["id"] == "vangool2020particles"
+
+
 def test_a_name_joined_by_and_or_ampersand_is_a_group(tmp_path):
     """'Johnson & Johnson' is one group, not a person named Johnson whose given name is
     'Johnson &': braced whole in BibTeX, a literal in CSL-JSON (and so in RIS)."""
