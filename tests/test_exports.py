@@ -249,6 +249,38 @@ def test_latex_encoding():
     assert latex_encode("Sets $\\{x\\}$ and $f(x)}$") == "Sets $\\{x\\}$ and \\$f(x)\\}\\$"
 
 
+def test_braces_in_a_url_or_doi_do_not_break_the_entry(tmp_path):
+    """A `}` in a PDF's URL would end the `url` value (and the entry with it); braces are
+    percent-encoded, the URL's `%`, `#` and `~` left as written (biblatex reads `url` and
+    `doi` verbatim: `\\%` would stay in the link)."""
+    root = write_files(tmp_path / "s", {
+        "site.yaml": "title: T\nbase_url: https://e.org/\n",
+        "content/papers/a.yaml": """\
+            title: Odd Links
+            authors: [Ada Lovelace]
+            year: 2020
+            doi: 10.1000/a}b
+            links: {pdf: "https://x.org/~ada/a}b{c%20d.pdf#page=2"}
+            """,
+        "content/papers/b.yaml": """\
+            title: Site Files
+            authors: [Ada Lovelace]
+            year: 2021
+            links: {pdf: "/files/{draft}.pdf"}
+            """})
+    assert run_cli("build", "--site", str(root), "--no-search").code == 0
+    library = bibtexparser.parse_string(read(root, "papers.bib"))   # URLs as written
+    assert library.failed_blocks == []
+    entries = {e.key: e for e in library.entries}
+    assert sorted(entries) == ["lovelace2020odd", "lovelace2021site"]
+    odd = entries["lovelace2020odd"].fields_dict
+    assert odd["url"].value == "https://x.org/~ada/a%7Db%7Bc%20d.pdf#page=2"
+    assert odd["doi"].value == "10.1000/a%7Db"
+    assert odd["year"].value == "2020"   # the fields after them are read too
+    assert entries["lovelace2021site"].fields_dict["url"].value == \
+        "https://e.org/files/%7Bdraft%7D.pdf"
+
+
 # --- citation keys --------------------------------------------------------------------------
 
 
@@ -295,6 +327,33 @@ def test_groups_and_names_of_han_kana_and_hangul_are_cited_as_they_stand(tmp_pat
                               {"family": "Lee", "given": "Ann"},
                               {"family": "山田", "given": "太郎"}, {"family": "李华"}]
     assert item["id"].startswith("atlascollaboration2012")
+
+
+def test_a_particle_with_a_capital_is_part_of_the_family_name(tmp_path):
+    """'van' in Anna van der Berg is a particle (CSL styles may show her as "Berg, Anna
+    van der"); the 'Van' of Luc Van Gool, the 'Di' of "Di Caprio, Leo" and the 'La' of
+    Jean de La Fontaine begin the family name, as citeproc-js and BibTeX read them: no
+    "Gool, Luc Van". A name given "Family, Given" keeps its family name whole."""
+    site = write_files(tmp_path / "s", {
+        "site.yaml": "title: T\nbase_url: https://e.org/\n",
+        "content/papers/p.yaml": """\
+            title: Particles
+            authors: [Luc Van Gool, "Di Caprio, Leo", Jean de La Fontaine,
+                      Anna van der Berg, "García Márquez, Gabriel"]
+            year: 2020
+            """})
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    (item,) = json.loads(read(site, "papers.json"))
+    assert item["author"] == [
+        {"family": "Van Gool", "given": "Luc"}, {"family": "Di Caprio", "given": "Leo"},
+        {"family": "La Fontaine", "given": "Jean", "non-dropping-particle": "de"},
+        {"family": "Berg", "given": "Anna", "non-dropping-particle": "van der"},
+        {"family": "García Márquez", "given": "Gabriel"}]
+    (entry,) = parse_bib(read(site, "papers/p.bib")).entries
+    assert [(" ".join(n.von), " ".join(n.last)) for n in entry.fields_dict["author"].value] \
+        == [("", "Van Gool"), ("", "Di Caprio"), ("de", "La Fontaine"), ("van der", "Berg"),
+            ("", "García Márquez")]
+    assert item["id"] == "vangool2020particles"
 
 
 def test_a_name_joined_by_and_or_ampersand_is_a_group(tmp_path):
@@ -486,6 +545,11 @@ def test_papers_json_validates_against_the_csl_schema(site):
     assert solvers["issued"] == {"date-parts": [[2023, 6, 18]]}
     assert solvers["DOI"] == "10.1000/xyz_1"
     assert by_id["lovelace2021robust"]["type"] == "article-journal"
+    # A partial list ends as Pandoc reads BibTeX's `and others` (its citeproc: "et al.").
+    assert by_id["lovelace2021robust"]["author"] == [
+        {"given": "Ada", "family": "Lovelace"}, {"given": "Grace", "family": "Hopper"},
+        {"literal": "others"}]
+    assert {"literal": "others"} not in solvers["author"]
     assert by_id["lovelace2019thesis"]["type"] == "thesis"
     assert "genre" not in by_id["lovelace2019thesis"]
     # a report's kind, which only its own BibTeX entry gives

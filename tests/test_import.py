@@ -256,6 +256,7 @@ def _imported_back(make_site, build, fmt: str, export: str) -> dict[str, dict]:
         authors: [María de la Cruz]
         year: 2021
         arxiv: "2101.01234"
+        links: {pdf: "https://files.example.org/~cruz/{v2}/a}b%20c.pdf"}
         """, "content/papers/c.yaml": """\
         title: Quiet Theses
         authors: [Ann Lee]
@@ -295,6 +296,10 @@ def test_export_then_import_round_trip(make_site, build):
                             "山田太郎"]
     assert (a["et_al"], a["doi"], a["year"], a["venue"]) == (True, "10.1000/abc.123", 2023,
                                                              "cvpr")
+    # A URL's braces, which would end its BibTeX value, come back percent-encoded: the
+    # same address, as a browser sends it.
+    assert got["Straße Scenes"]["links"] == {
+        "pdf": "https://files.example.org/~cruz/%7Bv2%7D/a%7Db%20c.pdf"}
 
 
 # --- CSV and JSON Lines ------------------------------------------------------------------
@@ -943,11 +948,13 @@ def test_semantic_scholar_venue_found_by_its_other_names(site):
 
 def test_a_sites_papers_json_imports_into_another_site(make_site, build):
     """The site's own CSL-JSON export (/papers.json, a JSON array) imports back into the
-    same papers: names, dates, venues, tracks, arXiv ids and DOIs (CSL has no et al.)."""
+    same papers: names, dates, venues, tracks, arXiv ids, DOIs, and et al. (a last name
+    {"literal": "others"})."""
     got = _imported_back(make_site, build, "jsonl", "papers.json")
     a = got["Über CNNs & 50% Fewer Labels"]
     assert a["authors"] == ["Zoë Müller", "Jan van der Berg", "ATLAS Collaboration",
                             "山田太郎"]
+    assert a["et_al"] is True   # the list's last name {"literal": "others"}
     assert (a["date"], a["venue"], a["track"], a["doi"]) == (
         dt.date(2023, 6, 18), "cvpr", "Workshop", "10.1000/abc.123")
 

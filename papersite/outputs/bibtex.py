@@ -5,7 +5,8 @@ site by a letter suffix given in paper-id order, so a key never changes because 
 unrelated paper was added elsewhere in the file order; a paper's own `bibtex` entry
 keeps its key. Text is LaTeX-encoded (accents as `{\\'e}`, specials escaped, acronyms
 and camel case braced so styles keep their capitals); `$...$` math is kept as math;
-names are written `von Last, Jr, First`, and `et_al` adds `and others`.
+names are written `von Last, Jr, First`, and `et_al` adds `and others`. A URL or DOI is
+written as it stands, but for its braces, percent-encoded.
 """
 
 from __future__ import annotations
@@ -553,7 +554,7 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
     elif details.get("month") in _MONTHS:   # a table's 2015-05: a year, and this month
         fields.append(("month", details["month"]))
     if p.doi:
-        fields.append(("doi", p.doi))
+        fields.append(("doi", _verbatim(p.doi)))
     if p.arxiv:
         fields += [("eprint", p.arxiv), ("archiveprefix", "arXiv")]
         if p.category:
@@ -562,7 +563,7 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
     if url and url.startswith("/") and not url.startswith("//") and site_url:
         url = site_url.rstrip("/") + url   # a PDF on this site (site_url: its base_url)
     if url and url.startswith(("http://", "https://")):
-        fields.append(("url", url))
+        fields.append(("url", _verbatim(url)))
     lines = [f"@{kind}{{{key},"]
     for name, value in fields:
         if name == "month":
@@ -571,6 +572,18 @@ def made_entry(key: str, paper_type: str | None, p, names: list[str],
             lines.append(f"  {name} = {{{value}}},")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+_BRACES = str.maketrans({"{": "%7B", "}": "%7D"})
+
+
+def _verbatim(value: str) -> str:
+    """A URL or DOI as a BibTeX value: biblatex reads `url` and `doi` verbatim and BibTeX
+    passes them to \\url as they stand, so nothing is LaTeX-escaped (a `\\%` would stay
+    in the link), but a brace would end the value or unbalance the entry: `{` and `}` are
+    percent-encoded, as a browser sends them (%7B, %7D; doi.org decodes them too). `%`,
+    `#` and `~` stay as written, read back the same by BibTeX, biber and bibtexparser."""
+    return value.translate(_BRACES)
 
 
 @lru_cache(maxsize=65536)   # a name is printed once per paper

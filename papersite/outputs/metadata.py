@@ -7,7 +7,8 @@ conference or journal title, the volume, issue and pages a paper's own BibTeX en
 them (Google Scholar indexes one paper per page). schema.org JSON-LD names every author
 as a Person, linked to the author page, with the ORCID as `sameAs`. JSON embedded in a
 page escapes `<`, `>` and `&` so that a `</script>` in a title cannot close the script
-block.
+block. A partial author list (`et_al`) ends its CSL-JSON authors with
+`{"literal": "others"}`, as Pandoc writes BibTeX's `and others`.
 """
 
 from __future__ import annotations
@@ -216,6 +217,12 @@ def csl_item(entry, catalog, router, abstract: bool = True) -> dict:
         if suffix:
             name["suffix"] = suffix
         names.append(name)
+    if names and p.et_al:
+        # CSL has no "et al."; a last name {"literal": "others"} is what Pandoc makes of
+        # BibTeX's `and others`, and its citeproc prints it as "et al." (citeproc-js
+        # prints "others": still no list that claims to be whole). The import reads it
+        # back as et_al.
+        names.append({"literal": "others"})
     if names:
         item["author"] = names
     if p.date:

@@ -29,7 +29,9 @@ class NameParts(NamedTuple):
 
 @lru_cache(maxsize=65536)   # a name is split for each of its papers' BibTeX and CSL entries
 def split_name(name: str) -> NameParts:
-    """'Ludwig van der Berg' → ('Ludwig', 'van der', 'Berg', '').
+    """'Ludwig van der Berg' → ('Ludwig', 'van der', 'Berg', ''); 'Oscar De La Hoya' →
+    ('Oscar', '', 'De La Hoya', ''): a particle written with a capital is part of the
+    family name, sorted and shown with it (as citeproc-js and BibTeX read it).
 
     'Last, First' and 'Last, Jr., First' are understood too, as is a trailing 'Jr.' or
     'III'; a single word is a family name, and so is a group's whole name ('ATLAS
@@ -63,7 +65,8 @@ def split_name(name: str) -> NameParts:
         while i > 1 and words[i - 1].lower() in PARTICLES:
             i -= 1
         given, words = " ".join(words[:i]), words[i:]
-    j = 0
-    while j < len(words) - 1 and words[j].lower() in PARTICLES:
+    j = 0   # the particle: lower-case words only, as BibTeX's von part; a capital (Di
+    # Caprio, De La Hoya, Della Porta, the La of de La Fontaine) is the family name's own
+    while j < len(words) - 1 and words[j] in PARTICLES:
         j += 1
     return NameParts(given.strip(), " ".join(words[:j]), " ".join(words[j:]), suffix)
