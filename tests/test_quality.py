@@ -739,3 +739,17 @@ def test_ris_and_csl_downloads_carry_the_abstract(tabs):
         page.get_by_role("button", name="Download CSL-JSON").click()
     (item,) = json.loads(Path(csl.value.path()).read_text("utf-8"))
     assert item["abstract"].startswith("We show every field")
+    # A partial author list: CSL-JSON says so as Pandoc does; RIS has no way to, and
+    # leaves out the name "others" that reference managers would file as an author.
+    page = tabs("light").open("/papers/towards-unified-multimodal-editing-with-enhanced-"
+                              "knowledge/")
+    with page.expect_download() as ris:
+        page.get_by_role("button", name="Download RIS").click()
+    authors = [line for line in Path(ris.value.path()).read_text("utf-8").splitlines()
+               if line.startswith("AU  - ")]
+    assert authors == ["AU  - Pan, Kaihang", "AU  - Fan, Zhaoyu", "AU  - Li, Juncheng",
+                       "AU  - Sun, Qianru"]
+    with page.expect_download() as csl:
+        page.get_by_role("button", name="Download CSL-JSON").click()
+    (item,) = json.loads(Path(csl.value.path()).read_text("utf-8"))
+    assert item["author"][-1] == {"literal": "others"} and len(item["author"]) == 5

@@ -56,6 +56,9 @@
       "thesis": "THES", "book": "BOOK", "chapter": "CHAP", "report": "RPRT" };
     var lines = ["TY  - " + (types[item.type] || "GEN"), "TI  - " + item.title];
     (item.author || []).forEach(function (a) {
+      // CSL's {"literal": "others"} ends a partial list (Pandoc prints "et al."); RIS
+      // has no such mark, and reference managers would file an author named "others".
+      if (a.literal === "others") { return; }
       if (a.literal) { lines.push("AU  - " + a.literal); return; }   // a group's name
       lines.push("AU  - " + (a["non-dropping-particle"] ? a["non-dropping-particle"] + " " : "") +
         a.family + (a.given ? ", " + a.given : "") + (a.suffix ? ", " + a.suffix : ""));
