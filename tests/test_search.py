@@ -535,6 +535,32 @@ def test_clearing_a_filter_that_matches_nothing_keeps_focus_in_the_search(sample
     assert page.evaluate("document.activeElement.id") == "search-sort"
 
 
+def test_clear_all_filters_keeps_query_and_sort_and_back_brings_them_back(sample, page):
+    page.goto(sample["root"] + "/search/?q=diffusion&sort=newest")
+    unfiltered = settled(page)
+    clear = page.locator("#search-clear")
+    assert not clear.is_visible()             # nothing to clear
+    facet_box(page, "venue", "CVPR").check()
+    wait_status(page, "with venue CVPR")
+    facet_box(page, "year", "2023").check()
+    filtered = wait_status(page, "with year 2023, venue CVPR")
+    assert clear.is_visible() and clear.inner_text() == "Clear all filters"
+    chosen = page.url
+    clear.focus()
+    page.keyboard.press("Enter")
+    assert wait_status(page, "^(?!.* with )") == unfiltered
+    assert query(page) == {"q": ["diffusion"], "sort": ["newest"]}
+    assert page.locator("#search-facets input:checked").count() == 0
+    assert not clear.is_visible()
+    # The button went with the filters: focus is in the query box, not lost to the page.
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    page.go_back()
+    assert wait_status(page, "with year 2023") == filtered
+    assert page.url == chosen
+    assert facet_box(page, "venue", "CVPR").is_checked() and clear.is_visible()
+    assert not page.errors
+
+
 def test_author_facet_find_box(sample, page):
     page.goto(sample["root"] + "/search/")
     status = settled(page)
@@ -688,6 +714,7 @@ def test_filters_fold_above_results_on_a_phone(sample, browser):
     settled(pg)
     assert not pg.eval_on_selector("#search-filters", "d => d.open")
     assert pg.inner_text("#search-filters > summary") == "Filters (1)"
+    assert pg.locator("#search-clear").is_visible()     # not folded away with the filters
     assert pg.locator("#search-results > li").first.is_visible()
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     pg.click("#search-filters > summary")
