@@ -170,6 +170,26 @@ def test_long_author_lists_are_shortened_in_results_only(make_site):
     assert "Person Number13" in doc.split("<div data-pagefind-ignore")[0]
 
 
+def test_math_is_searched_and_excerpted_as_the_text_it_reads_as(make_site):
+    """An excerpt is text: math in it read as raw TeX ($\\alpha$-divergence,
+    \\mathcal{O}(n)). Letters spelled out in the TeX (alpha) stay searchable words."""
+    files = {"site.yaml": SITE, "content/papers/p.yaml": """\
+- id: div
+  title: Robust $\\alpha$-divergence *minimisation*
+  year: 2024
+  abstract: We bound the $\\alpha$-divergence in $\\mathcal{O}(n \\log n)$ time for $\\epsilon > 0$,
+    or $x^2 + \\frac{1}{2}$; $\\notacommand{$ stays as written.
+"""}
+    doc = _doc(make_site(files), "div")
+    text = doc.split("<div data-pagefind-ignore")[0]
+    assert '<h1 data-pagefind-meta="title">Robust α-divergence minimisation</h1>' in text
+    assert ("<p>We bound the α-divergence in 𝒪(n log n) time for ϵ &gt; 0, or x^2 + 1/2; "
+            "$\\notacommand{$ stays as written.</p>") in text
+    assert "<p>alpha epsilon</p>" in text
+    # The result's title still shows the page's MathML.
+    assert "&lt;math" in _meta(doc)["title_html"]
+
+
 def test_text_is_escaped(make_site):
     doc = _doc(make_site(fixture_files()), "hostile")
     assert "<script" not in doc and "<img" not in doc
@@ -634,6 +654,10 @@ MATH_PAPERS = """\
 - id: linked
   title: "A [linked](https://example.org/) $x^2$ <img src=x onerror=\\"window.pwned=6\\"> attention"
   year: 2023
+- id: divergence
+  title: Robust $\\alpha$-divergence minimisation
+  year: 2022
+  abstract: We bound the $\\alpha$-divergence in $\\mathcal{O}(n \\log n)$ time.
 """
 
 
@@ -696,6 +720,14 @@ def test_math_and_markup_in_titles_show_as_on_the_sites_pages(fixture_site, page
     excerpts = page.locator("#search-results .result-excerpt")
     assert excerpts.count() == 1
     assert excerpts.inner_text().endswith("attention fast.")
+    # An excerpt reads its math as text, not as TeX; a query spelling out a letter finds
+    # the paper, and so does the letter itself.
+    for q in ("alpha", "divergence", "α"):
+        page.goto(f"{fixture_site}/math/search/?q={q}")
+        assert settled(page).startswith(f"1 paper for “{q}”")
+        excerpt = page.inner_text("#search-results .result-excerpt")
+        assert "We bound the α-divergence in 𝒪(n log n) time." in excerpt, excerpt
+        assert "$" not in excerpt and "\\" not in excerpt
 
 
 def test_site_without_index_says_so(fixture_site, page):
