@@ -640,7 +640,7 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
             redirects[old] = entry.id
 
     listings = {spec.slug: select(entries, spec.filter, spec.sort, series, tag_of,
-                                  spec.group_by) for spec in config.listings}
+                                  spec.group_by, people) for spec in config.listings}
     return Catalog(config, entries, by_id, dict(sorted(people.items())),
                    dict(sorted(series.items())), dict(sorted(tags.items())),
                    dict(sorted(years.items(), reverse=True)), undated, listings,
@@ -667,19 +667,30 @@ def field_value(entry: Entry, name: str):
     return getattr(entry.paper, name, None)
 
 
-def _matches(entry: Entry, name: str, wanted, series: dict, tag_of: dict) -> bool:
+def _wanted(name: str, wanted, series: dict, tag_of: dict, people: dict) -> list:
+    """A listing filter's values as field_value gives them: a tag's key, a venue's key
+    (by its key, name, short name or alias, as a paper names it), the people an author
+    filter names (by id, name or a spelling of it)."""
     values = wanted if isinstance(wanted, list) else [wanted]
-    have = field_value(entry, name)
     if name == "tags":
-        values = [tag_of.get(normalise(str(v)), slugify(str(v))) for v in values]
-    elif name == "venue":
-        values = [str(v) if str(v) in series else
-                  next((k for k, s in series.items() if normalise(str(v)) in
-                        {normalise(s.name), normalise(s.short or "")}), str(v))
-                  for v in values]
-    elif name in ("authors", "author"):
-        values = [str(v) if str(v) in {b.person for b in entry.bylines} else normalise(str(v))
-                  for v in values]
+        return [tag_of.get(normalise(str(v)), slugify(str(v))) for v in values]
+    if name == "venue":
+        names = {normalise(text): key for key, s in series.items()
+                 for text in (s.name, s.short, *(s.venue.aliases if s.venue else ()))
+                 if text}
+        return [str(v) if str(v) in series else names.get(normalise(str(v)), str(v))
+                for v in values]
+    if name in ("authors", "author"):
+        ids, spelled = {str(v) for v in values}, {normalise(str(v)) for v in values}
+        keys = {key for key, person in people.items()
+                if key in ids or not spelled.isdisjoint(
+                    normalise(n) for n in (person.name, *person.variants))}
+        return sorted(keys) + sorted(spelled)   # (a name no page links: field_value's)
+    return values
+
+
+def _matches(entry: Entry, name: str, values: list) -> bool:
+    have = field_value(entry, name)
     if isinstance(have, list):
         return any(v in have for v in values)
     if isinstance(have, dt.date):
@@ -692,13 +703,13 @@ class _Last:
 
 
 def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
-           tag_of: dict, group_by: str = "none") -> list[Entry]:
+           tag_of: dict, group_by: str = "none", people: dict | None = None) -> list[Entry]:
     """A listing's papers in the order it shows them: group by group (see group_rank),
     and by `sort` within a group. Pages are cut from this order, so a group runs on over
     consecutive pages: a listing ranked by upvotes and grouped by month shows its newest
     month first, ranked, and page 2 goes on from there."""
-    chosen = [e for e in entries
-              if all(_matches(e, k, v, series, tag_of) for k, v in filters.items())]
+    wanted = {k: _wanted(k, v, series, tag_of, people or {}) for k, v in filters.items()}
+    chosen = [e for e in entries if all(_matches(e, k, v) for k, v in wanted.items())]
     # Stable sorts from the last key to the first; missing values always last.
     for spec in reversed(sort):
         name = spec.lstrip("+-")

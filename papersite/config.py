@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from .model import LISTING_FIELDS, PageSlug, Slug, Text, Url
+from .model import LISTING_FIELDS, PAPER_TYPES, PageSlug, Slug, Text, Url
 
 GroupBy = Literal["year", "month", "date", "venue", "type", "none"]
 
@@ -81,6 +81,9 @@ class Listing(_Settings):
                 if kind is not None and (type(one) is not kind):
                     raise ValueError(f"{key}: expected {_KIND_NAMES[kind]}, found "
                                      f"'{one}'")
+                if key == "type" and one not in PAPER_TYPES:
+                    raise ValueError(f"type: expected one of {', '.join(PAPER_TYPES)}, "
+                                     f"found '{one}'")
         return value
 
     @field_validator("sort")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 # What LaTeX gives a meaning to in text: a special character, a ligature (-- `` '' !` ?`),
 # or white space other than single spaces. A value without any comes out of the decoder
@@ -131,13 +132,81 @@ def to_text(value: str) -> tuple[str, str]:
 
 
 @functools.cache
-def text_decoder():
-    """bibtexparser's decoder (math kept as written, URLs bare), with _TEXT_MACROS."""
-    from pylatexenc.latex2text import (LatexNodes2Text, MacroTextSpec,
-                                       get_default_latex_context_db)
+def text_decoder(math_mode: str = "verbatim"):
+    """bibtexparser's decoder (math kept as written, URLs bare), with _TEXT_MACROS; with
+    math_mode "text", math is decoded too."""
+    from pylatexenc.latex2text import LatexNodes2Text
+    return LatexNodes2Text(latex_context=_text_table(math_mode == "text"),
+                           math_mode=math_mode)
+
+
+@functools.cache
+def _text_table(math: bool):
+    from pylatexenc.latex2text import MacroTextSpec, get_default_latex_context_db
     table = get_default_latex_context_db()
     table.add_context_category("papersite", prepend=True, macros=[
         MacroTextSpec("url", simplify_repl="%s"),
         *(MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_MACROS.items()),
-        *(MacroTextSpec(name, discard=True) for name in _DISCARDED_MACROS)])
-    return LatexNodes2Text(latex_context=table, math_mode="verbatim")
+        *(MacroTextSpec(name, discard=True) for name in _DISCARDED_MACROS),
+        # (a norm's bars, p \| q: the table has \Vert but not its short form)
+        *([MacroTextSpec("|", simplify_repl="\u2016")] if math else [])])
+    return table
+
+
+@functools.lru_cache(maxsize=4096)
+def math_to_text(formula: str) -> str:
+    """A formula as written ($...$ or $$...$$) as Unicode text, for what cannot show
+    MathML: $\\alpha$-divergence reads "α-divergence", $\\mathcal{O}(n \\log n)$ "𝒪(n log n)",
+    $x^2$ stays "x^2". A formula the decoder cannot read stays as written."""
+    text = simple_math_text(formula)
+    if text is not None:
+        return text
+    try:
+        text = text_decoder("text").latex_to_text(formula, latex_context=_walker_context())
+    except Exception:
+        return formula
+    return " ".join(text.split()) or formula
+
+
+def simple_math_text(formula: str) -> str | None:
+    """math_to_text of a formula of letters, operators, scripts, braces and symbols ($k$,
+    $\\alpha_i$, $O(n^2)$, $a \\leq b$: most of those in abstracts), read here as
+    pylatexenc reads it (which takes about 1 ms a formula); None for any other."""
+    body = formula.strip("$")
+    if not _SIMPLE_MATH.fullmatch(body) or _LIGATURE.search(body):
+        return None
+    names = _COMMAND.findall(body)
+    symbols = {name: _symbol(name) for name in names}
+    if None in symbols.values():
+        return None
+    text = _COMMAND.sub(lambda m: symbols[m[1]], body) if names else body
+    return " ".join(text.replace("{", "").replace("}", "").split()) or formula
+
+
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+# No escapes (\{, \,), alignment, comments or ties: only these pieces (and a command
+# not followed by another letter, which pylatexenc reads as part of its name: \alphaα).
+_LIGATURE = re.compile(r"``|''|--|[!?]`")   # “ ” – ¡ ¿, which pylatexenc makes of them
+_SIMPLE_MATH = re.compile(r"(?:[^\\$&%~#]|\\[A-Za-z]+(?![^\W\d_]))*")
+
+
+@functools.lru_cache(maxsize=1024)
+def _symbol(name: str) -> str | None:
+    """What \\name stands for when it is a symbol without arguments (α, ≤, log)."""
+    spec = _walker_context().get_macro_spec(name)
+    if getattr(getattr(spec, "args_parser", None), "argspec", None):
+        return None
+    text = getattr(_text_table(True).get_macro_spec(name), "simplify_repl", None)
+    return text if isinstance(text, str) and "%" not in text else None
+
+
+def spelled_letters(formula: str) -> list[str]:
+    """The names of the letters a formula writes as commands ($\\alpha + \\ell$: alpha,
+    ell), which its text (math_to_text) shows as the letters themselves."""
+    table = _text_table(True)
+    return [name for name in dict.fromkeys(_COMMAND.findall(formula))
+            if _is_letter(getattr(table.get_macro_spec(name), "simplify_repl", None))]
+
+
+def _is_letter(text) -> bool:
+    return isinstance(text, str) and len(text) == 1 and unicodedata.category(text)[0] == "L"

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import nh3
 
+from .latex import math_to_text, simple_math_text, spelled_letters
 from .model import from_site_root
 
 _MATH = re.compile(
@@ -313,3 +314,43 @@ def plain_text(text: str) -> str:
     if _needs_markdown(body):
         body = html.unescape(_TAG.sub("", _convert(_escape_stray_html(body))))
     return " ".join(body.split())
+
+
+def readable_text(text: str) -> tuple[str, tuple[str, ...]]:
+    """plain_text, with each formula read as Unicode text ($\\alpha$-divergence:
+    "α-divergence", latex.math_to_text), for search results, which show text; and the
+    names of the letters the math writes as commands (alpha), which the text holds only
+    as the letters."""
+    if not text or "$" not in text:
+        return plain_text(text), ()
+    return _readable_math(text)
+
+
+@lru_cache(maxsize=4096)
+def _readable_math(text: str) -> tuple[str, tuple[str, ...]]:
+    formulas: list[str] = []
+
+    def swap(match: re.Match) -> str:   # (markdown must not read a formula's _ and *)
+        formulas.append(match.group(0))
+        return f"MATHXPH{len(formulas) - 1}XPH"
+
+    body = _MATH.sub(swap, text)
+    if not formulas:
+        return plain_text(text), ()
+
+    def restore(match: re.Match) -> str:
+        index = int(match.group(1))   # the user may have typed a placeholder: keep it
+        return _formula_text(formulas[index]) if index < len(formulas) else match.group(0)
+
+    letters = dict.fromkeys(name for source in formulas for name in spelled_letters(source))
+    return _PLACEHOLDER.sub(restore, plain_text(body)), tuple(letters)
+
+
+def _formula_text(source: str) -> str:
+    """A formula as text; one that the pages show as written (it does not parse) stays so."""
+    text = simple_math_text(source)
+    if text is not None:
+        return text
+    if tex_to_mathml(source.strip("$"), source.startswith("$$")) is None:
+        return source
+    return math_to_text(source)

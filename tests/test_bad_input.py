@@ -443,9 +443,14 @@ CASES = {
               - slug: picked
                 title: Picked
                 filter: {selected: "yes"}
+              - slug: talks
+                title: Talks
+                filter: {type: Conference}
             """},
         ["site.yaml:5: listings[0].filter: year: expected a whole number, found '2023'",
-         "site.yaml:8: listings[1].filter: selected: expected true or false, found 'yes'"]),
+         "site.yaml:8: listings[1].filter: selected: expected true or false, found 'yes'",
+         "site.yaml:11: listings[2].filter: type: expected one of conference, journal, "
+         "workshop, preprint, thesis, book, chapter, report, other, found 'Conference'"]),
     "true for a number, and a date out of the years' range": (   # citations: 1 before
         {"content/papers/a.yaml": "title: A\ncitations: true\nupvotes: no\n"
                                   "date: 0999-01-01\n"},

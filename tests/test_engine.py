@@ -220,6 +220,28 @@ def test_listing_filter_sort_group_and_paginate(site):
     assert 'rel="next" href="/lab/ranked/page/2/"' in first
 
 
+def test_listing_filters_name_authors_and_venues_as_papers_do(make_site):
+    """An author filter given the name a researcher reads (not the page's id) and a venue
+    filter given an alias matched no paper: the listing came out empty, without a word."""
+    listings = "".join(f"  - {{slug: l{i}, title: L{i}, filter: {f}}}\n" for i, f in enumerate(
+        ["{authors: Ada Lovelace}", "{authors: A. M. Turing}", "{author: grace-hopper}",
+         "{authors: [turing, Grace Hopper]}", "{venue: IEEE/CVF CVPR}", "{venue: cvpr}"]))
+    site = make_site({
+        "site.yaml": "title: L\nbase_url: https://example.org/\nlistings:\n" + listings,
+        "content/venues.yaml": "- {id: cvpr, short: CVPR, name: Computer Vision and Pattern"
+                               " Recognition, aliases: [IEEE/CVF CVPR]}\n",
+        "content/authors/turing.yaml": "name: Alan Turing\naliases: [A. M. Turing]\n",
+        "content/papers/p.yaml": """\
+- {id: a, title: A, year: 2023, authors: [Ada Lovelace], venue: CVPR}
+- {id: b, title: B, year: 2022, authors: [A. M. Turing, Grace Hopper]}
+- {id: c, title: C, year: 2021, authors: [Alan Turing], venue: IEEE/CVF CVPR}
+"""})
+    assert run_cli("build", "--site", str(site), "--no-search").code == 0
+    listed = [re.findall(r'href="/papers/(\w)/"', read(site, f"l{i}/index.html"))
+              for i in range(6)]
+    assert listed == [["a"], ["b", "c"], ["b"], ["b", "c"], ["a", "c"], ["a", "c"]]
+
+
 def _group_headings(html: str) -> list[str]:
     """Each group heading as a reader hears it, and the note under a group that goes on."""
     found = re.findall(r'<h2 class="group-heading"[^>]*>(.*?)</h2>|<p class="group-more">'

@@ -526,6 +526,19 @@ def test_print_style_keeps_the_list_and_drops_the_chrome(tabs):
         page.emulate_media(media="screen")
 
 
+def test_printed_ranked_list_keeps_the_upvotes_it_is_ranked_by(tabs):
+    # The daily papers are ranked by upvotes, as the list's description says: a printout
+    # without them shows an order with no reason, as citation counts do print.
+    page = tabs("light").open(PAGES["listing"])
+    page.emulate_media(media="print")
+    try:
+        votes = page.locator(".entries .upvotes")
+        assert votes.count() > 10
+        assert all(votes.nth(i).is_visible() for i in range(votes.count()))
+    finally:
+        page.emulate_media(media="screen")
+
+
 PRINTED_LINKS = """() => [...document.querySelectorAll('.paper > header .entry-links a')]
     .filter(a => getComputedStyle(a).display !== 'none'
                  && getComputedStyle(a.parentElement).display !== 'none')

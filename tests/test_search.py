@@ -170,6 +170,26 @@ def test_long_author_lists_are_shortened_in_results_only(make_site):
     assert "Person Number13" in doc.split("<div data-pagefind-ignore")[0]
 
 
+def test_math_is_searched_and_excerpted_as_the_text_it_reads_as(make_site):
+    """An excerpt is text: math in it read as raw TeX ($\\alpha$-divergence,
+    \\mathcal{O}(n)). Letters spelled out in the TeX (alpha) stay searchable words."""
+    files = {"site.yaml": SITE, "content/papers/p.yaml": """\
+- id: div
+  title: Robust $\\alpha$-divergence *minimisation*
+  year: 2024
+  abstract: We bound the $\\alpha$-divergence in $\\mathcal{O}(n \\log n)$ time for $\\epsilon > 0$,
+    or $x^2 + \\frac{1}{2}$; $\\notacommand{$ stays as written.
+"""}
+    doc = _doc(make_site(files), "div")
+    text = doc.split("<div data-pagefind-ignore")[0]
+    assert '<h1 data-pagefind-meta="title">Robust α-divergence minimisation</h1>' in text
+    assert ("<p>We bound the α-divergence in 𝒪(n log n) time for ϵ &gt; 0, or x^2 + 1/2; "
+            "$\\notacommand{$ stays as written.</p>") in text
+    assert "<p>alpha epsilon</p>" in text
+    # The result's title still shows the page's MathML.
+    assert "&lt;math" in _meta(doc)["title_html"]
+
+
 def test_text_is_escaped(make_site):
     doc = _doc(make_site(fixture_files()), "hostile")
     assert "<script" not in doc and "<img" not in doc
@@ -535,6 +555,32 @@ def test_clearing_a_filter_that_matches_nothing_keeps_focus_in_the_search(sample
     assert page.evaluate("document.activeElement.id") == "search-sort"
 
 
+def test_clear_all_filters_keeps_query_and_sort_and_back_brings_them_back(sample, page):
+    page.goto(sample["root"] + "/search/?q=diffusion&sort=newest")
+    unfiltered = settled(page)
+    clear = page.locator("#search-clear")
+    assert not clear.is_visible()             # nothing to clear
+    facet_box(page, "venue", "CVPR").check()
+    wait_status(page, "with venue CVPR")
+    facet_box(page, "year", "2023").check()
+    filtered = wait_status(page, "with year 2023, venue CVPR")
+    assert clear.is_visible() and clear.inner_text() == "Clear all filters"
+    chosen = page.url
+    clear.focus()
+    page.keyboard.press("Enter")
+    assert wait_status(page, "^(?!.* with )") == unfiltered
+    assert query(page) == {"q": ["diffusion"], "sort": ["newest"]}
+    assert page.locator("#search-facets input:checked").count() == 0
+    assert not clear.is_visible()
+    # The button went with the filters: focus is in the query box, not lost to the page.
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    page.go_back()
+    assert wait_status(page, "with year 2023") == filtered
+    assert page.url == chosen
+    assert facet_box(page, "venue", "CVPR").is_checked() and clear.is_visible()
+    assert not page.errors
+
+
 def test_author_facet_find_box(sample, page):
     page.goto(sample["root"] + "/search/")
     status = settled(page)
@@ -608,6 +654,10 @@ MATH_PAPERS = """\
 - id: linked
   title: "A [linked](https://example.org/) $x^2$ <img src=x onerror=\\"window.pwned=6\\"> attention"
   year: 2023
+- id: divergence
+  title: Robust $\\alpha$-divergence minimisation
+  year: 2022
+  abstract: We bound the $\\alpha$-divergence in $\\mathcal{O}(n \\log n)$ time.
 """
 
 
@@ -670,6 +720,14 @@ def test_math_and_markup_in_titles_show_as_on_the_sites_pages(fixture_site, page
     excerpts = page.locator("#search-results .result-excerpt")
     assert excerpts.count() == 1
     assert excerpts.inner_text().endswith("attention fast.")
+    # An excerpt reads its math as text, not as TeX; a query spelling out a letter finds
+    # the paper, and so does the letter itself.
+    for q in ("alpha", "divergence", "α"):
+        page.goto(f"{fixture_site}/math/search/?q={q}")
+        assert settled(page).startswith(f"1 paper for “{q}”")
+        excerpt = page.inner_text("#search-results .result-excerpt")
+        assert "We bound the α-divergence in 𝒪(n log n) time." in excerpt, excerpt
+        assert "$" not in excerpt and "\\" not in excerpt
 
 
 def test_site_without_index_says_so(fixture_site, page):
@@ -688,6 +746,7 @@ def test_filters_fold_above_results_on_a_phone(sample, browser):
     settled(pg)
     assert not pg.eval_on_selector("#search-filters", "d => d.open")
     assert pg.inner_text("#search-filters > summary") == "Filters (1)"
+    assert pg.locator("#search-clear").is_visible()     # not folded away with the filters
     assert pg.locator("#search-results > li").first.is_visible()
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     pg.click("#search-filters > summary")

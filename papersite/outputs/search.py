@@ -34,7 +34,7 @@ from pagefind.service import PagefindService
 
 from ..catalog import Catalog, Entry
 from ..diagnostics import BuildError, Diagnostic
-from ..markup import plain_text, render_title
+from ..markup import plain_text, readable_text, render_title
 from ..views import TYPE_LABELS, date_label
 
 FACETS = ("year", "venue", "type", "tag", "author")
@@ -87,12 +87,17 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
     # and the search page puts it after the dated ones in either order, as listings do.
     sort_date = p.date.isoformat() if p.date else (f"{p.year:04d}-00-00" if p.year else None)
 
-    title = esc(plain_text(p.title))
+    # Math as the text it reads as (α-divergence, not $\alpha$-divergence): an excerpt
+    # is text. The letters' names (alpha) go in as words of their own, so that a query
+    # spelling one out still finds the paper.
+    title, letters = readable_text(p.title)
+    title = esc(title)
     out = [f"<html><head><title>{title}</title></head><body>",
            f'<h1 data-pagefind-meta="title">{title}</h1>']
     # The abstract right after the title, so that excerpts come from it (a placeholder
     # such as <!-- TODO --> has no text: no abstract).
-    abstract = plain_text(p.abstract) if p.abstract else ""
+    abstract, more = readable_text(p.abstract) if p.abstract else ("", ())
+    letters = list(dict.fromkeys(letters + more))
     if abstract:
         out.append(f"<p>{esc(abstract)}</p>")
     if printed or also:
@@ -101,6 +106,8 @@ def paper_document(entry: Entry, catalog: Catalog, claimed: list[str] = ()) -> s
         out.append(f"<p>{esc(' · '.join(venue_words))}</p>")
     if tags:
         out.append(f"<p>{esc(', '.join(tags))}</p>")
+    if letters:
+        out.append(f"<p>{esc(' '.join(letters))}</p>")
     out.append(f"<p>{EVERY_PAPER}</p>")
     # Not searchable text: what a result shows, its facets and its sort key.
     sort = f' data-pagefind-sort="date:{sort_date}"' if sort_date else ""

@@ -30,6 +30,7 @@ const statusEl = document.getElementById("search-status");
 const facetsEl = document.getElementById("search-facets");
 const resultsEl = document.getElementById("search-results");
 const moreButton = document.getElementById("search-more");
+const clearButton = document.getElementById("search-clear");
 const filtersSummary = document.querySelector("#search-filters > summary");
 
 let shards = null;        // Pagefind instances, oldest papers first
@@ -167,6 +168,7 @@ async function run() {
 function announce() {
   const chosenCount = Object.values(state.filters).reduce((n, v) => n + v.length, 0);
   filtersSummary.textContent = chosenCount ? `Filters (${chosenCount})` : "Filters";
+  clearButton.hidden = !chosenCount;
   const n = results.length;
   const parts = [`${n.toLocaleString("en")} ${n === 1 ? "paper" : "papers"}`];
   if (state.q) parts.push(`for “${state.q}”`);
@@ -405,6 +407,16 @@ sortSelect.addEventListener("change", () => {
   commit(true);
 });
 moreButton.addEventListener("click", () => showMore(true));
+// Clearing every filter is one new history entry, so Back brings them all back; the
+// query and the sort stay. The button goes with the filters: focus goes to the query,
+// as when a chosen filter's own box goes.
+clearButton.addEventListener("click", () => {
+  state = { ...state, filters: {} };
+  typedEntry = false;
+  clearButton.hidden = true;
+  input.focus();
+  commit(true);
+});
 window.addEventListener("popstate", () => {
   clearTimeout(typing);
   typedEntry = false;
