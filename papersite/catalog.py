@@ -641,6 +641,8 @@ def build_catalog(content: Content, diags: Diagnostics) -> Catalog:
 
     listings = {spec.slug: select(entries, spec.filter, spec.sort, series, tag_of,
                                   spec.group_by, people) for spec in config.listings}
+    _warn_unmatched_filters(config, listings, entries, series, tag_of, people,
+                            content.origin("site"), diags)
     return Catalog(config, entries, by_id, dict(sorted(people.items())),
                    dict(sorted(series.items())), dict(sorted(tags.items())),
                    dict(sorted(years.items(), reverse=True)), undated, listings,
@@ -687,6 +689,34 @@ def _wanted(name: str, wanted, series: dict, tag_of: dict, people: dict) -> list
                     normalise(n) for n in (person.name, *person.variants))}
         return sorted(keys) + sorted(spelled)   # (a name no page links: field_value's)
     return values
+
+
+_NAMED_BY = {"tags": "a tag's name or key", "venue": "a venue's id, short or full name, or "
+             "alias", "authors": "an author's id or name", "author": "an author's id or name"}
+
+
+def _warn_unmatched_filters(config, listings: dict, entries: list[Entry], series: dict,
+                            tag_of: dict, people: dict, record, diags: Diagnostics) -> None:
+    """A listing filter's tag, venue or author that no paper of the site has: most
+    likely a typo (`venue: CPVR`), which left the listing without those papers and said
+    nothing. Only a warning, even under --strict: a listing may wait for papers to come."""
+    for i, spec in enumerate(config.listings):
+        chosen = listings[spec.slug]
+        for name, wanted in spec.filter.items():
+            if name not in _NAMED_BY:
+                continue
+            values = wanted if isinstance(wanted, list) else [wanted]
+            for j, value in enumerate(values):
+                one = _wanted(name, [value], series, tag_of, people)
+                if any(_matches(e, name, one) for e in chosen) or \
+                        any(_matches(e, name, one) for e in entries):
+                    continue
+                field_name = f"listings[{i}].filter.{name}" + (
+                    f"[{j}]" if isinstance(wanted, list) else "")
+                diags.warning(record.path if record else "site.yaml",
+                              record.line_of(field_name) if record else 0, field_name,
+                              f"'{value}' matches no paper of the site (it is matched as "
+                              f"{_NAMED_BY[name]}); check its spelling")
 
 
 def _matches(entry: Entry, name: str, values: list) -> bool:

@@ -242,6 +242,39 @@ def test_listing_filters_name_authors_and_venues_as_papers_do(make_site):
     assert listed == [["a"], ["b", "c"], ["b"], ["b", "c"], ["a", "c"], ["a", "c"]]
 
 
+def test_listing_filter_naming_nothing_is_warned_about(make_site, build):
+    """`venue: CPVR` or a misspelt tag left the listing without those papers and said
+    nothing. A warning at the filter's line, also under --strict (a listing may wait for
+    its papers); values that match some paper, inside the listing or not, say nothing."""
+    site = make_site({
+        "site.yaml": """\
+            title: L
+            listings:
+              - slug: vision
+                title: Vision
+                filter: {venue: [CPVR, cvpr], tags: few-shot}
+              - slug: people
+                title: People
+                filter:
+                  authors: [Ada Lovelace, Ada Lovlace]
+                  year: 1999
+            """,
+        "content/venues.yaml": "- {id: cvpr, short: CVPR, name: Computer Vision}\n",
+        "content/papers/p.yaml": """\
+            - {id: a, title: A, year: 2023, authors: [Ada Lovelace], venue: CVPR, tags: [few-shot]}
+            - {id: b, title: B, year: 2022, authors: [Alan Turing], tags: [logic]}
+            """})
+    result = build(site, "--strict")
+    assert result.code == 0
+    assert result.lines == [
+        "warning: site.yaml:5: listings[0].filter.venue[0]: 'CPVR' matches no paper of the "
+        "site (it is matched as a venue's id, short or full name, or alias); check its "
+        "spelling",
+        "warning: site.yaml:9: listings[1].filter.authors[1]: 'Ada Lovlace' matches no "
+        "paper "
+        "of the site (it is matched as an author's id or name); check its spelling"]
+
+
 def _group_headings(html: str) -> list[str]:
     """Each group heading as a reader hears it, and the note under a group that goes on."""
     found = re.findall(r'<h2 class="group-heading"[^>]*>(.*?)</h2>|<p class="group-more">'
