@@ -699,7 +699,10 @@ def _warn_unmatched_filters(config, listings: dict, entries: list[Entry], series
                             tag_of: dict, people: dict, record, diags: Diagnostics) -> None:
     """A listing filter's tag, venue or author that no paper of the site has: most
     likely a typo (`venue: CPVR`), which left the listing without those papers and said
-    nothing. Only a warning, even under --strict: a listing may wait for papers to come."""
+    nothing. Only a warning, even under --strict: a listing may wait for papers to come.
+    Not while the content has errors: the paper it names may be one refused for them."""
+    if diags.has_errors:
+        return
     for i, spec in enumerate(config.listings):
         chosen = listings[spec.slug]
         for name, wanted in spec.filter.items():

@@ -1008,7 +1008,7 @@ def test_a_file_over_the_size_limit(site, monkeypatch):
 
 
 def test_a_utf8_bom_is_accepted(site):
-    change(site, {"content/papers/a.yaml": "\ufefftitle: Café paper\nyear: 2023\n".encode()})
+    change(site, {"content/papers/a.yaml": "\ufefftitle: Café paper\nyear: 2023\ntags: [daily]\n".encode()})
     code, err = invoke("build", "--site", str(site), "--no-search", "--strict")
     assert (code, err) == (0, "")
     assert "<h1 class=\"paper-title\">Café paper</h1>" in \
