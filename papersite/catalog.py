@@ -712,6 +712,7 @@ def _warn_unmatched_filters(config, listings: dict, entries: list[Entry], series
             for j, value in enumerate(values):
                 one = _wanted(name, [value], series, tag_of, people)
                 if any(_matches(e, name, one) for e in chosen) or \
+                        any(people[key].papers for key in one if key in people) or \
                         any(_matches(e, name, one) for e in entries):
                     continue
                 field_name = f"listings[{i}].filter.{name}" + (
@@ -741,8 +742,14 @@ def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
     and by `sort` within a group. Pages are cut from this order, so a group runs on over
     consecutive pages: a listing ranked by upvotes and grouped by month shows its newest
     month first, ranked, and page 2 goes on from there."""
-    wanted = {k: _wanted(k, v, series, tag_of, people or {}) for k, v in filters.items()}
-    chosen = [e for e in entries if all(_matches(e, k, v) for k, v in wanted.items())]
+    people = people or {}
+    wanted = {k: _wanted(k, v, series, tag_of, people) for k, v in filters.items()}
+    # An author filter lists a person's papers as their page does, with those their
+    # profile claims (`papers:`, where the list ends in "et al." before their name).
+    claimed = {k: {e.id for key in v if key in people for e in people[key].papers}
+               for k, v in wanted.items() if k in ("authors", "author")}
+    chosen = [e for e in entries if all(_matches(e, k, v) or e.id in claimed.get(k, ())
+                                        for k, v in wanted.items())]
     # Stable sorts from the last key to the first; missing values always last.
     for spec in reversed(sort):
         name = spec.lstrip("+-")

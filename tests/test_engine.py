@@ -242,6 +242,30 @@ def test_listing_filters_name_authors_and_venues_as_papers_do(make_site):
     assert listed == [["a"], ["b", "c"], ["b"], ["b", "c"], ["a", "c"], ["a", "c"]]
 
 
+def test_author_listing_has_the_papers_the_profile_claims(make_site, build):
+    """A profile's `papers:` (its name hidden behind "et al.") are on the author's page;
+    a listing filtered on that author left them out."""
+    site = make_site({
+        "site.yaml": "title: L\nlistings:\n  - {slug: mine, title: Mine, filter: "
+                     "{authors: Ada Lovelace}}\n  - {slug: other, title: O, filter: "
+                     "{authors: turing}}\n",
+        "content/authors/ada.yaml": "name: Ada Lovelace\npapers: [x]\n",
+        "content/authors/turing.yaml": "name: Alan Turing\npapers: [z]\n",
+        "content/papers/p.yaml": """\
+            - {id: a, title: A, year: 2023, authors: [Ada Lovelace]}
+            - {id: x, title: X, year: 2022, authors: [Bob Smith], et_al: true}
+            - {id: y, title: Y, year: 2021, authors: [Bob Smith], et_al: true}
+            - {id: z, title: Z, year: 2020, authors: [Carol Jones], et_al: true}
+            """})
+    result = build(site, "--strict")
+    assert result.code == 0 and result.lines == []   # (turing's only paper is claimed)
+    listed = {slug: re.findall(r'href="/papers/(\w)/"', read(site, f"{slug}/index.html"))
+              for slug in ("mine", "other")}
+    assert listed == {"mine": ["a", "x"], "other": ["z"]}
+    assert re.findall(r'href="/papers/(\w)/"', read(site, "authors/ada/index.html")) == \
+        ["a", "x"]
+
+
 def test_listing_filter_naming_nothing_is_warned_about(make_site, build):
     """`venue: CPVR` or a misspelt tag left the listing without those papers and said
     nothing. A warning at the filter's line, also under --strict (a listing may wait for
