@@ -187,11 +187,7 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
                  prefix: str = "") -> None:
     """Unknown fields: a warning (an error under --strict), naming the likely intent."""
     for key in obj.model_extra or ():
-        close = difflib.get_close_matches(key, list(type(obj).model_fields), n=1,
-                                          cutoff=0.75)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        diags.warning(record.path, record.line_of(prefix + key), prefix + key,
-                      f"unknown {kind} field{hint}", strict=True)
+        _warn_unknown_key(type(obj), key, record, diags, kind, prefix)
     for name in _nested_fields(type(obj)):
         value = getattr(obj, name)
         nested = value if isinstance(value, list) else [value]
@@ -199,6 +195,14 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
             if isinstance(item, BaseModel):
                 sub = f"{prefix}{name}[{i}]." if isinstance(value, list) else f"{prefix}{name}."
                 warn_unknown(item, record, diags, kind, sub)
+
+
+def _warn_unknown_key(model: type[BaseModel], key: str, record: Record, diags: Diagnostics,
+                      kind: str, prefix: str = "") -> None:
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.75)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    diags.warning(record.path, record.line_of(prefix + key), prefix + key,
+                  f"unknown {kind} field{hint}", strict=True)
 
 
 def warn_stale_bibtex(paper: Paper, record: Record, diags: Diagnostics) -> None:
@@ -379,6 +383,11 @@ def _validate(model: type[BaseModel], record: Record, diags: Diagnostics, kind: 
         obj = model.model_validate(data)
     except ValidationError as exc:
         report_errors(exc, record, diags)
+        # Its unknown fields too, in the same run: a misspelt field (`tilte:`) is often
+        # why a required one is reported missing.
+        for key in data if isinstance(data, dict) else ():
+            if isinstance(key, str) and key not in model.model_fields:
+                _warn_unknown_key(model, key, record, diags, kind)
         return None
     warn_unknown(obj, record, diags, kind)
     return obj

@@ -832,6 +832,24 @@ def test_unknown_fields_warn_without_strict(site):
     assert err.splitlines() == ["warning: " + line for line in UNKNOWN_LINES]
 
 
+def test_unknown_fields_of_a_refused_file_are_named_too(site):
+    """A misspelt required field (`tilte:`) is reported missing; the run names the typo
+    beside it, instead of leaving `title: required` without the line that meant it, and
+    an unknown field of a file with another error is not held back for the next run."""
+    change(site, {"content/papers/a.yaml": "tilte: A\nauthors: [Ada Lovelace]\n",
+                  "content/authors/ada.yaml": "name: Ada Lovelace\nafiliation: X\n"
+                                              "orcid: nope\n"})
+    assert fails(site) == [
+        "warning: content/authors/ada.yaml:2: afiliation: unknown author profile field "
+        "(did you mean 'affiliation'?)",
+        "content/authors/ada.yaml:3: orcid: 'nope' is not an ORCID iD such as "
+        "0000-0002-1825-0097",
+        "warning: content/papers/a.yaml:1: tilte: unknown paper field "
+        "(did you mean 'title'?)",
+        "content/papers/a.yaml:1: title: required field is missing",
+    ]
+
+
 BROKEN_ENTRIES = {"content/papers/more.yaml": """\
     - id: b
       title: Second paper
