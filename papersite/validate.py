@@ -197,10 +197,27 @@ def warn_unknown(obj: BaseModel, record: Record, diags: Diagnostics, kind: str,
                 warn_unknown(item, record, diags, kind, sub)
 
 
+# Paper fields written from BibTeX habit, which a paper gives otherwise: the warning says
+# how, since no spelling of theirs is close to the field meant.
+_PAPER_FIELD_HINTS = {
+    **dict.fromkeys(("journal", "journaltitle", "booktitle", "conference", "proceedings"),
+                    "a paper's journal or conference is its `venue`"),
+    **dict.fromkeys(("volume", "issue", "number", "pages", "publisher"),
+                    "no paper field holds it: write it in the paper's own `bibtex` entry, "
+                    "which the site then cites and shows"),
+    **dict.fromkeys(("url", "pdf", "code", "project", "slides", "video", "poster"),
+                    "links go under `links`: links: {{{key}: https://...}}"),
+    "keywords": "did you mean 'tags'?",
+    "month": "give a `date` such as 2023-06-18",
+}
+
+
 def _warn_unknown_key(model: type[BaseModel], key: str, record: Record, diags: Diagnostics,
                       kind: str, prefix: str = "") -> None:
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.75)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if model is Paper and not prefix and key.lower() in _PAPER_FIELD_HINTS:
+        hint = f" ({_PAPER_FIELD_HINTS[key.lower()].format(key=key)})"
     diags.warning(record.path, record.line_of(prefix + key), prefix + key,
                   f"unknown {kind} field{hint}", strict=True)
 

@@ -832,6 +832,23 @@ def test_unknown_fields_warn_without_strict(site):
     assert err.splitlines() == ["warning: " + line for line in UNKNOWN_LINES]
 
 
+def test_unknown_paper_fields_from_bibtex_habit_say_what_to_write(site):
+    """`journal:`, `pages:` or `pdf:` in a hand-written paper: the warning says where
+    each goes, since no field's name is close to them."""
+    change(site, {"content/papers/z.yaml": "title: Z\njournal: J. Tests\npages: 1--9\n"
+                                           "PDF: https://example.org/a.pdf\n"
+                                           "keywords: [x]\n"})
+    assert fails(site, "--strict") == [
+        "content/papers/z.yaml:2: journal: unknown paper field "
+        "(a paper's journal or conference is its `venue`)",
+        "content/papers/z.yaml:3: pages: unknown paper field (no paper field holds it: "
+        "write it in the paper's own `bibtex` entry, which the site then cites and shows)",
+        "content/papers/z.yaml:4: PDF: unknown paper field "
+        "(links go under `links`: links: {PDF: https://...})",
+        "content/papers/z.yaml:5: keywords: unknown paper field (did you mean 'tags'?)",
+    ]
+
+
 def test_unknown_fields_of_a_refused_file_are_named_too(site):
     """A misspelt required field (`tilte:`) is reported missing; the run names the typo
     beside it, instead of leaving `title: required` without the line that meant it, and
