@@ -177,9 +177,17 @@ class OutputWriter:
             return
         if any(self.output.iterdir()):
             self._release()
+            # A build's output whose manifest was removed, as the Pages workflow removes
+            # it before publishing: say so, rather than that Papersite did not write it.
+            built = ((self.output / ".nojekyll").is_file()
+                     and (self.output / "assets/papersite.css").is_file())
+            what = (f"holds a Papersite build without its {MANIFEST} (the list of the "
+                    "files a build wrote, which it keeps for the next build into the "
+                    "folder)" if built else
+                    "is not empty and was not written by Papersite")
             raise BuildError([Diagnostic(self.display, message=(
-                "is not empty and was not written by Papersite; refusing to replace its "
-                "contents (remove it or choose another --output)"))])
+                f"{what}; refusing to replace its contents (remove it or choose another "
+                "--output)"))])
 
     def _read_adding(self) -> list[str]:
         """The files a commit killed halfway was adding (ADDING), if one was."""

@@ -664,6 +664,20 @@ def test_an_output_that_is_a_file_or_someone_elses_folder(small, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder", "site"]
 
 
+def test_an_output_whose_manifest_was_removed_says_so(small):
+    """The Pages workflow removes the build's manifest before publishing; a researcher
+    who runs its steps locally, then builds again, is told that the manifest is what is
+    missing, not that Papersite never wrote the folder."""
+    site, _ = small
+    (site / "_site/.papersite-manifest.json").unlink()
+    result = cli_build(site)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "_site: holds a Papersite build without its .papersite-manifest.json (the list of "
+        "the files a build wrote, which it keeps for the next build into the folder); "
+        "refusing to replace its contents (remove it or choose another --output)")
+
+
 def test_a_file_staged_in_parts_is_the_file_staged_whole(tmp_path):
     # papers.bib and papers.json are staged as lists of parts: the same digest and bytes
     # as the joined file, so an unchanged site-wide file is still not rewritten.
