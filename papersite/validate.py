@@ -454,6 +454,14 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
     must be (a missing one was only found by `--check-links`). `base_url`: the build's
     --base-url, which replaces site.yaml's."""
 
+    def refused_in_static(data: dict, record: Record, field_name: str, since: int) -> None:
+        """A file refused for another error: its image or photo is looked for too, so
+        a missing one is not left for the next run (unless the path was the error)."""
+        path = data.get(field_name)
+        if isinstance(path, str) and not any(d.field == field_name
+                                             for d in diags.items[since:]):
+            in_static(path.strip(), record, field_name)
+
     def in_static(path: str | None, record: Record, field_name: str) -> None:
         if path and static is not None and not (static / path).is_file():
             hint = (f" (the path is inside static/ already: write {path[7:]})"
@@ -490,9 +498,11 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
         data = _with_default_id(record, diags, "paper")
         if data is None:
             continue
+        since = len(diags.items)
         paper = _validate(Paper, record, diags, "paper", data)
         if paper is None:
             rejected.add(f"paper:{data['id']}")
+            refused_in_static(data, record, "image", since)
             continue
         if not unique(f"paper:{paper.id}", record, "paper id"):
             continue
@@ -510,9 +520,11 @@ def validate_content(loaded: LoadedContent, diags: Diagnostics, drafts: bool = F
     profiles: list[Profile] = []
     for record in loaded.authors:
         data = _with_default_id(record, diags, "profile")
+        since = len(diags.items)
         profile = _validate(Profile, record, diags, "author profile", data)
         if profile is None and data is not None:
             rejected.add(f"profile:{data['id']}")
+            refused_in_static(data, record, "photo", since)
         elif profile is not None and unique(f"profile:{profile.id}", record, "author id"):
             in_static(profile.photo, record, "photo")
             warn_text_links(profile.bio, record, "bio", diags, base)

@@ -849,6 +849,24 @@ def test_unknown_paper_fields_from_bibtex_habit_say_what_to_write(site):
     ]
 
 
+def test_a_missing_image_or_photo_of_a_refused_file_is_named_too(site):
+    """Every problem in one run: a paper or profile refused for another error still has
+    its image or photo looked for, and a path that is itself the error is named once."""
+    change(site, {"content/papers/a.yaml": "title: A\nyear: x\nimage: img/missing.png\n",
+                  "content/papers/b.yaml": "title: B\nimage: /img/teaser.png\n",
+                  "content/authors/ada.yaml": "name: Ada Lovelace\norcid: nope\n"
+                                              "photo: img/gone.jpg\n"})
+    assert fails(site) == [
+        "content/authors/ada.yaml:2: orcid: 'nope' is not an ORCID iD such as "
+        "0000-0002-1825-0097",
+        "content/authors/ada.yaml:3: photo: static/img/gone.jpg not found",
+        "content/papers/a.yaml:2: year: expected a whole number, found 'x'",
+        "content/papers/a.yaml:3: image: static/img/missing.png not found",
+        "content/papers/b.yaml:2: image: '/img/teaser.png' must be a path inside static/ "
+        "(relative, without '..')",
+    ]
+
+
 def test_unknown_fields_of_a_refused_file_are_named_too(site):
     """A misspelt required field (`tilte:`) is reported missing; the run names the typo
     beside it, instead of leaving `title: required` without the line that meant it, and
