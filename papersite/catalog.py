@@ -384,6 +384,7 @@ def _resolve_people(content: Content, diags: Diagnostics
     # First pass: per paper, its names as given (a plain name, or an AuthorEntry with
     # the profile and the loose key it resolved to).
     given: dict[str, list] = {}
+    turned: dict[str, str | None] = {}    # "Sun, Qianru" → the warning, if it is a profile's
     for paper in content.papers:
         rows: list = []
         for i, author in enumerate(paper.authors):
@@ -404,6 +405,13 @@ def _resolve_people(content: Content, diags: Diagnostics
                     problem = (f"authors[{i}]", problem)
             if problem is not None:
                 diags.error(*_where(content.origin(f"paper:{paper.id}"), i), *problem)
+            if key is not None and "," in name:
+                meant = turned.get(name, "")
+                if meant == "":
+                    meant = turned[name] = _family_first_of(name, index)
+                if meant is not None:
+                    diags.warning(*_where(content.origin(f"paper:{paper.id}"), i),
+                                  f"authors[{i}]", meant)
             if key is not None:
                 spellings = loose.get(key)
                 if spellings is None:
@@ -463,6 +471,22 @@ def _look_up(name: str, index: _ProfileIndex) -> tuple[str | None, str | None, s
     if is_single_word(name):
         return None, None, None
     return None, normalise(name), None
+
+
+def _family_first_of(name: str, index: _ProfileIndex) -> str | None:
+    """A name written "Last, First" as BibTeX has it, which names no profile but whose
+    turned form does: the warning that says so, since as written it is a person of its
+    own, with a page apart from the profile's. (Imports turn such names themselves.)"""
+    family, _, given = name.partition(",")
+    if "," in given or not family.strip() or not given.strip():
+        return None
+    matches = index.lookup(f"{given.strip()} {family.strip()}")
+    if len(matches) != 1:
+        return None
+    profile = index.by_id[next(iter(matches))]
+    return (f"'{name}' is written family name first, so it is not {profile.name}'s "
+            f"profile ({profile.id}) but a person with an author page of their own; write "
+            f"'{given.strip()} {family.strip()}' (or add '{name}' to the profile's aliases)")
 
 
 def _where(record, i: int) -> tuple[str, int]:

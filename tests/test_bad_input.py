@@ -849,6 +849,32 @@ def test_unknown_paper_fields_from_bibtex_habit_say_what_to_write(site):
     ]
 
 
+def test_a_profile_name_written_family_name_first_is_warned_about(site):
+    """`authors: ["Lovelace, Ada"]`, as BibTeX writes names: as written it is not Ada
+    Lovelace's profile but another person with a page of their own; a warning at its
+    line says how to write it. A "Last, First" name no profile holds is left alone."""
+    change(site, {"content/papers/more.yaml": """\
+        - id: b
+          title: Second paper
+          authors:
+            - Grace Hopper
+            - Lovelace, Ada
+          year: 2022
+        - id: c
+          title: Third paper
+          authors: ["Hopper, Grace", "Lovelace, Ada, Countess"]
+          year: 2021
+        """})
+    code, err = invoke("build", "--site", str(site), "--no-search", "--strict")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: content/papers/more.yaml:5: authors[1]: 'Lovelace, Ada' is written "
+        "family name first, so it is not Ada Lovelace's profile (ada) but a person with "
+        "an author page of their own; write 'Ada Lovelace' (or add 'Lovelace, Ada' to "
+        "the profile's aliases)"]
+    assert "Second paper" not in (site / "_site/authors/ada/index.html").read_text()
+
+
 def test_a_missing_image_or_photo_of_a_refused_file_is_named_too(site):
     """Every problem in one run: a paper or profile refused for another error still has
     its image or photo looked for, and a path that is itself the error is named once."""
