@@ -261,10 +261,8 @@ def make_app(preview):
             if base != "/" and (raw == "/" or raw + "/" == base):
                 return self.redirect(base + query)
             if not raw.startswith(base):
-                former = next((old for old in preview.former_base_paths
-                               if raw.startswith(old)), None)
-                if former is not None:     # a page of the site before base_url changed
-                    return self.redirect(base + raw[len(former):] + query)
+                if self._moved(raw, base, query, preview.former_base_paths):
+                    return None
                 return self._not_found(status, body)
             if not status.built:
                 return self._placeholder(status, body)
@@ -272,12 +270,27 @@ def make_app(preview):
             if kind == "slash":
                 return self.redirect(raw + "/" + query, permanent=True)
             if kind == "missing":
+                # No such page: it may be one of the site under a former base path that
+                # holds the new one (/lab/pubs/about/ after base_url went to /).
+                if self._moved(raw, base, query, tuple(
+                        old for old in preview.former_base_paths
+                        if len(old) > len(base) and old.startswith(base))):
+                    return None
                 return self._not_found(status, body)
             try:
                 data = path.read_bytes()
             except OSError:
                 return self._not_found(status, body)
             self._send(200, content_type(path), data, status, body)
+
+        def _moved(self, raw: str, base: str, query: str, formers: tuple[str, ...]) -> bool:
+            """Send a page of the site as it was before base_url changed to its address
+            now (`formers`: the base paths to look under, longest first)."""
+            former = next((old for old in formers if raw.startswith(old)), None)
+            if former is None:
+                return False
+            self.redirect(base + raw[len(former):] + query)
+            return True
 
         def _send(self, code: int, ctype: str, data: bytes, status: Status, body: bool):
             if ctype.startswith("text/html"):

@@ -201,6 +201,32 @@ def test_a_changed_base_url_sends_the_old_addresses_on(make_site, serve):
     assert "Alpha Paper" in preview.page("/papers/papers/alpha/")
 
 
+def test_old_addresses_are_sent_on_when_base_url_goes_up_to_a_path_that_holds_them(make_site,
+                                                                                   serve):
+    """/papers/ → / (or /a/b/ → /a/): the old address is under the new base path, where
+    it names no page; it was a 404, and the open tab that reloads it was left on it."""
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    preview = serve(site)
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/", "the root base path")
+    code, headers, _ = preview.get("/papers/papers/alpha/?q=x")
+    assert code == 302 and headers["location"] == "/papers/alpha/?q=x"
+    assert "Alpha Paper" in preview.page("/papers/alpha/")
+    assert "Alpha Paper" in preview.page("/papers/")           # a page of the site wins
+    code, headers, _ = preview.get("/papers/nothing/")
+    assert code == 302 and headers["location"] == "/nothing/"
+    assert preview.get("/nothing/")[0] == 404                  # and no loop of redirects
+
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/a/b/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/a/b/", "a deeper base path")
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/a/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/a/", "the shorter base path")
+    code, headers, _ = preview.get("/a/b/papers/alpha/")
+    assert code == 302 and headers["location"] == "/a/papers/alpha/"
+    code, headers, _ = preview.get("/papers/papers/alpha/")    # the first base path too
+    assert code == 302 and headers["location"] == "/a/papers/alpha/"
+
+
 def test_a_bad_edit_shows_errors_and_keeps_the_last_good_site(make_site, serve, build,
                                                                tmp_path):
     site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
