@@ -269,6 +269,7 @@ class Preview:
         self.site_dir = site_dir
         self.host = host
         self.cleanup: list[Path] = []
+        self.cleanup_cache: Path | None = None
         self.output = self._choose_output()
         self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts,
                                     search=search, jobs=jobs)
@@ -286,6 +287,10 @@ class Preview:
     def _choose_output(self) -> Path:
         cache = self.site_dir / CACHE_DIR
         try:
+            # Made here: removed on close if still empty, so that a preview started in a
+            # folder that is not a site (a mistyped --site) leaves nothing behind.
+            if not cache.exists():
+                self.cleanup_cache = cache
             cache.mkdir(exist_ok=True)
             _remove_stale(self.site_dir, cache)
             folder = cache / f"{PREVIEW_PREFIX}{os.getpid()}"
@@ -398,6 +403,11 @@ class Preview:
                 continue
             remove_tree(folder)
         _remove_leftovers(self.site_dir, self.output)
+        if self.cleanup_cache is not None:
+            try:
+                self.cleanup_cache.rmdir()
+            except OSError:          # not empty: a site's cache, kept for the next start
+                pass
 
 
 def _remove_leftovers(site_dir: Path, output: Path) -> None:

@@ -321,6 +321,18 @@ def test_stops_cleanly_and_removes_the_preview_folder(make_site, serve, sig):
     assert not (site / "_site").exists()
 
 
+def test_a_folder_that_is_not_a_site_is_left_as_it_was(tmp_path, serve):
+    """`serve` in the wrong folder (a mistyped --site, the wrong terminal tab) says so and
+    keeps waiting for a site.yaml; stopped, it left an empty .papersite-cache/ there."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "todo.txt").write_text("nothing\n")
+    preview = serve(folder)
+    assert "this folder is not a Papersite site" in preview.stderr()
+    assert preview.stop() in (0, 130)
+    assert sorted(p.name for p in folder.iterdir()) == ["todo.txt"]
+
+
 def test_a_preview_that_was_killed_is_cleaned_up_by_the_next(make_site, serve):
     site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
     first = serve(site)
