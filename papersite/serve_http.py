@@ -19,7 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 STATUS_PATH = "/__papersite__/status"
 LIVE_ASSET = re.compile(r"\.(css|jpe?g|png|gif)$", re.I)   # livereload.js swaps these live
@@ -168,6 +168,24 @@ def inject(page: bytes, snippet: str) -> bytes:
 # --- mapping URLs to files ------------------------------------------------------------------
 
 
+def below(raw: str, base: str) -> str | None:
+    """What follows the base path in a request's raw (percent-encoded) path, or None when
+    the path is not under it. Segments compare decoded: a browser asks for base_url's
+    /publicaciónes/ as /publicaci%C3%B3nes/, and for /%7Eme/ typed as /~me/."""
+    names = base.split("/")[1:-1]               # '/a/b/' → ['a', 'b']
+    parts = raw.split("/", len(names) + 1)
+    if len(parts) != len(names) + 2 or parts[0]:
+        return None
+    if any(unquote(part) != unquote(name) for part, name in zip(parts[1:], names)):
+        return None
+    return parts[-1]
+
+
+def location(path: str) -> str:
+    """A path as a Location header gives it: what is not ASCII percent-encoded."""
+    return quote(path, safe="/%:@!$&'()*+,;=~")
+
+
 def resolve_url(root: Path, rel: str) -> tuple[str, Path | None]:
     """('file', path), ('slash', None) for a folder named without its slash, or ('missing', None).
 
@@ -258,15 +276,16 @@ def make_app(preview):
             raw = self.request.path
             # (a redirect keeps the query)
             query = f"?{self.request.query}" if self.request.query else ""
-            if base != "/" and (raw == "/" or raw + "/" == base):
-                return self.redirect(base + query)
-            if not raw.startswith(base):
+            if base != "/" and (raw == "/" or below(raw + "/", base) == ""):
+                return self.redirect(location(base) + query)
+            rest = below(raw, base)
+            if rest is None:
                 if self._moved(raw, base, query, preview.former_base_paths):
                     return None
                 return self._not_found(status, body)
             if not status.built:
                 return self._placeholder(status, body)
-            kind, path = resolve_url(preview.output, raw[len(base):])
+            kind, path = resolve_url(preview.output, rest)
             if kind == "slash":
                 return self.redirect(raw + "/" + query, permanent=True)
             if kind == "missing":
@@ -274,7 +293,7 @@ def make_app(preview):
                 # holds the new one (/lab/pubs/about/ after base_url went to /).
                 if self._moved(raw, base, query, tuple(
                         old for old in preview.former_base_paths
-                        if len(old) > len(base) and old.startswith(base))):
+                        if below(old, base) not in (None, ""))):
                     return None
                 return self._not_found(status, body)
             try:
@@ -286,11 +305,12 @@ def make_app(preview):
         def _moved(self, raw: str, base: str, query: str, formers: tuple[str, ...]) -> bool:
             """Send a page of the site as it was before base_url changed to its address
             now (`formers`: the base paths to look under, longest first)."""
-            former = next((old for old in formers if raw.startswith(old)), None)
-            if former is None:
-                return False
-            self.redirect(base + raw[len(former):] + query)
-            return True
+            for old in formers:
+                rest = below(raw, old)
+                if rest is not None:
+                    self.redirect(location(base) + rest + query)
+                    return True
+            return False
 
         def _send(self, code: int, ctype: str, data: bytes, status: Status, body: bool):
             if ctype.startswith("text/html"):

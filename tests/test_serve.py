@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from papersite.serve import STATUS_PATH, inject, reload_messages, resolve_url
+from papersite.serve_http import below
 
 SITE_YAML = """\
 title: Test Site
@@ -227,6 +228,27 @@ def test_old_addresses_are_sent_on_when_base_url_goes_up_to_a_path_that_holds_th
     assert code == 302 and headers["location"] == "/a/papers/alpha/"
 
 
+def test_a_base_path_that_is_not_plain_ascii_is_served(make_site, serve):
+    """base_url https://example.org/~me/publicaciónes/: the browser asks for
+    /~me/publicaci%C3%B3nes/, which did not start with the base path as written, so every
+    address was sent on to the base path again, without end (the tab showed "redirected
+    you too many times")."""
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    preview = serve(site)
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/",
+                                               "example.org/~me/publicaciónes/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/~me/publicaciónes/",
+                     "the new base path")
+    code, headers, _ = preview.get("/")
+    assert code == 302 and headers["location"] == "/~me/publicaci%C3%B3nes/"
+    assert "Alpha Paper" in preview.page("/~me/publicaci%C3%B3nes/papers/alpha/")
+    assert "Alpha Paper" in preview.page("/%7Eme/publicaci%c3%b3nes/papers/alpha/")
+    code, headers, _ = preview.get("/~me/publicaci%C3%B3nes")
+    assert code == 302 and headers["location"] == "/~me/publicaci%C3%B3nes/"
+    code, headers, _ = preview.get("/papers/papers/alpha/")   # the former base path
+    assert code == 302 and headers["location"] == "/~me/publicaci%C3%B3nes/papers/alpha/"
+
+
 def test_a_bad_edit_shows_errors_and_keeps_the_last_good_site(make_site, serve, build,
                                                                tmp_path):
     site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
@@ -431,6 +453,17 @@ def test_stylesheet_only_changes_reload_live_everything_else_reloads_the_page():
     assert [m["path"] for m in reload_messages([], 2, "/", False)] == ["/"]
     fixed_css = reload_messages(["a.css"], 0, "/", status_changed=True)
     assert [m["path"] for m in fixed_css] == [STATUS_PATH, "/a.css"]
+
+
+def test_below_compares_the_base_path_decoded():
+    assert below("/papers/x/", "/") == "papers/x/"
+    assert below("/a/b/papers/x/", "/a/b/") == "papers/x/"
+    assert below("/a/b/", "/a/b/") == ""
+    assert below("/a/b", "/a/b/") is None
+    assert below("/a/bc/x", "/a/b/") is None
+    assert below("/x/caf%C3%A9/p%20q/", "/x/café/") == "p%20q/"   # the rest stays encoded
+    assert below("/%7Eme/x", "/~me/") == "x"
+    assert below("/~me/x", "/%7eme/") == "x"
 
 
 def test_resolve_url_stays_inside_the_output(tmp_path):
