@@ -274,7 +274,8 @@ class Preview:
         self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts,
                                     search=search, jobs=jobs)
         self.session = Session(self.options)
-        self.status = Status(base_path=_read_base_path(site_dir) or "/")
+        self.status = Status(base_path=_read_base_path(site_dir) or "/",
+                             run=f"{os.getpid()}-{time.time_ns()}")
         # base paths served before a change of base_url, longest first: an open tab
         # reloads its old address, which is sent on to the same page under the new one
         self.former_base_paths: tuple[str, ...] = ()
@@ -356,7 +357,8 @@ class Preview:
         if moved:
             self.former_base_paths = tuple(sorted(
                 {previous.base_path, *self.former_base_paths} - {base}, key=len, reverse=True))
-        self.status = Status("ok", (), warnings, previous.generation + files_changed, True, base)
+        self.status = replace(previous, state="ok", errors=(), warnings=warnings, built=True,
+                              generation=previous.generation + files_changed, base_path=base)
         if warnings != self._warnings:
             for line in warnings:
                 print(line, file=sys.stderr)

@@ -37,11 +37,14 @@ class Status:
     generation: int = 0              # bumps whenever the served files change
     built: bool = False              # a good site exists in the preview folder
     base_path: str = "/"
+    # which run of the preview: a page of an earlier one, whose files may have changed
+    # while no preview ran, reloads when it reconnects even if its generation matches
+    run: str = ""
 
     def as_json(self) -> dict:
         return {"state": self.state, "ok": self.state == "ok", "errors": list(self.errors),
                 "warnings": list(self.warnings), "generation": self.generation, "built": self.built,
-                "base_path": self.base_path}
+                "base_path": self.base_path, "run": self.run}
 
 
 def reload_message(path: str) -> dict:
@@ -89,7 +92,8 @@ button{background:#1e1e1e;color:#f2f2f2;border-color:#9a9a9a}}
 # Shows the build's errors (or warnings) over the page, in a shadow root so the site's
 # CSS cannot touch it. It registers as a livereload.js plugin: a reload message for
 # STATUS_PATH refreshes the overlay in place instead of reloading the page. On every
-# (re)connection it asks for the status, so a page never misses a rebuild it loaded during.
+# (re)connection it asks for the status, so a page never misses a rebuild it loaded during,
+# nor what changed while the preview was stopped and started again.
 _OVERLAY_SCRIPT = """(function(){"use strict";
 var S=__STATUS__,STYLE=__STYLE__,URL="__STATUS_PATH__",KEY="papersite-hidden",host=null;
 function text(s){return (s.errors||[]).concat(s.warnings||[]);}
@@ -119,7 +123,8 @@ function show(s){var e=s.errors||[],w=s.warnings||[],all=text(s),k=all.join("\\n
  all.forEach(function(t){var li=document.createElement("li");li.textContent=t;
   ol.appendChild(li);});}
 function refresh(connected){fetch(URL,{cache:"no-store"}).then(function(r){return r.json();})
- .then(function(s){if(connected&&s.ok&&s.generation!==S.generation){location.reload();return;}
+ .then(function(s){if(connected&&s.ok&&(s.generation!==S.generation||s.run!==S.run)){
+ location.reload();return;}
  show(s);}).catch(function(){});}
 function Plugin(){}
 Plugin.identifier="papersite";Plugin.version="1";

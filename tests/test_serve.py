@@ -43,9 +43,9 @@ def free_port() -> int:
 class Preview:
     """A running `papersite serve` in a subprocess, with its output in files."""
 
-    def __init__(self, site: Path, *args: str):
+    def __init__(self, site: Path, *args: str, port: int | None = None):
         self.site = site
-        self.port = free_port()
+        self.port = port or free_port()
         self.logs = site.parent / f"{site.name}-serve-{self.port}"
         self.out = open(f"{self.logs}.out", "w+")
         self.err = open(f"{self.logs}.err", "w+")
@@ -120,8 +120,8 @@ class Preview:
 def serve():
     running: list[Preview] = []
 
-    def start(site: Path, *args: str) -> Preview:
-        preview = Preview(site, *args)
+    def start(site: Path, *args: str, port: int | None = None) -> Preview:
+        preview = Preview(site, *args, port=port)
         running.append(preview)
         return preview
 
@@ -434,6 +434,36 @@ def test_an_open_page_follows_edits_by_itself(make_site, serve):
             page.wait_for_function("document.title.startsWith('Alpha Again')",
                                    timeout=WAIT * 1000)
             overlay.wait_for(state="detached", timeout=WAIT * 1000)
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason="Debian's chromium is not installed (/usr/bin/chromium)")
+def test_an_open_page_reloads_when_a_new_preview_has_other_content(make_site, serve):
+    """Ctrl-C, an edit (a `git pull`) while no preview runs, `serve` again: the open tab
+    reconnects once the new preview has built, and its generation (1) was the new one's,
+    so it kept showing the old page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    first = serve(site)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{first.url}/papers/papers/alpha/")
+            page.wait_for_function("window.LiveReload && LiveReload.connector.protocol >= 7",
+                                   timeout=WAIT * 1000)
+            # The tab's next attempt to reconnect comes after the new preview's first
+            # build (its backoff grows to a minute while no preview runs).
+            page.evaluate("LiveReload.connector.disconnect()")
+            assert first.stop() in (0, 130)
+            edit(site / "content/papers/alpha.yaml", ALPHA.replace("Alpha Paper", "Alpha Pulled"))
+            second = serve(site, port=first.port)
+            assert "Alpha Pulled" in second.page("/papers/papers/alpha/")
+            page.evaluate("LiveReload.connector.connect()")
+            page.wait_for_function("document.title.startsWith('Alpha Pulled')",
+                                   timeout=WAIT * 1000)
         finally:
             browser.close()
 
