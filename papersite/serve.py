@@ -269,11 +269,13 @@ class Preview:
         self.site_dir = site_dir
         self.host = host
         self.cleanup: list[Path] = []
+        self.cleanup_cache: Path | None = None
         self.output = self._choose_output()
         self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts,
                                     search=search, jobs=jobs)
         self.session = Session(self.options)
-        self.status = Status(base_path=_read_base_path(site_dir) or "/")
+        self.status = Status(base_path=_read_base_path(site_dir) or "/",
+                             run=f"{os.getpid()}-{time.time_ns()}")
         # base paths served before a change of base_url, longest first: an open tab
         # reloads its old address, which is sent on to the same page under the new one
         self.former_base_paths: tuple[str, ...] = ()
@@ -286,6 +288,10 @@ class Preview:
     def _choose_output(self) -> Path:
         cache = self.site_dir / CACHE_DIR
         try:
+            # Made here: removed on close if still empty, so that a preview started in a
+            # folder that is not a site (a mistyped --site) leaves nothing behind.
+            if not cache.exists():
+                self.cleanup_cache = cache
             cache.mkdir(exist_ok=True)
             _remove_stale(self.site_dir, cache)
             folder = cache / f"{PREVIEW_PREFIX}{os.getpid()}"
@@ -351,7 +357,8 @@ class Preview:
         if moved:
             self.former_base_paths = tuple(sorted(
                 {previous.base_path, *self.former_base_paths} - {base}, key=len, reverse=True))
-        self.status = Status("ok", (), warnings, previous.generation + files_changed, True, base)
+        self.status = replace(previous, state="ok", errors=(), warnings=warnings, built=True,
+                              generation=previous.generation + files_changed, base_path=base)
         if warnings != self._warnings:
             for line in warnings:
                 print(line, file=sys.stderr)
@@ -398,6 +405,11 @@ class Preview:
                 continue
             remove_tree(folder)
         _remove_leftovers(self.site_dir, self.output)
+        if self.cleanup_cache is not None:
+            try:
+                self.cleanup_cache.rmdir()
+            except OSError:          # not empty: a site's cache, kept for the next start
+                pass
 
 
 def _remove_leftovers(site_dir: Path, output: Path) -> None:

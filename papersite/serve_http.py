@@ -19,7 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 STATUS_PATH = "/__papersite__/status"
 LIVE_ASSET = re.compile(r"\.(css|jpe?g|png|gif)$", re.I)   # livereload.js swaps these live
@@ -37,11 +37,14 @@ class Status:
     generation: int = 0              # bumps whenever the served files change
     built: bool = False              # a good site exists in the preview folder
     base_path: str = "/"
+    # which run of the preview: a page of an earlier one, whose files may have changed
+    # while no preview ran, reloads when it reconnects even if its generation matches
+    run: str = ""
 
     def as_json(self) -> dict:
         return {"state": self.state, "ok": self.state == "ok", "errors": list(self.errors),
                 "warnings": list(self.warnings), "generation": self.generation, "built": self.built,
-                "base_path": self.base_path}
+                "base_path": self.base_path, "run": self.run}
 
 
 def reload_message(path: str) -> dict:
@@ -89,7 +92,8 @@ button{background:#1e1e1e;color:#f2f2f2;border-color:#9a9a9a}}
 # Shows the build's errors (or warnings) over the page, in a shadow root so the site's
 # CSS cannot touch it. It registers as a livereload.js plugin: a reload message for
 # STATUS_PATH refreshes the overlay in place instead of reloading the page. On every
-# (re)connection it asks for the status, so a page never misses a rebuild it loaded during.
+# (re)connection it asks for the status, so a page never misses a rebuild it loaded during,
+# nor what changed while the preview was stopped and started again.
 _OVERLAY_SCRIPT = """(function(){"use strict";
 var S=__STATUS__,STYLE=__STYLE__,URL="__STATUS_PATH__",KEY="papersite-hidden",host=null;
 function text(s){return (s.errors||[]).concat(s.warnings||[]);}
@@ -119,7 +123,8 @@ function show(s){var e=s.errors||[],w=s.warnings||[],all=text(s),k=all.join("\\n
  all.forEach(function(t){var li=document.createElement("li");li.textContent=t;
   ol.appendChild(li);});}
 function refresh(connected){fetch(URL,{cache:"no-store"}).then(function(r){return r.json();})
- .then(function(s){if(connected&&s.ok&&s.generation!==S.generation){location.reload();return;}
+ .then(function(s){if(connected&&s.ok&&(s.generation!==S.generation||s.run!==S.run)){
+ location.reload();return;}
  show(s);}).catch(function(){});}
 function Plugin(){}
 Plugin.identifier="papersite";Plugin.version="1";
@@ -166,6 +171,24 @@ def inject(page: bytes, snippet: str) -> bytes:
 
 
 # --- mapping URLs to files ------------------------------------------------------------------
+
+
+def below(raw: str, base: str) -> str | None:
+    """What follows the base path in a request's raw (percent-encoded) path, or None when
+    the path is not under it. Segments compare decoded: a browser asks for base_url's
+    /publicaciónes/ as /publicaci%C3%B3nes/, and for /%7Eme/ typed as /~me/."""
+    names = base.split("/")[1:-1]               # '/a/b/' → ['a', 'b']
+    parts = raw.split("/", len(names) + 1)
+    if len(parts) != len(names) + 2 or parts[0]:
+        return None
+    if any(unquote(part) != unquote(name) for part, name in zip(parts[1:], names)):
+        return None
+    return parts[-1]
+
+
+def location(path: str) -> str:
+    """A path as a Location header gives it: what is not ASCII percent-encoded."""
+    return quote(path, safe="/%:@!$&'()*+,;=~")
 
 
 def resolve_url(root: Path, rel: str) -> tuple[str, Path | None]:
@@ -258,26 +281,41 @@ def make_app(preview):
             raw = self.request.path
             # (a redirect keeps the query)
             query = f"?{self.request.query}" if self.request.query else ""
-            if base != "/" and (raw == "/" or raw + "/" == base):
-                return self.redirect(base + query)
-            if not raw.startswith(base):
-                former = next((old for old in preview.former_base_paths
-                               if raw.startswith(old)), None)
-                if former is not None:     # a page of the site before base_url changed
-                    return self.redirect(base + raw[len(former):] + query)
+            if base != "/" and (raw == "/" or below(raw + "/", base) == ""):
+                return self.redirect(location(base) + query)
+            rest = below(raw, base)
+            if rest is None:
+                if self._moved(raw, base, query, preview.former_base_paths):
+                    return None
                 return self._not_found(status, body)
             if not status.built:
                 return self._placeholder(status, body)
-            kind, path = resolve_url(preview.output, raw[len(base):])
+            kind, path = resolve_url(preview.output, rest)
             if kind == "slash":
                 return self.redirect(raw + "/" + query, permanent=True)
             if kind == "missing":
+                # No such page: it may be one of the site under a former base path that
+                # holds the new one (/lab/pubs/about/ after base_url went to /).
+                if self._moved(raw, base, query, tuple(
+                        old for old in preview.former_base_paths
+                        if below(old, base) not in (None, ""))):
+                    return None
                 return self._not_found(status, body)
             try:
                 data = path.read_bytes()
             except OSError:
                 return self._not_found(status, body)
             self._send(200, content_type(path), data, status, body)
+
+        def _moved(self, raw: str, base: str, query: str, formers: tuple[str, ...]) -> bool:
+            """Send a page of the site as it was before base_url changed to its address
+            now (`formers`: the base paths to look under, longest first)."""
+            for old in formers:
+                rest = below(raw, old)
+                if rest is not None:
+                    self.redirect(location(base) + rest + query)
+                    return True
+            return False
 
         def _send(self, code: int, ctype: str, data: bytes, status: Status, body: bool):
             if ctype.startswith("text/html"):

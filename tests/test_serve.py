@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from papersite.serve import STATUS_PATH, inject, reload_messages, resolve_url
+from papersite.serve_http import below
 
 SITE_YAML = """\
 title: Test Site
@@ -42,9 +43,9 @@ def free_port() -> int:
 class Preview:
     """A running `papersite serve` in a subprocess, with its output in files."""
 
-    def __init__(self, site: Path, *args: str):
+    def __init__(self, site: Path, *args: str, port: int | None = None):
         self.site = site
-        self.port = free_port()
+        self.port = port or free_port()
         self.logs = site.parent / f"{site.name}-serve-{self.port}"
         self.out = open(f"{self.logs}.out", "w+")
         self.err = open(f"{self.logs}.err", "w+")
@@ -119,8 +120,8 @@ class Preview:
 def serve():
     running: list[Preview] = []
 
-    def start(site: Path, *args: str) -> Preview:
-        preview = Preview(site, *args)
+    def start(site: Path, *args: str, port: int | None = None) -> Preview:
+        preview = Preview(site, *args, port=port)
         running.append(preview)
         return preview
 
@@ -199,6 +200,53 @@ def test_a_changed_base_url_sends_the_old_addresses_on(make_site, serve):
     code, headers, _ = preview.get("/docs/authors/")
     assert code == 302 and headers["location"] == "/papers/authors/"
     assert "Alpha Paper" in preview.page("/papers/papers/alpha/")
+
+
+def test_old_addresses_are_sent_on_when_base_url_goes_up_to_a_path_that_holds_them(make_site,
+                                                                                   serve):
+    """/papers/ → / (or /a/b/ → /a/): the old address is under the new base path, where
+    it names no page; it was a 404, and the open tab that reloads it was left on it."""
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    preview = serve(site)
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/", "the root base path")
+    code, headers, _ = preview.get("/papers/papers/alpha/?q=x")
+    assert code == 302 and headers["location"] == "/papers/alpha/?q=x"
+    assert "Alpha Paper" in preview.page("/papers/alpha/")
+    assert "Alpha Paper" in preview.page("/papers/")           # a page of the site wins
+    code, headers, _ = preview.get("/papers/nothing/")
+    assert code == 302 and headers["location"] == "/nothing/"
+    assert preview.get("/nothing/")[0] == 404                  # and no loop of redirects
+
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/a/b/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/a/b/", "a deeper base path")
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/", "example.org/a/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/a/", "the shorter base path")
+    code, headers, _ = preview.get("/a/b/papers/alpha/")
+    assert code == 302 and headers["location"] == "/a/papers/alpha/"
+    code, headers, _ = preview.get("/papers/papers/alpha/")    # the first base path too
+    assert code == 302 and headers["location"] == "/a/papers/alpha/"
+
+
+def test_a_base_path_that_is_not_plain_ascii_is_served(make_site, serve):
+    """base_url https://example.org/~me/publicaciónes/: the browser asks for
+    /~me/publicaci%C3%B3nes/, which did not start with the base path as written, so every
+    address was sent on to the base path again, without end (the tab showed "redirected
+    you too many times")."""
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    preview = serve(site)
+    edit(site / "site.yaml", SITE_YAML.replace("example.org/papers/",
+                                               "example.org/~me/publicaciónes/"))
+    preview.wait_for(lambda: preview.status()["base_path"] == "/~me/publicaciónes/",
+                     "the new base path")
+    code, headers, _ = preview.get("/")
+    assert code == 302 and headers["location"] == "/~me/publicaci%C3%B3nes/"
+    assert "Alpha Paper" in preview.page("/~me/publicaci%C3%B3nes/papers/alpha/")
+    assert "Alpha Paper" in preview.page("/%7Eme/publicaci%c3%b3nes/papers/alpha/")
+    code, headers, _ = preview.get("/~me/publicaci%C3%B3nes")
+    assert code == 302 and headers["location"] == "/~me/publicaci%C3%B3nes/"
+    code, headers, _ = preview.get("/papers/papers/alpha/")   # the former base path
+    assert code == 302 and headers["location"] == "/~me/publicaci%C3%B3nes/papers/alpha/"
 
 
 def test_a_bad_edit_shows_errors_and_keeps_the_last_good_site(make_site, serve, build,
@@ -295,6 +343,18 @@ def test_stops_cleanly_and_removes_the_preview_folder(make_site, serve, sig):
     assert not (site / "_site").exists()
 
 
+def test_a_folder_that_is_not_a_site_is_left_as_it_was(tmp_path, serve):
+    """`serve` in the wrong folder (a mistyped --site, the wrong terminal tab) says so and
+    keeps waiting for a site.yaml; stopped, it left an empty .papersite-cache/ there."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "todo.txt").write_text("nothing\n")
+    preview = serve(folder)
+    assert "this folder is not a Papersite site" in preview.stderr()
+    assert preview.stop() in (0, 130)
+    assert sorted(p.name for p in folder.iterdir()) == ["todo.txt"]
+
+
 def test_a_preview_that_was_killed_is_cleaned_up_by_the_next(make_site, serve):
     site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
     first = serve(site)
@@ -378,6 +438,36 @@ def test_an_open_page_follows_edits_by_itself(make_site, serve):
             browser.close()
 
 
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason="Debian's chromium is not installed (/usr/bin/chromium)")
+def test_an_open_page_reloads_when_a_new_preview_has_other_content(make_site, serve):
+    """Ctrl-C, an edit (a `git pull`) while no preview runs, `serve` again: the open tab
+    reconnects once the new preview has built, and its generation (1) was the new one's,
+    so it kept showing the old page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    site = make_site({"site.yaml": SITE_YAML, "content/papers/alpha.yaml": ALPHA})
+    first = serve(site)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{first.url}/papers/papers/alpha/")
+            page.wait_for_function("window.LiveReload && LiveReload.connector.protocol >= 7",
+                                   timeout=WAIT * 1000)
+            # The tab's next attempt to reconnect comes after the new preview's first
+            # build (its backoff grows to a minute while no preview runs).
+            page.evaluate("LiveReload.connector.disconnect()")
+            assert first.stop() in (0, 130)
+            edit(site / "content/papers/alpha.yaml", ALPHA.replace("Alpha Paper", "Alpha Pulled"))
+            second = serve(site, port=first.port)
+            assert "Alpha Pulled" in second.page("/papers/papers/alpha/")
+            page.evaluate("LiveReload.connector.connect()")
+            page.wait_for_function("document.title.startsWith('Alpha Pulled')",
+                                   timeout=WAIT * 1000)
+        finally:
+            browser.close()
+
+
 # --- units: decisions that are easy to get subtly wrong ---------------------------------------
 
 
@@ -393,6 +483,17 @@ def test_stylesheet_only_changes_reload_live_everything_else_reloads_the_page():
     assert [m["path"] for m in reload_messages([], 2, "/", False)] == ["/"]
     fixed_css = reload_messages(["a.css"], 0, "/", status_changed=True)
     assert [m["path"] for m in fixed_css] == [STATUS_PATH, "/a.css"]
+
+
+def test_below_compares_the_base_path_decoded():
+    assert below("/papers/x/", "/") == "papers/x/"
+    assert below("/a/b/papers/x/", "/a/b/") == "papers/x/"
+    assert below("/a/b/", "/a/b/") == ""
+    assert below("/a/b", "/a/b/") is None
+    assert below("/a/bc/x", "/a/b/") is None
+    assert below("/x/caf%C3%A9/p%20q/", "/x/café/") == "p%20q/"   # the rest stays encoded
+    assert below("/%7Eme/x", "/~me/") == "x"
+    assert below("/~me/x", "/%7eme/") == "x"
 
 
 def test_resolve_url_stays_inside_the_output(tmp_path):
