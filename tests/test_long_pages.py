@@ -1,0 +1,72 @@
+"""The long pages of a large site, in Chromium, as a reader uses them: a prolific author's
+page (hundreds of papers by year, five-digit metrics) and an authors index of thousands
+of names by letter.
+
+The site is generated here, small enough to build in a few seconds: what is measured is
+what the theme does with long lists (layout, navigation, wrapping), not the build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_files
+# The Chromium and local-server fixtures of the quality tests; `server` serves this
+# module's `site` below.
+from test_quality import browser, server  # noqa: F401
+
+pytestmark = pytest.mark.xdist_group("quality")   # one Chromium with test_quality's
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+YEARS = range(2015, 2025)
+PER_YEAR = 12
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """120 papers of Wei Lovelace (18,000 citations), each with two of 52 co-authors whose
+    surnames start with every letter; built without search into <site>/_site."""
+    root = tmp_path_factory.mktemp("long") / "site"
+    files = {"site.yaml": "title: Lab\nbase_url: https://example.org/\npaginate: 50\n"}
+    n = 0
+    for year in YEARS:
+        for month in range(1, PER_YEAR + 1):
+            a, b = LETTERS[n % 26], LETTERS[(n * 7 + 3) % 26]
+            files[f"content/papers/p{n:03d}.yaml"] = (
+                f"title: Paper number {n}\n"
+                f"authors: [Wei Lovelace, Ada {a}ardin, Ben {b}orrow]\n"
+                f"date: {year}-{month:02d}-01\n"
+                f"citations: 150\n")
+            n += 1
+    write_files(root, files)
+    result = run_cli("build", "--site", str(root), "--no-search", timeout=300)
+    assert result.code == 0, result.err
+    return root
+
+
+def open_page(browser, server, path: str, width: int):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(server + path, wait_until="load")
+    return context, page
+
+
+LINES = """() => [...document.querySelectorAll('.metrics dd')].map(dd => {
+    const range = document.createRange(); range.selectNodeContents(dd);
+    return [dd.textContent, range.getClientRects().length]; })"""
+
+
+def test_author_metrics_keep_each_figure_on_one_line(browser, server):  # noqa: F811
+    """A phone showed 18,000 citations as "18,00" over "0": four boxes of equal width,
+    whatever their figures."""
+    width = 360
+    context, page = open_page(browser, server, "/authors/wei-lovelace/", width)
+    try:
+        figures = page.evaluate(LINES)
+        assert [text for text, _ in figures] == ["120", "18,000", "120", "120"]
+        assert all(lines == 1 for _, lines in figures), figures
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+    finally:
+        context.close()
