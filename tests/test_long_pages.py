@@ -99,3 +99,19 @@ def test_long_lists_lay_out_only_their_sections_near_the_screen(browser, server,
             assert page.evaluate(VISIBILITY, selector) == ["visible"] * count
         finally:
             context.close()
+
+
+def test_authors_index_letters_lead_back_to_the_letter_list(browser, server):  # noqa: F811
+    """4,600 names are about 140,000 px on a phone: after a letter's names, the reader
+    goes back to the letters from its heading, not by scrolling to the top."""
+    context, page = open_page(browser, server, "/authors/#l-w", 375)
+    try:
+        back = page.locator("#l-w ~ a.to-az")
+        assert back.text_content() == "All letters ↑"
+        assert page.locator("a.to-az").count() == len(LETTERS)
+        back.click()
+        page.wait_for_function("Math.abs(document.getElementById('az')"
+                               ".getBoundingClientRect().top) < 60")
+        assert page.evaluate("location.hash") == "#az"
+    finally:
+        context.close()
