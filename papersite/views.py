@@ -388,7 +388,7 @@ class Views:
         ctx = self._paged(route, self.catalog.entries, "papers/", "year")
         # A paginated list says "Page 2 of 6 · papers 51–100 of 276" instead.
         ctx.update(heading="All papers", intro=None if ctx["pagination"]
-                   else f"{len(self.catalog.entries)} papers",
+                   else f"{len(self.catalog.entries):,} papers",
                    entry_variant="entry",
                    page=self._page(route, self._title_page("All papers", route),
                                    feeds=[("All papers", self.router.url("feed.xml"))]))
@@ -460,7 +460,7 @@ class Views:
             "count": len(papers),
             "groups": self.groups(papers, "none"),
             "entry_variant": "entry_abstract",
-            "page": self._page(route, f"{s.label} {year}", f"{len(papers)} papers at "
+            "page": self._page(route, f"{s.label} {year}", f"{len(papers):,} papers at "
                                f"{s.name} {year}",
                                feeds=[(s.label, self.router.url(f"venues/{key}/feed.xml"))]),
         }

@@ -1,6 +1,6 @@
-"""The long pages of a large site, in Chromium, as a reader uses them: a prolific author's
-page (hundreds of papers by year, five-digit metrics) and an authors index of thousands
-of names by letter.
+"""The long pages of a large site, as a reader uses them (in Chromium where layout
+matters): a prolific author's page (hundreds of papers by year, five-digit metrics), an
+authors index of thousands of names by letter, counts in the thousands.
 
 The site is generated here, small enough to build in a few seconds: what is measured is
 what the theme does with long lists (layout, navigation, wrapping), not the build.
@@ -115,3 +115,40 @@ def test_authors_index_letters_lead_back_to_the_letter_list(browser, server):  #
         assert page.evaluate("location.hash") == "#az"
     finally:
         context.close()
+
+
+def test_counts_of_thousands_are_grouped_as_the_page_of_line_is(tmp_path):
+    """'2024 1000' beside a year read as two years; a count of a thousand or more is
+    written 1,000 wherever a list shows it, as 'papers 1–50 of 10,000' and the metrics
+    are; and one author is '1 author', not '1 authors'."""
+    papers = "".join(f"- {{id: p{n:04d}, title: Paper {n}, authors: [Ada Person{n:04d}], "
+                     f"date: 2024-01-01, venue: CONF, tags: [big]}}\n" for n in range(1000))
+    site = write_files(tmp_path / "site", {
+        "site.yaml": "title: Big\nbase_url: https://example.org/\npaginate: 0\n",
+        "content/venues.yaml": "- {id: conf, short: CONF, name: Conference on Counting}\n",
+        "content/papers/all.yaml": papers,
+        "content/papers/z.yaml": "title: Z\nauthors: [Zed Alone]\nyear: 2015\n",
+    })
+    result = run_cli("build", "--site", str(site), "--no-search", timeout=300)
+    assert result.code == 0, result.err
+
+    def html(rel: str) -> str:
+        return (site / "_site" / rel / "index.html").read_text("utf-8")
+
+    thousand = '<span class="count">1,000</span>'
+    assert f'2024 {thousand}' in html("years")
+    assert "<td>2024</td><td>1,000</td>" in html("years")
+    assert "1,001 authors." in html("authors")
+    assert "1,001 papers" in html("papers")
+    assert '2024 <span class="count">1,000<span class="visually-hidden"> papers' in html("papers")
+    assert thousand in html("venues") and f"2024 {thousand}" in html("venues")
+    assert "CONF · 1,000 papers" in html("venues/conf")
+    assert "1,000 papers · Conference on Counting" in html("venues/conf/2024")
+    assert thousand in html("tags")
+    assert "<span>1,000 papers</span>" in html("years/2024")
+
+    one = write_files(tmp_path / "one", {
+        "site.yaml": "title: One\nbase_url: https://example.org/\n",
+        "content/papers/a.yaml": "title: A\nauthors: [Ada Lovelace]\n"})
+    assert run_cli("build", "--site", str(one), "--no-search").code == 0
+    assert "<p class=\"intro\">1 author. " in (one / "_site/authors/index.html").read_text("utf-8")
