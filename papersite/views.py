@@ -453,8 +453,17 @@ class Views:
         key, year = route.key
         s = self.catalog.series[key]
         papers = s.editions[year]
+        # The editions before and after this one, as a year page links its neighbours.
+        years = sorted(s.editions, reverse=True)
+        i = years.index(year)
+
+        def edition(y: int) -> dict:
+            return {"title": f"{s.label} {y}", "url": self.router.edition(key, y)}
+
         return {
             "heading": f"{s.label} {year}",
+            "newer": edition(years[i - 1]) if i > 0 else None,
+            "older": edition(years[i + 1]) if i + 1 < len(years) else None,
             "series": {"name": s.name, "url": self.router.series(key), "label": s.label},
             "venue_url": self._site_url(s.venue.url) if s.venue and s.venue.url else None,
             "count": len(papers),

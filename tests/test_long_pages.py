@@ -8,6 +8,7 @@ what the theme does with long lists (layout, navigation, wrapping), not the buil
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,24 @@ def test_counts_of_thousands_are_grouped_as_the_page_of_line_is(tmp_path):
         "content/papers/a.yaml": "title: A\nauthors: [Ada Lovelace]\n"})
     assert run_cli("build", "--site", str(one), "--no-search").code == 0
     assert "<p class=\"intro\">1 author. " in (one / "_site/authors/index.html").read_text("utf-8")
+
+
+def test_an_edition_links_the_editions_before_and_after_it(make_site, build):
+    """A conference's reader goes from CKD 2018 to 2019 as a year page leads to the next
+    year; only the series page listed the editions."""
+    site = make_site({
+        "content/venues.yaml": "- {id: ckd, short: CKD, name: Conference on Knowledge}\n",
+        "content/papers/all.yaml": "".join(
+            f"- {{id: p{y}, title: P {y}, authors: [Ada Lovelace], year: {y}, venue: CKD}}\n"
+            for y in (2016, 2018, 2019)),
+    })
+    assert build(site).code == 0
+
+    def nav(year: int) -> list[tuple[str, str]]:
+        html = (site / f"_site/venues/ckd/{year}/index.html").read_text("utf-8")
+        found = re.search(r'<p class="year-nav">(.*?)</p>', html)
+        return re.findall(r'<a href="([^"]+)">([^<]+)</a>', found.group(1)) if found else []
+
+    assert nav(2018) == [("/venues/ckd/2019/", "← CKD 2019"), ("/venues/ckd/2016/", "CKD 2016 →")]
+    assert nav(2019) == [("/venues/ckd/2018/", "CKD 2018 →")]
+    assert nav(2016) == [("/venues/ckd/2018/", "← CKD 2018")]
