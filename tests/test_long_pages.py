@@ -120,15 +120,15 @@ def test_authors_index_letters_lead_back_to_the_letter_list(browser, server):  #
 
 def test_counts_of_thousands_are_grouped_as_the_page_of_line_is(tmp_path):
     """'2024 1000' beside a year read as two years; a count of a thousand or more is
-    written 1,000 wherever a list shows it, as 'papers 1–50 of 10,000' and the metrics
-    are; and one author is '1 author', not '1 authors'."""
+    written 1,000 wherever a list shows it, as 'papers 1–50 of 10,000', the metrics and
+    citations are (upvotes too); and one author is '1 author', not '1 authors'."""
     papers = "".join(f"- {{id: p{n:04d}, title: Paper {n}, authors: [Ada Person{n:04d}], "
                      f"date: 2024-01-01, venue: CONF, tags: [big]}}\n" for n in range(1000))
     site = write_files(tmp_path / "site", {
         "site.yaml": "title: Big\nbase_url: https://example.org/\npaginate: 0\n",
         "content/venues.yaml": "- {id: conf, short: CONF, name: Conference on Counting}\n",
         "content/papers/all.yaml": papers,
-        "content/papers/z.yaml": "title: Z\nauthors: [Zed Alone]\nyear: 2015\n",
+        "content/papers/z.yaml": "title: Z\nauthors: [Zed Alone]\nyear: 2015\nupvotes: 1500\n",
     })
     result = run_cli("build", "--site", str(site), "--no-search", timeout=300)
     assert result.code == 0, result.err
@@ -147,6 +147,8 @@ def test_counts_of_thousands_are_grouped_as_the_page_of_line_is(tmp_path):
     assert "1,000 papers · Conference on Counting" in html("venues/conf/2024")
     assert thousand in html("tags")
     assert "<span>1,000 papers</span>" in html("years/2024")
+    assert "<dt>Upvotes</dt><dd>1,500</dd>" in html("papers/z")
+    assert "▲ 1,500</span>" in html("years/2015")
 
     one = write_files(tmp_path / "one", {
         "site.yaml": "title: One\nbase_url: https://example.org/\n",
