@@ -388,7 +388,7 @@ class Views:
         ctx = self._paged(route, self.catalog.entries, "papers/", "year")
         # A paginated list says "Page 2 of 6 · papers 51–100 of 276" instead.
         ctx.update(heading="All papers", intro=None if ctx["pagination"]
-                   else f"{len(self.catalog.entries)} papers",
+                   else f"{len(self.catalog.entries):,} papers",
                    entry_variant="entry",
                    page=self._page(route, self._title_page("All papers", route),
                                    feeds=[("All papers", self.router.url("feed.xml"))]))
@@ -453,14 +453,23 @@ class Views:
         key, year = route.key
         s = self.catalog.series[key]
         papers = s.editions[year]
+        # The editions before and after this one, as a year page links its neighbours.
+        years = sorted(s.editions, reverse=True)
+        i = years.index(year)
+
+        def edition(y: int) -> dict:
+            return {"title": f"{s.label} {y}", "url": self.router.edition(key, y)}
+
         return {
             "heading": f"{s.label} {year}",
+            "newer": edition(years[i - 1]) if i > 0 else None,
+            "older": edition(years[i + 1]) if i + 1 < len(years) else None,
             "series": {"name": s.name, "url": self.router.series(key), "label": s.label},
             "venue_url": self._site_url(s.venue.url) if s.venue and s.venue.url else None,
             "count": len(papers),
             "groups": self.groups(papers, "none"),
             "entry_variant": "entry_abstract",
-            "page": self._page(route, f"{s.label} {year}", f"{len(papers)} papers at "
+            "page": self._page(route, f"{s.label} {year}", f"{len(papers):,} papers at "
                                f"{s.name} {year}",
                                feeds=[(s.label, self.router.url(f"venues/{key}/feed.xml"))]),
         }
