@@ -238,6 +238,13 @@ class Session:
             mine = [d for d in diags.items if d.path == rel]
             if any(d.severity == "error" for d in mine):
                 raise _FullPath()
+            # A warning of the file that validation does not give came from resolving
+            # the catalog (a venue that nearly names one, an author written family name
+            # first): only a full resolve gives it again, at its line now.
+            again = {(d.field, d.message) for d in mine}
+            if any((d.field, d.message) not in again for d in self.warnings
+                   if d.path == rel):
+                raise _FullPath()
             ids = [key[len("paper:"):] for key in part.origins if key.startswith("paper:")]
             shown = [pid for pid in self.files_of.get(rel, []) if pid in site.catalog.by_id]
             if sorted(ids) != sorted(self.files_of.get(rel, [])) or \

@@ -275,6 +275,22 @@ def test_unknown_fields_warn_and_stop_warning_as_they_are_edited(edits):
     assert edits.rebuild().warnings == []
 
 
+def test_warnings_of_resolving_the_catalog_stay_through_text_edits(edits):
+    """A venue that nearly names one ('CPVR') and an author written family name first are
+    warned about while the catalog is resolved, not by validation; a text edit of their
+    file dropped them from the next build's warnings (check() compares with a fresh
+    build's). They come back, at their line as it is after the edit."""
+    edits.replace("content/papers/beta.yaml", "venue: CVPR", "venue: CPVR")
+    edits.replace("content/papers/beta.yaml", "Grace Hopper]", "'Lovelace, Ada']")
+    fields = sorted(w.field for w in edits.rebuild().warnings)
+    assert fields == ["authors[1]", "venue"]
+    edits.replace("content/papers/beta.yaml", "title: Beta learning",
+                  "title: Beta learning,\n  at length")
+    assert sorted(w.field for w in edits.rebuild().warnings) == fields
+    edits.replace("content/papers/beta.yaml", "at length", "at more length")
+    assert sorted(w.field for w in edits.rebuild().warnings) == fields
+
+
 def test_a_long_sequence_of_mixed_edits(edits):
     steps = [
         ("content/papers/alpha.yaml", "The first abstract.", "Second."),
