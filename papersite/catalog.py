@@ -406,12 +406,11 @@ def _resolve_people(content: Content, diags: Diagnostics
             if problem is not None:
                 diags.error(*_where(content.origin(f"paper:{paper.id}"), i), *problem)
             if key is not None and "," in name:
-                meant = turned.get(name, "")
-                if meant == "":
-                    meant = turned[name] = _family_first_of(name, index)
-                if meant is not None:
+                if name not in turned:
+                    turned[name] = _family_first_of(name, index)
+                if turned[name] is not None:
                     diags.warning(*_where(content.origin(f"paper:{paper.id}"), i),
-                                  f"authors[{i}]", meant)
+                                  f"authors[{i}]", turned[name])
             if key is not None:
                 spellings = loose.get(key)
                 if spellings is None:
@@ -734,10 +733,9 @@ def _warn_unmatched_filters(config, listings: dict, entries: list[Entry], series
                 continue
             values = wanted if isinstance(wanted, list) else [wanted]
             for j, value in enumerate(values):
-                one = _wanted(name, [value], series, tag_of, people)
-                if any(_matches(e, name, one) for e in chosen) or \
-                        any(people[key].papers for key in one if key in people) or \
-                        any(_matches(e, name, one) for e in entries):
+                passes = _passes(name, _wanted(name, [value], series, tag_of, people),
+                                 people)
+                if any(map(passes, chosen)) or any(map(passes, entries)):
                     continue
                 field_name = f"listings[{i}].filter.{name}" + (
                     f"[{j}]" if isinstance(wanted, list) else "")
@@ -745,6 +743,16 @@ def _warn_unmatched_filters(config, listings: dict, entries: list[Entry], series
                               record.line_of(field_name) if record else 0, field_name,
                               f"'{value}' matches no paper of the site (it is matched as "
                               f"{_NAMED_BY[name]}); check its spelling")
+
+
+def _passes(name: str, values: list, people: dict):
+    """Whether a paper passes one filter (`values` as _wanted gives them): its field has
+    one of them, or, for an author filter, a person it names has the paper among theirs,
+    as their page lists them, with those their profile claims (`papers:`, where the list
+    ends in "et al." before their name)."""
+    claimed = ({e.id for key in values if key in people for e in people[key].papers}
+               if name in ("authors", "author") else set())
+    return lambda e: _matches(e, name, values) or e.id in claimed
 
 
 def _matches(entry: Entry, name: str, values: list) -> bool:
@@ -767,13 +775,9 @@ def select(entries: list[Entry], filters: dict, sort: list[str], series: dict,
     consecutive pages: a listing ranked by upvotes and grouped by month shows its newest
     month first, ranked, and page 2 goes on from there."""
     people = people or {}
-    wanted = {k: _wanted(k, v, series, tag_of, people) for k, v in filters.items()}
-    # An author filter lists a person's papers as their page does, with those their
-    # profile claims (`papers:`, where the list ends in "et al." before their name).
-    claimed = {k: {e.id for key in v if key in people for e in people[key].papers}
-               for k, v in wanted.items() if k in ("authors", "author")}
-    chosen = [e for e in entries if all(_matches(e, k, v) or e.id in claimed.get(k, ())
-                                        for k, v in wanted.items())]
+    tests = [_passes(k, _wanted(k, v, series, tag_of, people), people)
+             for k, v in filters.items()]
+    chosen = [e for e in entries if all(passes(e) for passes in tests)]
     # Stable sorts from the last key to the first; missing values always last.
     for spec in reversed(sort):
         name = spec.lstrip("+-")
